@@ -1,0 +1,109 @@
+package io.ringfile;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One open file, read and written at explicit positions: the asynchronous twin of
+ * {@link java.nio.channels.AsynchronousFileChannel}.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>Threads.</b> Every method may be called from any thread and returns without blocking, except
+ *       {@link #close()}. Futures complete with a value or an exception, never hang; dependent stages run on the
+ *       engine's completion executor, never on an I/O thread, unless the engine was built with inline completion.
+ *   <li><b>Buffers.</b> A buffer passed to an operation belongs to the engine until the returned future completes:
+ *       do not read, write or reuse it before then. Cancelling the future does not stop the kernel: the engine keeps
+ *       the buffer referenced until the operation's completion arrives. A Netty {@link ByteBuf} is retained for that
+ *       time and released by the engine after, so its reference count tells you when it is free again.
+ *   <li><b>Positions.</b> As in {@code AsynchronousFileChannel}: the buffer's position (a {@code ByteBuf}'s writer
+ *       index for reads, reader index for writes) advances by the number of bytes transferred; the file has no
+ *       position of its own.
+ *   <li><b>Short transfers.</b> A single read or write may transfer fewer bytes than requested (at end of file,
+ *       on a full disk, and for heap buffers larger than 1 MiB, which are copied through direct memory in pieces).
+ *       {@link #readFully} and {@link #writeFully} loop until done.
+ *   <li><b>Errors.</b> Invalid arguments throw at once ({@code NullPointerException},
+ *       {@code IllegalArgumentException} for a negative position or a read-only destination,
+ *       {@code NonReadableChannelException}/{@code NonWritableChannelException} for the wrong open mode). I/O
+ *       errors complete the future with the JDK's exception for the error, naming the path: {@code
+ *       NoSuchFileException}, {@code AccessDeniedException}, {@code FileSystemException} with the system's message
+ *       for others. On a closed file, futures fail with {@code ClosedChannelException}; operations that were
+ *       pending when the file was closed fail with {@code AsynchronousCloseException} if they could be stopped.
+ * </ul>
+ */
+public interface AsyncFile extends AutoCloseable {
+
+    /** The path this file was opened with. */
+    Path path();
+
+    /** True until {@link #close()} or {@link #closeAsync()} is first called. */
+    boolean isOpen();
+
+    /**
+     * Reads bytes at {@code position} into {@code dst}.
+     *
+     * @return the number of bytes read, possibly zero, or -1 if {@code position} is at or past the end of the file
+     */
+    CompletableFuture<Integer> read(ByteBuffer dst, long position);
+
+    /** As {@link #read(ByteBuffer, long)}, into {@code dst}'s writable bytes; the writer index advances. */
+    CompletableFuture<Integer> read(ByteBuf dst, long position);
+
+    /**
+     * Reads until {@code dst} is full or the end of the file is reached.
+     *
+     * @return the number of bytes read, less than requested only at end of file; -1 if {@code position} is already
+     *     at or past the end and {@code dst} has room
+     */
+    CompletableFuture<Integer> readFully(ByteBuffer dst, long position);
+
+    /** As {@link #readFully(ByteBuffer, long)} for a {@code ByteBuf}'s writable bytes. */
+    CompletableFuture<Integer> readFully(ByteBuf dst, long position);
+
+    /**
+     * Writes bytes from {@code src} at {@code position}, growing the file if needed.
+     *
+     * @return the number of bytes written, possibly fewer than remaining
+     */
+    CompletableFuture<Integer> write(ByteBuffer src, long position);
+
+    /** As {@link #write(ByteBuffer, long)}, from {@code src}'s readable bytes; the reader index advances. */
+    CompletableFuture<Integer> write(ByteBuf src, long position);
+
+    /** Writes all of {@code src}, looping over short writes; completes with the number of bytes written. */
+    CompletableFuture<Integer> writeFully(ByteBuffer src, long position);
+
+    /** As {@link #writeFully(ByteBuffer, long)} for a {@code ByteBuf}'s readable bytes. */
+    CompletableFuture<Integer> writeFully(ByteBuf src, long position);
+
+    /** The file's current size in bytes. */
+    CompletableFuture<Long> size();
+
+    /**
+     * Truncates the file to {@code size} bytes if it is larger; a file already that size or smaller is left as it
+     * is. Requires a file opened for writing.
+     *
+     * @return this file
+     */
+    CompletableFuture<AsyncFile> truncate(long size);
+
+    /**
+     * Forces written data to the storage device: {@code fdatasync} when {@code metaData} is false, {@code fsync}
+     * when true. An error completes the future exceptionally; it is never reported as success.
+     */
+    CompletableFuture<Void> force(boolean metaData);
+
+    /**
+     * Closes the file. Operations in flight finish first (or fail with {@code AsynchronousCloseException} where the
+     * kernel can stop them); the descriptor is released after. Every call returns the same future.
+     */
+    CompletableFuture<Void> closeAsync();
+
+    /** Closes the file and waits for it, as {@link #closeAsync()} does. Idempotent. */
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,191 @@
+package io.ringfile;
+
+import io.ringfile.internal.EngineImpl;
+
+import java.nio.charset.Charset;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * An engine that performs file I/O: io_uring rings where the kernel allows them, a thread pool of
+ * {@code FileChannel} calls where it does not. The operations mirror {@link java.nio.file.Files}; {@link AsyncFiles}
+ * offers the same operations on a shared default engine.
+ *
+ * <p>The backend is chosen once, when the engine is built: with {@link Backend#AUTO} the engine tries to create its
+ * io_uring rings and falls back to NIO on any failure, recording why in {@link #fallbackReason()}.
+ *
+ * <p>Threading: all methods may be called from any thread. {@link #close()} blocks until files are closed and
+ * threads have ended, or the shutdown timeout passes; operations still pending then fail with
+ * {@code AsynchronousCloseException}. Operations on a closed engine fail with {@code ClosedFileSystemException}.
+ */
+public interface FileEngine extends AutoCloseable {
+
+    /** Which I/O backend an engine runs. */
+    enum Backend {
+        /** io_uring if it works here, NIO otherwise. */
+        AUTO,
+        /** io_uring only; building fails if it cannot run. */
+        IO_URING,
+        /** The portable {@code FileChannel} thread pool. */
+        NIO;
+
+        /** Parses {@code auto}, {@code io_uring} or {@code nio}, ignoring case. */
+        public static Backend parse(String name) {
+            switch (name.trim().toLowerCase(Locale.ROOT)) {
+                case "auto":
+                    return AUTO;
+                case "io_uring":
+                case "iouring":
+                case "uring":
+                    return IO_URING;
+                case "nio":
+                    return NIO;
+                default:
+                    throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, io_uring or nio)");
+            }
+        }
+    }
+
+    /** An engine with default settings (backend {@link Backend#AUTO}). */
+    static FileEngine create() {
+        return builder().build();
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** The backend actually running: {@link Backend#IO_URING} or {@link Backend#NIO}, never AUTO. */
+    Backend backend();
+
+    /** Why io_uring is not running, for example {@code "io_uring unavailable: ..."}; empty when it runs. */
+    Optional<String> fallbackReason();
+
+    /** As {@link java.nio.file.Files#newByteChannel(Path, OpenOption...)}: READ unless other options say else. */
+    CompletableFuture<AsyncFile> open(Path path, OpenOption... options);
+
+    /** As {@link java.nio.channels.AsynchronousFileChannel#open(Path, Set, java.util.concurrent.ExecutorService,
+     * FileAttribute[])}, with {@code posix:permissions} as the one supported attribute. */
+    CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes);
+
+    /** As {@link java.nio.file.Files#readAllBytes(Path)}. */
+    CompletableFuture<byte[]> readAllBytes(Path path);
+
+    /** As {@link java.nio.file.Files#readString(Path)}: UTF-8; malformed input fails with MalformedInputException. */
+    CompletableFuture<String> readString(Path path);
+
+    /** As {@link java.nio.file.Files#readString(Path, Charset)}. */
+    CompletableFuture<String> readString(Path path, Charset charset);
+
+    /** As {@link java.nio.file.Files#write(Path, byte[], OpenOption...)}: CREATE, TRUNCATE_EXISTING, WRITE by default. */
+    CompletableFuture<Path> write(Path path, byte[] bytes, OpenOption... options);
+
+    /** As {@link java.nio.file.Files#writeString(Path, CharSequence, OpenOption...)}: UTF-8. */
+    CompletableFuture<Path> writeString(Path path, CharSequence text, OpenOption... options);
+
+    /** As {@link java.nio.file.Files#writeString(Path, CharSequence, Charset, OpenOption...)}. */
+    CompletableFuture<Path> writeString(Path path, CharSequence text, Charset charset, OpenOption... options);
+
+    /** As {@link java.nio.file.Files#size(Path)}. */
+    CompletableFuture<Long> size(Path path);
+
+    /** Closes open files and stops the engine's threads, waiting at most the shutdown timeout. Idempotent. */
+    @Override
+    void close();
+
+    /** Settings for a {@link FileEngine}. Not thread-safe; each {@link #build()} makes a new engine. */
+    final class Builder {
+        private Backend backend = Backend.AUTO;
+        private int rings = Runtime.getRuntime().availableProcessors();
+        private int ringSize = 256;
+        private int nioThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+        private Executor completionExecutor = ForkJoinPool.commonPool();
+        private boolean inlineCompletion;
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private String threadNamePrefix = "ringfile";
+
+        Builder() {
+        }
+
+        /** The backend to run; default {@link Backend#AUTO}. */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Number of io_uring rings, each with its own thread; default: available processors. */
+        public Builder rings(int rings) {
+            this.rings = positive(rings, "rings");
+            return this;
+        }
+
+        /** Submission queue entries per ring; default 256. In-flight operations are not limited by it. */
+        public Builder ringSize(int ringSize) {
+            this.ringSize = positive(ringSize, "ringSize");
+            return this;
+        }
+
+        /** Threads of the NIO backend's pool; default max(8, 4 x available processors). */
+        public Builder nioThreads(int threads) {
+            this.nioThreads = positive(threads, "nioThreads");
+            return this;
+        }
+
+        /** Where dependent stages of returned futures run; default {@link ForkJoinPool#commonPool()}. */
+        public Builder completionExecutor(Executor executor) {
+            this.completionExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Complete futures directly on the I/O thread. Saves a thread hop per operation, but dependent stages then
+         * run on that thread and must never block: a blocked ring stalls every file on it. Default false.
+         */
+        public Builder inlineCompletion(boolean inline) {
+            this.inlineCompletion = inline;
+            return this;
+        }
+
+        /** How long {@link FileEngine#close()} waits for operations in flight; default 10 seconds. */
+        public Builder shutdownTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("negative timeout: " + timeout);
+            }
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** Prefix of the engine's thread names; default "ringfile". */
+        public Builder threadNamePrefix(String prefix) {
+            this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /**
+         * Starts the engine.
+         *
+         * @throws UnsupportedOperationException if {@link Backend#IO_URING} was required and cannot run here; the
+         *     cause says why
+         */
+        public FileEngine build() {
+            return EngineImpl.start(backend, rings, ringSize, nioThreads, inlineCompletion ? null : completionExecutor,
+                    shutdownTimeout.toMillis(), threadNamePrefix);
+        }
+
+        private static int positive(int value, String name) {
+            if (value < 1) {
+                throw new IllegalArgumentException(name + " must be positive: " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.ringfile.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.ringfile.AsyncFile;
+import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.backend.OpenSpec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** {@link AsyncFile} over one backend file: validates, tracks open/closed, and hands each call to the backend. */
+public final class AsyncFileImpl implements AsyncFile {
+    private final EngineImpl engine;
+    private final BackendFile file;
+    private final Path path;
+    private final String name;
+    private final boolean readable;
+    private final boolean writable;
+    private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
+
+    AsyncFileImpl(EngineImpl engine, BackendFile file, OpenSpec spec) {
+        this.engine = engine;
+        this.file = file;
+        this.path = spec.path();
+        this.name = path.toString();
+        this.readable = spec.read();
+        this.writable = spec.write();
+    }
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closing.get() == null;
+    }
+
+    boolean writable() {
+        return writable;
+    }
+
+    // ---- reads and writes
+
+    @Override
+    public CompletableFuture<Integer> read(ByteBuffer dst, long position) {
+        return read(dst, position, false, engine.completer());
+    }
+
+    @Override
+    public CompletableFuture<Integer> readFully(ByteBuffer dst, long position) {
+        return read(dst, position, true, engine.completer());
+    }
+
+    @Override
+    public CompletableFuture<Integer> read(ByteBuf dst, long position) {
+        return read(dst, position, false);
+    }
+
+    @Override
+    public CompletableFuture<Integer> readFully(ByteBuf dst, long position) {
+        return read(dst, position, true);
+    }
+
+    @Override
+    public CompletableFuture<Integer> write(ByteBuffer src, long position) {
+        return write(src, position, false, engine.completer());
+    }
+
+    @Override
+    public CompletableFuture<Integer> writeFully(ByteBuffer src, long position) {
+        return write(src, position, true, engine.completer());
+    }
+
+    @Override
+    public CompletableFuture<Integer> write(ByteBuf src, long position) {
+        return write(src, position, false);
+    }
+
+    @Override
+    public CompletableFuture<Integer> writeFully(ByteBuf src, long position) {
+        return write(src, position, true);
+    }
+
+    /** A read whose future completes on {@code completer} (null: on the backend thread, for internal steps). */
+    CompletableFuture<Integer> read(ByteBuffer dst, long position, boolean full, Executor completer) {
+        Objects.requireNonNull(dst, "dst");
+        checkPosition(position);
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        checkReadable();
+        return start(TransferOp.of(completer, file, name, true, full, dst, position));
+    }
+
+    CompletableFuture<Integer> write(ByteBuffer src, long position, boolean full, Executor completer) {
+        Objects.requireNonNull(src, "src");
+        checkPosition(position);
+        checkWritable();
+        return start(TransferOp.of(completer, file, name, false, full, src, position));
+    }
+
+    private CompletableFuture<Integer> read(ByteBuf dst, long position, boolean full) {
+        Objects.requireNonNull(dst, "dst");
+        checkPosition(position);
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        checkReadable();
+        return start(TransferOp.of(engine.completer(), file, name, true, full, dst, position));
+    }
+
+    private CompletableFuture<Integer> write(ByteBuf src, long position, boolean full) {
+        Objects.requireNonNull(src, "src");
+        checkPosition(position);
+        checkWritable();
+        return start(TransferOp.of(engine.completer(), file, name, false, full, src, position));
+    }
+
+    private CompletableFuture<Integer> start(TransferOp op) {
+        if (!isOpen()) {
+            op.failed(new ClosedChannelException());
+        } else {
+            op.start();
+        }
+        return op;
+    }
+
+    private static void checkPosition(long position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("Negative position: " + position);
+        }
+    }
+
+    private void checkReadable() {
+        if (!readable) {
+            throw new NonReadableChannelException();
+        }
+    }
+
+    private void checkWritable() {
+        if (!writable) {
+            throw new NonWritableChannelException();
+        }
+    }
+
+    // ---- the rest
+
+    @Override
+    public CompletableFuture<Long> size() {
+        return size(engine.completer());
+    }
+
+    CompletableFuture<Long> size(Executor completer) {
+        ValueOp<Long> op = new ValueOp<>(completer, ValueOp.SIZE);
+        if (!isOpen()) {
+            op.failed(new ClosedChannelException());
+        } else {
+            file.size(op);
+        }
+        return op;
+    }
+
+    @Override
+    public CompletableFuture<AsyncFile> truncate(long size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("Negative size: " + size);
+        }
+        checkWritable();
+        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), result -> this);
+        if (!isOpen()) {
+            op.failed(new ClosedChannelException());
+        } else {
+            file.truncate(size, op);
+        }
+        return op;
+    }
+
+    @Override
+    public CompletableFuture<Void> force(boolean metaData) {
+        ValueOp<Void> op = new ValueOp<>(engine.completer(), ValueOp.NOTHING);
+        if (!isOpen()) {
+            op.failed(new ClosedChannelException());
+        } else {
+            file.force(metaData, op);
+        }
+        return op;
+    }
+
+    @Override
+    public CompletableFuture<Void> closeAsync() {
+        return closeAsync(engine.completer());
+    }
+
+    CompletableFuture<Void> closeAsync(Executor completer) {
+        CompletableFuture<Void> current = closing.get();
+        if (current != null) {
+            return current;
+        }
+        ValueOp<Void> op = new ValueOp<>(completer, ValueOp.NOTHING);
+        if (!closing.compareAndSet(null, op)) {
+            return closing.get();
+        }
+        op.whenComplete((ignored, error) -> engine.forget(this));
+        file.close(op);
+        return op;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            closeAsync().join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw (IOException) cause;
+            }
+            if (cause instanceof UncheckedIOException) {
+                throw ((UncheckedIOException) cause).getCause();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncFile[" + path + (isOpen() ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,356 @@
+package io.ringfile.internal;
+
+import io.ringfile.AsyncFile;
+import io.ringfile.FileEngine;
+import io.ringfile.internal.backend.FileBackend;
+import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.nio.NioBackend;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedFileSystemException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The engine behind {@link FileEngine}: one primary backend for file I/O, plus an NIO pool for what the primary
+ * cannot do (paths of other file-system providers, blocking extras). Whole-file operations are built here, once,
+ * on top of the backend contract, so every backend behaves the same.
+ */
+public final class EngineImpl implements FileEngine {
+    private static final int MAX_ARRAY_SIZE = Integer.MAX_VALUE - 8;
+
+    private final FileBackend primary;
+    private final NioBackend pool;
+    private final Backend backend;
+    private final Optional<String> fallbackReason;
+    private final Executor completer;
+    private final long shutdownMillis;
+    private final Set<AsyncFileImpl> openFiles = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    private CompletableFuture<Void> terminated;
+
+    private EngineImpl(FileBackend primary, NioBackend pool, Backend backend, String fallbackReason,
+                       Executor completer, long shutdownMillis) {
+        this.primary = primary;
+        this.pool = pool;
+        this.backend = backend;
+        this.fallbackReason = Optional.ofNullable(fallbackReason);
+        this.completer = completer;
+        this.shutdownMillis = shutdownMillis;
+    }
+
+    /** Starts an engine; {@code completer} null means inline completion. See {@link FileEngine.Builder}. */
+    public static FileEngine start(Backend requested, int rings, int ringSize, int nioThreads, Executor completer,
+                                   long shutdownMillis, String threadPrefix) {
+        NioBackend pool = new NioBackend(nioThreads, threadPrefix + "-nio");
+        BackendSelection.Choice choice = BackendSelection.choose(requested, rings, ringSize, threadPrefix, pool);
+        FileBackend primary = choice.backend != null ? choice.backend : pool;
+        Backend running = choice.backend != null ? Backend.IO_URING : Backend.NIO;
+        return new EngineImpl(primary, pool, running, choice.fallbackReason, completer, shutdownMillis);
+    }
+
+    /** Where user-visible futures complete; null for inline. */
+    Executor completer() {
+        return completer;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public Optional<String> fallbackReason() {
+        return fallbackReason;
+    }
+
+    private FileBackend backendFor(Path path) {
+        return path.getFileSystem() == java.nio.file.FileSystems.getDefault() ? primary : pool;
+    }
+
+    // ---- open
+
+    @Override
+    public CompletableFuture<AsyncFile> open(Path path, OpenOption... options) {
+        Objects.requireNonNull(options, "options");
+        return open(path, new HashSet<>(Arrays.asList(options)));
+    }
+
+    @Override
+    public CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options,
+                                             FileAttribute<?>... attributes) {
+        OpenSpec spec = OpenSpec.of(path, options, attributes);
+        CompletableFuture<AsyncFile> result = new CompletableFuture<>();
+        openInternal(spec).whenComplete((file, error) -> deliver(() -> {
+            if (error != null) {
+                result.completeExceptionally(unwrap(error));
+            } else if (!result.complete(file)) {
+                file.closeAsync(null); // the caller cancelled: nobody else will close it
+            }
+        }));
+        return result;
+    }
+
+    /** Opens without the completion hop; internal steps continue on the backend thread. */
+    private CompletableFuture<AsyncFileImpl> openInternal(OpenSpec spec) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ClosedFileSystemException());
+        }
+        return backendFor(spec.path()).open(spec).thenApply(backendFile -> {
+            AsyncFileImpl file = new AsyncFileImpl(this, backendFile, spec);
+            openFiles.add(file);
+            if (closed) { // raced with close(), which may not have seen this file
+                file.closeAsync(null);
+                throw new ClosedFileSystemException();
+            }
+            return file;
+        });
+    }
+
+    void forget(AsyncFileImpl file) {
+        openFiles.remove(file);
+    }
+
+    // ---- whole-file operations
+
+    @Override
+    public CompletableFuture<byte[]> readAllBytes(Path path) {
+        OpenSpec spec = OpenSpec.of(path, Set.of(StandardOpenOption.READ));
+        return deliver(withFile(openInternal(spec), EngineImpl::readAll));
+    }
+
+    private static CompletableFuture<byte[]> readAll(AsyncFileImpl file) {
+        return file.size(null).thenCompose(size -> {
+            if (size > MAX_ARRAY_SIZE) {
+                throw new OutOfMemoryError("Required array size too large");
+            }
+            byte[] array = new byte[(int) (long) size];
+            return Chunks.read(file, array, 0, array.length, 0)
+                    .thenCompose(n -> n < array.length ? CompletableFuture.completedFuture(Arrays.copyOf(array, n))
+                            : readGrowth(file, array));
+        });
+    }
+
+    /** The file may have grown since its size was read: keep reading until end of file, as Files does. */
+    private static CompletableFuture<byte[]> readGrowth(AsyncFileImpl file, byte[] array) {
+        int probe = (int) Math.min(Math.max(8192, Math.min(Chunks.CHUNK, array.length)),
+                (long) MAX_ARRAY_SIZE - array.length);
+        if (probe <= 0) {
+            return CompletableFuture.failedFuture(new OutOfMemoryError("Required array size too large"));
+        }
+        byte[] grown = Arrays.copyOf(array, array.length + probe);
+        return Chunks.read(file, grown, array.length, probe, array.length).thenCompose(n ->
+                n < probe ? CompletableFuture.completedFuture(Arrays.copyOf(grown, array.length + n))
+                        : readGrowth(file, grown));
+    }
+
+    @Override
+    public CompletableFuture<String> readString(Path path) {
+        return readString(path, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public CompletableFuture<String> readString(Path path, Charset charset) {
+        Objects.requireNonNull(charset, "charset");
+        OpenSpec spec = OpenSpec.of(path, Set.of(StandardOpenOption.READ));
+        CompletableFuture<byte[]> bytes = withFile(openInternal(spec), EngineImpl::readAll);
+        // Decoding can be long: it runs on the completion executor, not on an I/O thread.
+        return completer == null ? bytes.thenApply(b -> decode(b, charset))
+                : bytes.thenApplyAsync(b -> decode(b, charset), completer);
+    }
+
+    private static String decode(byte[] bytes, Charset charset) {
+        try {
+            return charset.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Path> write(Path path, byte[] bytes, OpenOption... options) {
+        Objects.requireNonNull(bytes, "bytes");
+        OpenSpec spec = OpenSpec.of(path, writeOptions(options));
+        return deliver(withFile(openInternal(spec),
+                file -> Chunks.write(file, bytes, 0, bytes.length, 0, spec.append()).thenApply(n -> path)));
+    }
+
+    /** As Files.newOutputStream: CREATE, TRUNCATE_EXISTING, WRITE when none are given; WRITE always; no READ. */
+    private static Set<OpenOption> writeOptions(OpenOption... options) {
+        Objects.requireNonNull(options, "options");
+        Set<OpenOption> set = new HashSet<>();
+        if (options.length == 0) {
+            set.add(StandardOpenOption.CREATE);
+            set.add(StandardOpenOption.TRUNCATE_EXISTING);
+        } else {
+            for (OpenOption option : options) {
+                if (option == StandardOpenOption.READ) {
+                    throw new IllegalArgumentException("READ not allowed");
+                }
+                set.add(Objects.requireNonNull(option, "option"));
+            }
+        }
+        set.add(StandardOpenOption.WRITE);
+        return set;
+    }
+
+    @Override
+    public CompletableFuture<Path> writeString(Path path, CharSequence text, OpenOption... options) {
+        return writeString(path, text, StandardCharsets.UTF_8, options);
+    }
+
+    @Override
+    public CompletableFuture<Path> writeString(Path path, CharSequence text, Charset charset, OpenOption... options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(charset, "charset");
+        byte[] bytes;
+        try {
+            ByteBuffer encoded = charset.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(text));
+            bytes = Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
+                    encoded.arrayOffset() + encoded.limit());
+        } catch (CharacterCodingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return write(path, bytes, options);
+    }
+
+    @Override
+    public CompletableFuture<Long> size(Path path) {
+        Objects.requireNonNull(path, "path");
+        if (closed) {
+            return CompletableFuture.failedFuture(new ClosedFileSystemException());
+        }
+        return deliver(backendFor(path).size(path));
+    }
+
+    /**
+     * Runs {@code body} on an opened file and closes it after, whatever happened. A close error fails the result
+     * (for writes it can be the only sign of lost data); a body error wins over it.
+     */
+    private static <T> CompletableFuture<T> withFile(CompletableFuture<AsyncFileImpl> opened,
+                                                     Function<AsyncFileImpl, CompletableFuture<T>> body) {
+        return opened.thenCompose(file -> {
+            CompletableFuture<T> run;
+            try {
+                run = body.apply(file);
+            } catch (RuntimeException | Error e) {
+                run = CompletableFuture.failedFuture(e);
+            }
+            return run.handle((value, error) -> file.closeAsync(null).handle((ignored, closeError) -> {
+                if (error != null) {
+                    Throwable primary = unwrap(error);
+                    if (closeError != null && closeError != primary) {
+                        primary.addSuppressed(unwrap(closeError));
+                    }
+                    throw new CompletionException(primary);
+                }
+                if (closeError != null) {
+                    throw new CompletionException(unwrap(closeError));
+                }
+                return value;
+            })).thenCompose(Function.identity());
+        });
+    }
+
+    // ---- completion
+
+    /** A future that completes on the completion executor when {@code source} does. */
+    private <T> CompletableFuture<T> deliver(CompletableFuture<T> source) {
+        if (completer == null) {
+            return source;
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        source.whenComplete((value, error) -> deliver(() -> {
+            if (error != null) {
+                result.completeExceptionally(unwrap(error));
+            } else {
+                result.complete(value);
+            }
+        }));
+        return result;
+    }
+
+    private void deliver(Runnable completion) {
+        if (completer == null) {
+            completion.run();
+            return;
+        }
+        try {
+            completer.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run();
+        }
+    }
+
+    static Throwable unwrap(Throwable error) {
+        while (error instanceof CompletionException && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
+    }
+
+    // ---- shutdown
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = shutdown();
+        try {
+            // The shutdown bounds itself; the extra margin only guards against a bug hanging the caller forever.
+            done.get(shutdownMillis * 2 + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            System.getLogger("io.ringfile").log(System.Logger.Level.WARNING, "engine shutdown did not finish", e);
+        }
+    }
+
+    private synchronized CompletableFuture<Void> shutdown() {
+        if (terminated != null) {
+            return terminated;
+        }
+        closed = true;
+        CompletableFuture<?>[] closes = openFiles.stream().map(f -> f.closeAsync(null)).toArray(CompletableFuture[]::new);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(shutdownMillis);
+        terminated = CompletableFuture.allOf(closes)
+                .handle((ignored, error) -> null)
+                .completeOnTimeout(null, shutdownMillis, TimeUnit.MILLISECONDS)
+                .thenCompose(ignored -> {
+                    long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                    CompletableFuture<Void> first = primary == pool ? CompletableFuture.completedFuture(null)
+                            : primary.shutdown(left);
+                    return first.thenCompose(x -> pool.shutdown(left));
+                });
+        return terminated;
+    }
+
+    @Override
+    public String toString() {
+        return "FileEngine[" + backend + fallbackReason.map(r -> ", " + r).orElse("") + "]";
+    }
+}

@@ -1,0 +1,116 @@
+package io.ringfile.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.ringfile.internal.backend.BackendFile;
+
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystemException;
+import java.util.concurrent.Executor;
+
+/**
+ * A read or write of one buffer: a single transfer, or with {@code full} a loop over short transfers until the
+ * buffer is done or the file ends.
+ *
+ * <p>For a Netty {@link ByteBuf} the op holds one reference from creation until the backend has finished, then
+ * moves the buffer's index by the bytes transferred and releases the reference.
+ */
+final class TransferOp extends Op<Integer> {
+    private final BackendFile file;
+    private final String name;
+    private final boolean read;
+    private final boolean full;
+    private final ByteBuffer buffer;
+    private final long position;
+    private final ByteBuf owner;
+    private final boolean copyThrough; // owner has no single NIO view: bytes go through {@code buffer}
+    private long total;
+
+    private TransferOp(Executor completer, BackendFile file, String name, boolean read, boolean full,
+                       ByteBuffer buffer, long position, ByteBuf owner, boolean copyThrough) {
+        super(completer);
+        this.file = file;
+        this.name = name;
+        this.read = read;
+        this.full = full;
+        this.buffer = buffer;
+        this.position = position;
+        this.owner = owner;
+        this.copyThrough = copyThrough;
+    }
+
+    static TransferOp of(Executor completer, BackendFile file, String name, boolean read, boolean full,
+                         ByteBuffer buffer, long position) {
+        return new TransferOp(completer, file, name, read, full, buffer, position, null, false);
+    }
+
+    /** Takes a reference to {@code owner} that the op releases when the backend is done. */
+    static TransferOp of(Executor completer, BackendFile file, String name, boolean read, boolean full,
+                         ByteBuf owner, long position) {
+        int index = read ? owner.writerIndex() : owner.readerIndex();
+        int length = read ? owner.writableBytes() : owner.readableBytes();
+        boolean single = owner.nioBufferCount() == 1;
+        ByteBuffer view;
+        if (single) {
+            view = owner.nioBuffer(index, length);
+        } else {
+            view = ByteBuffer.allocate(length);
+            if (!read) {
+                owner.getBytes(index, view);
+                view.flip();
+            }
+        }
+        owner.retain();
+        return new TransferOp(completer, file, name, read, full, view, position, owner, !single);
+    }
+
+    /** Starts the first transfer. */
+    void start() {
+        issue();
+    }
+
+    private void issue() {
+        long at = position == BackendFile.CURRENT_POSITION ? position : position + total;
+        if (read) {
+            file.read(buffer, at, this);
+        } else {
+            file.write(buffer, at, this);
+        }
+    }
+
+    @Override
+    public void completed(long n) {
+        if (n > 0) {
+            total += n;
+            if (full && buffer.hasRemaining()) {
+                issue();
+                return;
+            }
+        } else if (n == 0 && full && !read && buffer.hasRemaining()) {
+            failed(new FileSystemException(name, null, "write made no progress"));
+            return;
+        }
+        super.completed(n < 0 && total == 0 ? -1 : total);
+    }
+
+    @Override
+    Integer value(long result) {
+        return (int) result;
+    }
+
+    @Override
+    void release() {
+        if (owner == null) {
+            return;
+        }
+        int moved = (int) total;
+        if (read) {
+            if (copyThrough) {
+                owner.setBytes(owner.writerIndex(), buffer.flip());
+            }
+            owner.writerIndex(owner.writerIndex() + moved);
+        } else {
+            owner.readerIndex(owner.readerIndex() + moved);
+        }
+        owner.release();
+    }
+}

@@ -1,0 +1,97 @@
+package io.ringfile.internal.uring;
+
+import java.io.IOException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
+/** Turns a negative io_uring result into the exception the JDK raises for the same errno. */
+final class Errno {
+    private Errno() {
+    }
+
+    static final int EPERM = 1;
+    static final int ENOENT = 2;
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EACCES = 13;
+    static final int EEXIST = 17;
+    static final int ENOTDIR = 20;
+    static final int EINVAL = 22;
+    static final int ELOOP = 40;
+    static final int ENOTEMPTY = 39;
+    static final int ECANCELED = 125;
+
+    /** The exception for {@code errno} on {@code file} (a path, as the JDK puts it in messages). */
+    static IOException exception(int errno, String file) {
+        switch (errno) {
+            case ENOENT:
+                return new NoSuchFileException(file);
+            case EACCES:
+            case EPERM:
+                return new AccessDeniedException(file, null, message(errno));
+            case EEXIST:
+                return new FileAlreadyExistsException(file);
+            case ENOTEMPTY:
+                return new DirectoryNotEmptyException(file);
+            case ENOTDIR:
+                return new NotDirectoryException(file);
+            case ECANCELED:
+                return new AsynchronousCloseException();
+            case ELOOP: // worded as the JDK words it
+                return new FileSystemException(file, null,
+                        message(errno) + " or unable to access attributes of symbolic link");
+            default:
+                return new FileSystemException(file, null, message(errno));
+        }
+    }
+
+    /** strerror(3) text for the errors file I/O meets; others are named by number. */
+    static String message(int errno) {
+        switch (errno) {
+            case 1: return "Operation not permitted";
+            case 2: return "No such file or directory";
+            case 4: return "Interrupted system call";
+            case 5: return "Input/output error";
+            case 6: return "No such device or address";
+            case 9: return "Bad file descriptor";
+            case 11: return "Resource temporarily unavailable";
+            case 12: return "Cannot allocate memory";
+            case 13: return "Permission denied";
+            case 14: return "Bad address";
+            case 16: return "Device or resource busy";
+            case 17: return "File exists";
+            case 18: return "Invalid cross-device link";
+            case 19: return "No such device";
+            case 20: return "Not a directory";
+            case 21: return "Is a directory";
+            case 22: return "Invalid argument";
+            case 23: return "Too many open files in system";
+            case 24: return "Too many open files";
+            case 26: return "Text file busy";
+            case 27: return "File too large";
+            case 28: return "No space left on device";
+            case 29: return "Illegal seek";
+            case 30: return "Read-only file system";
+            case 31: return "Too many links";
+            case 32: return "Broken pipe";
+            case 36: return "File name too long";
+            case 38: return "Function not implemented";
+            case 39: return "Directory not empty";
+            case 40: return "Too many levels of symbolic links";
+            case 61: return "No data available";
+            case 75: return "Value too large for defined data type";
+            case 95: return "Operation not supported";
+            case 107: return "Transport endpoint is not connected";
+            case 110: return "Connection timed out";
+            case 116: return "Stale file handle";
+            case 122: return "Disk quota exceeded";
+            case 125: return "Operation canceled";
+            default: return "errno " + errno;
+        }
+    }
+}

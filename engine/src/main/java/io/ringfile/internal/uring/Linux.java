@@ -1,0 +1,76 @@
+package io.ringfile.internal.uring;
+
+import io.ringfile.internal.backend.OpenSpec;
+
+/** Linux ABI constants the io_uring backend needs (include/uapi/linux/io_uring.h, asm-generic/fcntl.h). */
+final class Linux {
+    private Linux() {
+    }
+
+    // io_uring opcodes
+    static final byte IORING_OP_FSYNC = 3;
+    static final byte IORING_OP_ASYNC_CANCEL = 14;
+    static final byte IORING_OP_OPENAT = 18;
+    static final byte IORING_OP_CLOSE = 19;
+    static final byte IORING_OP_STATX = 21;
+    static final byte IORING_OP_READ = 22;
+    static final byte IORING_OP_WRITE = 23;
+    static final byte IORING_OP_UNLINKAT = 36;
+    static final byte IORING_OP_FTRUNCATE = 55; // Linux 6.9+
+
+    static final int IORING_FSYNC_DATASYNC = 1;
+    static final int IORING_ASYNC_CANCEL_ALL = 1;
+    static final int IORING_ASYNC_CANCEL_FD = 2;
+
+    static final int AT_FDCWD = -100;
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final int STATX_BASIC_STATS = 0x7ff;
+    static final int STATX_BUFFER_SIZE = 256;
+    static final int STATX_SIZE_OFFSET = 40;
+
+    // open(2) flags; the generic values are shared by x86_64, aarch64 differs in four of them.
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
+    static final int O_CREAT = 0x40;
+    static final int O_EXCL = 0x80;
+    static final int O_TRUNC = 0x200;
+    static final int O_APPEND = 0x400;
+    static final int O_DSYNC = 0x1000;
+    static final int O_SYNC = 0x101000;
+    static final int O_DIRECT = AARCH64 ? 0x10000 : 0x4000;
+    static final int O_NOFOLLOW = AARCH64 ? 0x8000 : 0x20000;
+    static final int O_CLOEXEC = 0x80000;
+
+    /** Direct I/O alignment Ringfile uses for its own buffers: a page covers every common logical block size. */
+    static final int DIRECT_IO_ALIGNMENT = 4096;
+
+    /** open(2) flags for {@code spec}; descriptors are always close-on-exec. */
+    static int openFlags(OpenSpec spec) {
+        int flags = spec.read() && spec.write() ? O_RDWR : spec.write() ? O_WRONLY : O_RDONLY;
+        if (spec.append()) {
+            flags |= O_APPEND;
+        }
+        if (spec.createNew()) {
+            flags |= O_CREAT | O_EXCL;
+        } else if (spec.create()) {
+            flags |= O_CREAT;
+        }
+        if (spec.truncate()) {
+            flags |= O_TRUNC;
+        }
+        if (spec.sync()) {
+            flags |= O_SYNC;
+        } else if (spec.dsync()) {
+            flags |= O_DSYNC;
+        }
+        if (spec.noFollow()) {
+            flags |= O_NOFOLLOW;
+        }
+        if (spec.direct()) {
+            flags |= O_DIRECT;
+        }
+        return flags | O_CLOEXEC;
+    }
+}

@@ -1,0 +1,51 @@
+package io.ringfile.internal.uring;
+
+/**
+ * One submission queue entry and what must happen when its completion arrives.
+ *
+ * <p>Threading: built on any thread, then touched only by its ring's event-loop thread. Memory the entry points to
+ * (buffers, paths, statx results) is referenced from the op and stays allocated until {@link #complete} or
+ * {@link #abandon} runs.
+ */
+abstract class RingOp {
+    byte opcode;
+    int fd;
+    long union1;
+    long union2;
+    int len;
+    int union3;
+
+    /** The file this op counts against while in flight, or null for path operations. */
+    final UringFile file;
+
+    RingOp(UringFile file) {
+        this.file = file;
+    }
+
+    final RingOp sqe(byte opcode, int fd, long union1, long union2, int len, int union3) {
+        this.opcode = opcode;
+        this.fd = fd;
+        this.union1 = union1;
+        this.union2 = union2;
+        this.len = len;
+        this.union3 = union3;
+        return this;
+    }
+
+    /**
+     * Runs on the loop thread just before submission. Returns false when the op finished without a submission
+     * (it must then have reported its outcome itself).
+     */
+    boolean beforeSubmit() {
+        return true;
+    }
+
+    /** The kernel's result: a count, a descriptor, 0, or -errno. Loop thread; memory may be released now. */
+    abstract void complete(int res);
+
+    /** The op was never submitted: report {@code error}; its memory is free. */
+    abstract void reject(Throwable error);
+
+    /** The ring stops while the kernel may still use the op's memory: report {@code error}, free nothing. */
+    abstract void abandon(Throwable error);
+}

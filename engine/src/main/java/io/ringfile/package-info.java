@@ -1,0 +1,17 @@
+/**
+ * Asynchronous file I/O on Linux io_uring, with automatic fallback to an NIO thread pool.
+ *
+ * <p>{@link io.ringfile.AsyncFiles} is the asynchronous twin of {@link java.nio.file.Files};
+ * {@link io.ringfile.AsyncFile} the twin of {@link java.nio.channels.AsynchronousFileChannel};
+ * {@link io.ringfile.FileEngine} owns the rings or threads underneath.
+ *
+ * <h2>What Ringfile deliberately does not do</h2>
+ * <ul>
+ *   <li>It does not cancel I/O: cancelling a future detaches the caller, the operation runs to its end and its
+ *       buffer stays owned by the engine until then.
+ *   <li>It has no file-level cursor: reads and writes name their position, as {@code AsynchronousFileChannel}'s do.
+ *   <li>It does not lock files or map them into memory; use {@code FileChannel} for that.
+ *   <li>It does not buffer or cache: every call reaches the kernel.
+ * </ul>
+ */
+package io.ringfile;

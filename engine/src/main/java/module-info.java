@@ -1,0 +1,13 @@
+/**
+ * Ringfile: asynchronous file I/O on Linux io_uring with automatic NIO fallback. Only {@code io.ringfile} is API.
+ */
+module io.ringfile {
+    requires transitive io.netty.buffer; // AsyncFile has ByteBuf overloads
+    requires io.netty.common;
+    requires io.netty.transport;
+    requires io.netty.transport.unix.common;
+    requires io.netty.transport.classes.io_uring;
+    requires io.ringfile.fallback.nio;
+
+    exports io.ringfile;
+}

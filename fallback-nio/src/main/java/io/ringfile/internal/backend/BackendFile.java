@@ -1,0 +1,45 @@
+package io.ringfile.internal.backend;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One open file of a {@link FileBackend}.
+ *
+ * <p>Callers validate arguments before calling (non-negative positions, writable destination buffers, open mode), so
+ * a backend only reports I/O outcomes. Any thread may call; outcomes arrive through {@link Completion} on a backend
+ * thread. A buffer passed in is owned by the backend until its completion is signalled; the backend advances its
+ * position by the number of bytes transferred before signalling.
+ */
+public interface BackendFile {
+
+    /** Position argument meaning "at the file's own offset, advancing it" (a stream read or write). */
+    long CURRENT_POSITION = -1;
+
+    /**
+     * Largest transfer one operation makes with a heap buffer. Heap buffers are copied through direct memory; the
+     * cap keeps that copy small, so a read or write of a larger heap buffer may be short.
+     */
+    int HEAP_TRANSFER_LIMIT = 1 << 20;
+
+    /** Reads into {@code dst} at {@code position}; completes with the byte count, or -1 at end of file. */
+    void read(ByteBuffer dst, long position, Completion completion);
+
+    /** Writes {@code src} at {@code position}; completes with the byte count (possibly short). */
+    void write(ByteBuffer src, long position, Completion completion);
+
+    /** Completes with the file's current size. */
+    void size(Completion completion);
+
+    /** Shrinks the file to {@code size} if it is larger; completes with 0. */
+    void truncate(long size, Completion completion);
+
+    /** Flushes file data (and metadata when {@code metaData}) to the device; completes with 0. */
+    void force(boolean metaData, Completion completion);
+
+    /**
+     * Closes the file. Operations already accepted finish first (or fail with
+     * {@link java.nio.channels.AsynchronousCloseException} where they can be interrupted); later ones fail with
+     * {@link java.nio.channels.ClosedChannelException}. Completes once the descriptor is closed. Idempotent.
+     */
+    void close(Completion completion);
+}

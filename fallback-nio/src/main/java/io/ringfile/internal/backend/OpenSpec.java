@@ -1,0 +1,164 @@
+package io.ringfile.internal.backend;
+
+import com.sun.nio.file.ExtendedOpenOption;
+
+import java.nio.file.FileSystems;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A validated request to open a file, read the way {@link java.nio.channels.FileChannel#open} reads its options:
+ * READ is the default, APPEND implies WRITE, CREATE and TRUNCATE_EXISTING matter only when writing, READ with
+ * APPEND and APPEND with TRUNCATE_EXISTING are rejected. Immutable.
+ */
+public final class OpenSpec {
+    /** Permission bits used when a file is created without a {@code posix:permissions} attribute (less umask). */
+    public static final int DEFAULT_CREATE_MODE = 0666;
+
+    private final Path path;
+    private final Set<OpenOption> options;
+    private final FileAttribute<?>[] attributes;
+    private final boolean read, write, append, create, createNew, truncate, deleteOnClose, sync, dsync, noFollow,
+            direct;
+    private final int createMode;
+
+    private OpenSpec(Path path, Set<OpenOption> options, FileAttribute<?>[] attributes) {
+        this.path = path;
+        this.options = options;
+        this.attributes = attributes;
+        boolean a = options.contains(StandardOpenOption.APPEND);
+        boolean w = options.contains(StandardOpenOption.WRITE) || a;
+        boolean r = options.contains(StandardOpenOption.READ) || !w;
+        if (r && a) {
+            throw new IllegalArgumentException("READ + APPEND not allowed");
+        }
+        if (a && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            throw new IllegalArgumentException("APPEND + TRUNCATE_EXISTING not allowed");
+        }
+        this.read = r;
+        this.write = w;
+        this.append = a;
+        this.createNew = w && options.contains(StandardOpenOption.CREATE_NEW);
+        this.create = w && !createNew && options.contains(StandardOpenOption.CREATE);
+        this.truncate = w && options.contains(StandardOpenOption.TRUNCATE_EXISTING);
+        this.deleteOnClose = options.contains(StandardOpenOption.DELETE_ON_CLOSE);
+        this.sync = options.contains(StandardOpenOption.SYNC);
+        this.dsync = options.contains(StandardOpenOption.DSYNC);
+        this.noFollow = options.contains(LinkOption.NOFOLLOW_LINKS);
+        this.direct = options.contains(ExtendedOpenOption.DIRECT);
+        this.createMode = modeOf(attributes);
+    }
+
+    /**
+     * Validates {@code options} and {@code attributes} for {@code path}.
+     *
+     * @throws IllegalArgumentException for a combination {@code FileChannel.open} rejects
+     * @throws UnsupportedOperationException for an option or attribute Ringfile does not support
+     */
+    public static OpenSpec of(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(attributes, "attributes");
+        Set<OpenOption> copy = new HashSet<>();
+        for (OpenOption option : options) {
+            Objects.requireNonNull(option, "option");
+            if (!(option instanceof StandardOpenOption || option == LinkOption.NOFOLLOW_LINKS
+                    || option == ExtendedOpenOption.DIRECT)) {
+                throw new UnsupportedOperationException(option + " not supported");
+            }
+            copy.add(option);
+        }
+        for (FileAttribute<?> attribute : attributes) {
+            Objects.requireNonNull(attribute, "attribute");
+            if (!attribute.name().equals("posix:permissions") && !attribute.name().equals("unix:permissions")) {
+                throw new UnsupportedOperationException("'" + attribute.name() + "' not supported as initial attribute");
+            }
+        }
+        return new OpenSpec(path, Collections.unmodifiableSet(copy), attributes.clone());
+    }
+
+    private static int modeOf(FileAttribute<?>[] attributes) {
+        int mode = DEFAULT_CREATE_MODE;
+        for (FileAttribute<?> attribute : attributes) {
+            mode = 0;
+            for (Object p : (Set<?>) attribute.value()) {
+                mode |= 0400 >> ((PosixFilePermission) p).ordinal();
+            }
+        }
+        return mode;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** True when the path belongs to the platform's default file system (the only one the kernel can open). */
+    public boolean onDefaultFileSystem() {
+        return path.getFileSystem() == FileSystems.getDefault();
+    }
+
+    public Set<OpenOption> options() {
+        return options;
+    }
+
+    public FileAttribute<?>[] attributes() {
+        return attributes.clone();
+    }
+
+    public boolean read() {
+        return read;
+    }
+
+    public boolean write() {
+        return write;
+    }
+
+    public boolean append() {
+        return append;
+    }
+
+    public boolean create() {
+        return create;
+    }
+
+    public boolean createNew() {
+        return createNew;
+    }
+
+    public boolean truncate() {
+        return truncate;
+    }
+
+    public boolean deleteOnClose() {
+        return deleteOnClose;
+    }
+
+    public boolean sync() {
+        return sync;
+    }
+
+    public boolean dsync() {
+        return dsync;
+    }
+
+    public boolean noFollow() {
+        return noFollow;
+    }
+
+    public boolean direct() {
+        return direct;
+    }
+
+    /** Permission bits for a newly created file, before the umask. */
+    public int createMode() {
+        return createMode;
+    }
+}

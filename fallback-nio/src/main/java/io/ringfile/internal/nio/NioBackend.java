@@ -1,0 +1,194 @@
+package io.ringfile.internal.nio;
+
+import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.backend.FileBackend;
+import io.ringfile.internal.backend.OpenSpec;
+
+import java.io.IOException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.ClosedFileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The portable backend: blocking {@link FileChannel} calls on a bounded pool of daemon threads. Works on every
+ * platform and every {@link java.nio.file.FileSystem} provider. Idle pool threads end after a minute.
+ */
+public final class NioBackend implements FileBackend {
+    private static final long IDLE_THREAD_SECONDS = 60;
+
+    private final ThreadPoolExecutor pool;
+    private final Set<NioFile> openFiles = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile boolean shutdown;
+
+    /** A backend with {@code threads} pool threads named {@code namePrefix-N}. */
+    public NioBackend(int threads, String namePrefix) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be positive: " + threads);
+        }
+        this.pool = new ThreadPoolExecutor(threads, threads, IDLE_THREAD_SECONDS, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads(namePrefix));
+        pool.allowCoreThreadTimeOut(true);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public String name() {
+        return "nio";
+    }
+
+    /** The pool, for blocking work that has no asynchronous form (such as directory listings). */
+    public Executor executor() {
+        return pool;
+    }
+
+    @Override
+    public CompletableFuture<BackendFile> open(OpenSpec spec) {
+        CompletableFuture<BackendFile> result = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                FileChannel channel = FileChannel.open(spec.path(), spec.options(), spec.attributes());
+                NioFile file = new NioFile(this, channel, spec.path());
+                openFiles.add(file);
+                if (shutdown) { // raced with shutdown: it may not have seen this file
+                    file.close(IGNORE);
+                    throw new ClosedFileSystemException();
+                }
+                result.complete(file);
+            } catch (Throwable e) {
+                result.completeExceptionally(NioErrors.translate(e, spec.path()));
+            }
+        }, () -> result.completeExceptionally(new ClosedFileSystemException()));
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<Long> size(Path path) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                result.complete(Files.size(path));
+            } catch (Throwable e) {
+                result.completeExceptionally(NioErrors.translate(e, path));
+            }
+        }, () -> result.completeExceptionally(new ClosedFileSystemException()));
+        return result;
+    }
+
+    /** A blocking file operation that yields a long. */
+    interface IoCall {
+        long call() throws IOException;
+    }
+
+    /** Runs {@code call} on the pool and reports its outcome to {@code completion}. */
+    void run(Path path, Completion completion, IoCall call) {
+        execute(new Task(path, completion, call), () -> completion.failed(new ClosedChannelException()));
+    }
+
+    private void execute(Runnable task, Runnable onRejected) {
+        try {
+            pool.execute(task);
+        } catch (RejectedExecutionException e) {
+            onRejected.run();
+        }
+    }
+
+    void forget(NioFile file) {
+        openFiles.remove(file);
+    }
+
+    private static final Completion IGNORE = new Completion() {
+        @Override
+        public void completed(long result) {
+        }
+
+        @Override
+        public void failed(Throwable error) {
+        }
+    };
+
+    @Override
+    public CompletableFuture<Void> shutdown(long timeoutMillis) {
+        if (shutdown) {
+            return terminated;
+        }
+        synchronized (this) {
+            if (shutdown) {
+                return terminated;
+            }
+            shutdown = true;
+        }
+        for (NioFile file : openFiles) {
+            file.close(IGNORE);
+        }
+        pool.shutdown(); // queued tasks still run; they find their channels closed and fail at once
+        Thread waiter = new Thread(() -> awaitTermination(timeoutMillis), "ringfile-nio-shutdown");
+        waiter.setDaemon(true);
+        waiter.start();
+        return terminated;
+    }
+
+    private void awaitTermination(long timeoutMillis) {
+        try {
+            if (!pool.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                // A thread is stuck in the kernel (a hung file system): interrupt it; tasks that never started fail.
+                List<Runnable> neverRan = pool.shutdownNow();
+                for (Runnable task : neverRan) {
+                    if (task instanceof Task) {
+                        ((Task) task).completion.failed(new AsynchronousCloseException());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        terminated.complete(null);
+    }
+
+    private static final class Task implements Runnable {
+        final Path path;
+        final Completion completion;
+        final IoCall call;
+
+        Task(Path path, Completion completion, IoCall call) {
+            this.path = path;
+            this.completion = completion;
+            this.call = call;
+        }
+
+        @Override
+        public void run() {
+            long result;
+            try {
+                result = call.call();
+            } catch (Throwable e) {
+                completion.failed(NioErrors.translate(e, path));
+                return;
+            }
+            completion.completed(result);
+        }
+    }
+}

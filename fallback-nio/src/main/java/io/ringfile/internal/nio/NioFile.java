@@ -1,0 +1,96 @@
+package io.ringfile.internal.nio;
+
+import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.backend.Completion;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/** A {@link FileChannel} whose operations run on the {@link NioBackend}'s pool. */
+final class NioFile implements BackendFile {
+    private final NioBackend backend;
+    private final FileChannel channel;
+    private final Path path;
+
+    NioFile(NioBackend backend, FileChannel channel, Path path) {
+        this.backend = backend;
+        this.channel = channel;
+        this.path = path;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long position, Completion completion) {
+        backend.run(path, completion, () -> {
+            int limit = capHeapTransfer(dst);
+            try {
+                return position == CURRENT_POSITION ? channel.read(dst) : channel.read(dst, position);
+            } finally {
+                dst.limit(limit);
+            }
+        });
+    }
+
+    @Override
+    public void write(ByteBuffer src, long position, Completion completion) {
+        backend.run(path, completion, () -> {
+            int limit = capHeapTransfer(src);
+            try {
+                return position == CURRENT_POSITION ? channel.write(src) : channel.write(src, position);
+            } finally {
+                src.limit(limit);
+            }
+        });
+    }
+
+    /** Lowers a heap buffer's limit for the duration of one transfer; returns the limit to restore. */
+    private static int capHeapTransfer(ByteBuffer buffer) {
+        int limit = buffer.limit();
+        if (!buffer.isDirect() && buffer.remaining() > HEAP_TRANSFER_LIMIT) {
+            buffer.limit(buffer.position() + HEAP_TRANSFER_LIMIT);
+        }
+        return limit;
+    }
+
+    @Override
+    public void size(Completion completion) {
+        backend.run(path, completion, channel::size);
+    }
+
+    @Override
+    public void truncate(long size, Completion completion) {
+        backend.run(path, completion, () -> {
+            channel.truncate(size);
+            return 0;
+        });
+    }
+
+    @Override
+    public void force(boolean metaData, Completion completion) {
+        backend.run(path, completion, () -> {
+            channel.force(metaData);
+            return 0;
+        });
+    }
+
+    /**
+     * Closes the channel on the calling thread, so that a close never queues behind blocked operations; the JDK
+     * wakes threads blocked in this channel and keeps the descriptor until they have left it.
+     */
+    @Override
+    public void close(Completion completion) {
+        backend.forget(this);
+        try {
+            channel.close();
+        } catch (IOException e) {
+            completion.failed(NioErrors.translate(e, path));
+            return;
+        }
+        completion.completed(0);
+    }
+}
