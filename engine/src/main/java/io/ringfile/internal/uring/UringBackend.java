@@ -166,12 +166,17 @@ public final class UringBackend implements FileBackend {
         return done;
     }
 
-    /** OPENAT; with DELETE_ON_CLOSE the name is unlinked right after, as the JDK does on Unix. */
+    /**
+     * OPENAT, then STATX on the new descriptor to learn whether it is seekable (pipes and sockets are not, and the
+     * kernel would silently ignore positions there), then with DELETE_ON_CLOSE an UNLINKAT, as the JDK does on Unix.
+     */
     private final class Open extends RingOp {
         private final Ring ring;
         private final OpenSpec spec;
         private final CompletableFuture<BackendFile> result;
         private final Piece path;
+        private Piece statx;
+        private int fd = -1;
         private UringFile opened;
 
         Open(Ring ring, OpenSpec spec, CompletableFuture<BackendFile> result) {
@@ -185,17 +190,34 @@ public final class UringBackend implements FileBackend {
 
         @Override
         void complete(int res) {
-            if (opened != null) { // the unlink for DELETE_ON_CLOSE finished; like the JDK, its errors are ignored
-                path.release();
-                result.complete(opened);
-                return;
+            if (fd < 0) {
+                opened(res);
+            } else if (opened == null) {
+                typeKnown(res);
+            } else { // the unlink for DELETE_ON_CLOSE; like the JDK, its outcome is ignored
+                finish();
             }
+        }
+
+        private void opened(int res) {
             if (res < 0) {
                 path.release();
                 result.completeExceptionally(Errno.exception(-res, spec.path().toString()));
                 return;
             }
-            opened = new UringFile(UringBackend.this, ring, res, spec.path(), spec.direct());
+            fd = res;
+            statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+            sqe(Linux.IORING_OP_STATX, fd, statx.address, UringFile.EMPTY_PATH_ADDRESS, Linux.STATX_BASIC_STATS,
+                    Linux.AT_EMPTY_PATH);
+            ring.submitOnLoop(this);
+        }
+
+        private void typeKnown(int res) {
+            int type = statx.view.order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
+            statx.release();
+            statx = null;
+            boolean seekable = res < 0 || (type != Linux.S_IFIFO && type != Linux.S_IFSOCK);
+            opened = new UringFile(UringBackend.this, ring, fd, spec.path(), spec.direct(), seekable);
             openFiles.add(opened);
             if (shutdown) { // raced with shutdown, which may not have seen this file
                 opened.close(IGNORE);
@@ -208,6 +230,10 @@ public final class UringBackend implements FileBackend {
                 ring.submitOnLoop(this);
                 return;
             }
+            finish();
+        }
+
+        private void finish() {
             path.release();
             result.complete(opened);
         }
@@ -215,8 +241,13 @@ public final class UringBackend implements FileBackend {
         @Override
         void reject(Throwable error) {
             path.release();
+            if (statx != null) {
+                statx.release();
+            }
             if (opened != null) {
                 opened.closeAfterStop();
+            } else if (fd >= 0) {
+                closeQuietly(fd);
             }
             result.completeExceptionally(error instanceof AsynchronousCloseException
                     ? new ClosedFileSystemException() : error);
@@ -225,6 +256,14 @@ public final class UringBackend implements FileBackend {
         @Override
         void abandon(Throwable error) {
             result.completeExceptionally(new ClosedFileSystemException());
+        }
+    }
+
+    static void closeQuietly(int fd) {
+        try {
+            new io.netty.channel.unix.FileDescriptor(fd).close();
+        } catch (java.io.IOException ignored) {
+            // nothing more can be done for a descriptor being discarded
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.List;
  */
 final class UringFile implements BackendFile {
     private static final ByteBuffer EMPTY_PATH = ByteBuffer.allocateDirect(1); // "" for AT_EMPTY_PATH; never freed
-    private static final long EMPTY_PATH_ADDRESS = NativeMemory.address(EMPTY_PATH);
+    static final long EMPTY_PATH_ADDRESS = NativeMemory.address(EMPTY_PATH);
 
     final UringBackend backend;
     final Ring ring;
@@ -31,6 +31,7 @@ final class UringFile implements BackendFile {
     final String name;
     private final Path path;
     private final boolean direct;
+    private final boolean seekable;
 
     // Loop-thread state
     private int inFlight;
@@ -38,23 +39,37 @@ final class UringFile implements BackendFile {
     private boolean closed;
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
-    UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct) {
+    UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable) {
         this.backend = backend;
         this.ring = ring;
         this.fd = fd;
         this.path = path;
         this.name = path.toString();
         this.direct = direct;
+        this.seekable = seekable;
     }
 
     @Override
     public void read(ByteBuffer dst, long position, Completion completion) {
-        ring.submit(new Transfer(this, true, dst, position, completion));
+        if (seekCheck(position, completion)) {
+            ring.submit(new Transfer(this, true, dst, position, completion));
+        }
     }
 
     @Override
     public void write(ByteBuffer src, long position, Completion completion) {
-        ring.submit(new Transfer(this, false, src, position, completion));
+        if (seekCheck(position, completion)) {
+            ring.submit(new Transfer(this, false, src, position, completion));
+        }
+    }
+
+    /** A position on a pipe or socket fails as pread(2) would, instead of being ignored as io_uring does. */
+    private boolean seekCheck(long position, Completion completion) {
+        if (seekable || position == CURRENT_POSITION) {
+            return true;
+        }
+        completion.failed(Errno.exception(Errno.ESPIPE, name));
+        return false;
     }
 
     @Override
@@ -131,11 +146,7 @@ final class UringFile implements BackendFile {
     void closeAfterStop() {
         if (!closed) {
             closed = true;
-            try {
-                new io.netty.channel.unix.FileDescriptor(fd).close();
-            } catch (IOException ignored) {
-                // nothing more to do for a descriptor at shutdown
-            }
+            UringBackend.closeQuietly(fd);
             for (Completion waiter : closeWaiters) {
                 waiter.completed(0);
             }

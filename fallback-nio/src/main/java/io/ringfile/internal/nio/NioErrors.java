@@ -3,6 +3,7 @@ package io.ringfile.internal.nio;
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NotDirectoryException;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * Brings the JDK's exceptions in line with the io_uring backend's, so both backends raise the same types: errors
- * carry the path, ENOTDIR and ENOTEMPTY get their specific types, and a channel closed under an accepted operation
+ * carry the path, EPERM, ENOTDIR and ENOTEMPTY get their specific types, and a channel closed under an accepted operation
  * reports {@link AsynchronousCloseException}.
  */
 final class NioErrors {
@@ -26,6 +27,9 @@ final class NioErrors {
             String file = fse.getFile() != null ? fse.getFile() : path.toString();
             if ("Not a directory".equals(fse.getReason()) && fse.getClass() == FileSystemException.class) {
                 return withCause(new NotDirectoryException(file), fse);
+            }
+            if ("Operation not permitted".equals(fse.getReason()) && fse.getClass() == FileSystemException.class) {
+                return withCause(new AccessDeniedException(file, fse.getOtherFile(), fse.getReason()), fse);
             }
             if ("Directory not empty".equals(fse.getReason()) && fse.getClass() == FileSystemException.class) {
                 return withCause(new DirectoryNotEmptyException(file), fse);

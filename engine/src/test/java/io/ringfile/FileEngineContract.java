@@ -1,0 +1,812 @@
+package io.ringfile;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.ClosedFileSystemException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+
+import static java.nio.file.StandardOpenOption.APPEND;
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.DELETE_ON_CLOSE;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The behaviour every backend must show. Each backend runs it through a one-line subclass; a backend that cannot
+ * run on this machine skips the whole suite with the reason (it never fails for that).
+ *
+ * <p>No test here measures speed: every wait is a generous bound that only turns a hang into a failure.
+ */
+public abstract class FileEngineContract {
+    /** Bound on any single wait: a future that takes longer is treated as hung. */
+    protected static final long WAIT_SECONDS = 60;
+
+    private final FileEngine.Backend requested;
+    protected FileEngine engine;
+    @TempDir
+    protected Path dir;
+
+    protected FileEngineContract(FileEngine.Backend requested) {
+        this.requested = requested;
+    }
+
+    /** Builds an engine for this suite's backend, or skips the test if that backend cannot run here. */
+    protected FileEngine.Builder configure(FileEngine.Builder builder) {
+        return builder.backend(requested);
+    }
+
+    protected FileEngine newEngine() {
+        return newEngine(FileEngine.builder());
+    }
+
+    protected FileEngine newEngine(FileEngine.Builder builder) {
+        try {
+            return configure(builder).build();
+        } catch (UnsupportedOperationException e) {
+            Assumptions.abort("backend " + requested + " cannot run here: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    @BeforeEach
+    void startEngine() {
+        engine = newEngine();
+    }
+
+    @AfterEach
+    void stopEngine() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    protected static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("operation failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("future did not complete within " + WAIT_SECONDS + " s", e);
+        }
+    }
+
+    /** The exception a future failed with; fails the test if it succeeded or hung. */
+    protected static Throwable failure(CompletableFuture<?> future) {
+        try {
+            Object value = future.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            throw new AssertionError("expected a failure, got " + value);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("future did not complete", e);
+        }
+    }
+
+    protected static <T extends Throwable> T failsWith(Class<T> type, CompletableFuture<?> future) {
+        Throwable error = failure(future);
+        return assertInstanceOf(type, error, () -> "expected " + type.getSimpleName() + ", got " + error);
+    }
+
+    protected static byte[] random(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    protected Path fileWith(String name, byte[] content) throws IOException {
+        Path path = dir.resolve(name);
+        Files.write(path, content);
+        return path;
+    }
+
+    // ---------------------------------------------------------------- which backend runs
+
+    @Test
+    void reportsTheBackendItRuns() {
+        assertNotEquals(FileEngine.Backend.AUTO, engine.backend());
+        if (requested != FileEngine.Backend.AUTO) {
+            assertEquals(requested, engine.backend());
+        }
+        assertEquals(engine.backend() == FileEngine.Backend.NIO, engine.fallbackReason().isPresent(),
+                "a fallback reason exactly when NIO runs: " + engine.fallbackReason());
+    }
+
+    // ---------------------------------------------------------------- round trips
+
+    @Test
+    void positionalWriteThenReadWithDirectBuffers() throws IOException {
+        Path path = dir.resolve("direct.bin");
+        byte[] data = random(10_000, 1);
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            ByteBuffer src = ByteBuffer.allocateDirect(data.length).put(data).flip();
+            assertEquals(data.length, await(file.writeFully(src, 100)));
+            assertEquals(data.length, src.position(), "source position advances");
+            ByteBuffer dst = ByteBuffer.allocateDirect(data.length);
+            assertEquals(data.length, await(file.readFully(dst, 100)));
+            assertEquals(data.length, dst.position(), "destination position advances");
+            byte[] back = new byte[data.length];
+            dst.flip().get(back);
+            assertArrayEquals(data, back);
+            assertEquals(100L + data.length, await(file.size()));
+        }
+        byte[] onDisk = Files.readAllBytes(path);
+        assertArrayEquals(new byte[100], Arrays.copyOf(onDisk, 100), "the gap before position 100 reads as zeros");
+        assertArrayEquals(data, Arrays.copyOfRange(onDisk, 100, onDisk.length));
+    }
+
+    @Test
+    void positionalWriteThenReadWithHeapBuffersLargerThanOneTransfer() throws IOException {
+        Path path = dir.resolve("heap.bin");
+        byte[] data = random(3 * 1024 * 1024 + 17, 2); // more than one 1 MiB heap transfer
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            ByteBuffer src = ByteBuffer.wrap(data, 5, data.length - 5);
+            assertEquals(data.length - 5, await(file.writeFully(src, 0)));
+            assertEquals(data.length, src.position());
+            ByteBuffer dst = ByteBuffer.allocate(data.length + 3);
+            dst.position(3);
+            assertEquals(data.length - 5, await(file.readFully(dst, 0)), "readFully stops at end of file");
+            assertArrayEquals(Arrays.copyOfRange(data, 5, data.length), Arrays.copyOfRange(dst.array(), 3,
+                    3 + data.length - 5));
+        }
+        assertArrayEquals(Arrays.copyOfRange(data, 5, data.length), Files.readAllBytes(path));
+    }
+
+    @Test
+    void singleReadOrWriteTransfersSomeAndAdvancesByThatMuch() throws IOException {
+        byte[] data = random(4096, 3);
+        Path path = fileWith("single.bin", data);
+        try (AsyncFile file = await(engine.open(path, READ))) {
+            ByteBuffer dst = ByteBuffer.allocate(1000);
+            int n = await(file.read(dst, 10));
+            assertTrue(n > 0 && n <= 1000, "read " + n);
+            assertEquals(n, dst.position());
+            assertArrayEquals(Arrays.copyOfRange(data, 10, 10 + n), Arrays.copyOf(dst.array(), n));
+        }
+    }
+
+    @Test
+    void nettyByteBufsAreReadIntoAndWrittenFromTheirIndexes() throws IOException {
+        Path path = dir.resolve("bytebuf.bin");
+        byte[] data = random(50_000, 4);
+        ByteBuf direct = Unpooled.directBuffer(data.length).writeBytes(data);
+        ByteBuf heapRead = Unpooled.buffer(data.length);
+        CompositeByteBuf composite = Unpooled.compositeBuffer();
+        composite.addComponent(true, Unpooled.directBuffer(20_000).writeZero(20_000));
+        composite.addComponent(true, Unpooled.buffer(30_000).writeZero(30_000));
+        composite.clear(); // 50,000 writable bytes over two components: no single NIO view
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            assertEquals(data.length, await(file.writeFully(direct, 0)));
+            assertEquals(data.length, direct.readerIndex(), "reader index advances on write");
+            assertEquals(1, direct.refCnt(), "the engine gave its reference back");
+
+            assertEquals(data.length, await(file.readFully(heapRead, 0)));
+            assertEquals(data.length, heapRead.writerIndex(), "writer index advances on read");
+            assertArrayEquals(data, bytesOf(heapRead));
+
+            assertEquals(data.length, await(file.readFully(composite, 0)));
+            assertEquals(data.length, composite.writerIndex());
+            assertArrayEquals(data, bytesOf(composite));
+            assertEquals(1, composite.refCnt());
+        } finally {
+            direct.release();
+            heapRead.release();
+            composite.release();
+        }
+    }
+
+    private static byte[] bytesOf(ByteBuf buf) {
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), bytes);
+        return bytes;
+    }
+
+    @Test
+    void readAtOrPastEndOfFileReturnsMinusOneAndShortReadStopsAtEnd() throws IOException {
+        Path path = fileWith("eof.bin", random(100, 5));
+        try (AsyncFile file = await(engine.open(path))) {
+            assertEquals(-1, await(file.read(ByteBuffer.allocate(10), 100)));
+            assertEquals(-1, await(file.read(ByteBuffer.allocateDirect(10), 1_000_000)));
+            assertEquals(-1, await(file.readFully(ByteBuffer.allocate(10), 100)));
+            ByteBuffer dst = ByteBuffer.allocate(50);
+            assertEquals(10, await(file.readFully(dst, 90)), "short read at end of file");
+            assertEquals(10, dst.position());
+            assertEquals(0, await(file.read(ByteBuffer.allocate(0), 0)), "empty buffer reads nothing");
+        }
+    }
+
+    @Test
+    void sizeTruncateAndForce() throws IOException {
+        Path path = fileWith("trunc.bin", random(10_000, 6));
+        try (AsyncFile file = await(engine.open(path, READ, WRITE))) {
+            assertEquals(10_000L, await(file.size()));
+            assertSame(file, await(file.truncate(20_000)), "truncate returns the file");
+            assertEquals(10_000L, await(file.size()), "truncating to a larger size changes nothing");
+            await(file.truncate(4_000));
+            assertEquals(4_000L, await(file.size()));
+            await(file.truncate(0));
+            assertEquals(0L, await(file.size()));
+            await(file.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 0));
+            await(file.force(false));
+            await(file.force(true));
+        }
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(path));
+    }
+
+    @Test
+    void wholeFileHelpersMirrorFiles() throws IOException {
+        Path path = dir.resolve("whole.txt");
+        assertEquals(path, await(engine.writeString(path, "héllo wörld")));
+        assertEquals("héllo wörld", Files.readString(path));
+        assertEquals("héllo wörld", await(engine.readString(path)));
+        assertEquals(13L, await(engine.size(path)));
+        assertArrayEquals("héllo wörld".getBytes(StandardCharsets.UTF_8), await(engine.readAllBytes(path)));
+
+        await(engine.writeString(path, "short", StandardCharsets.ISO_8859_1));
+        assertEquals("short", Files.readString(path), "default options truncate an existing file");
+        await(engine.write(path, " tail".getBytes(StandardCharsets.US_ASCII), APPEND));
+        assertEquals("short tail", await(engine.readString(path, StandardCharsets.US_ASCII)));
+
+        byte[] big = random(5 * 1024 * 1024 + 3, 7);
+        Path bigPath = dir.resolve("big.bin");
+        await(engine.write(bigPath, big));
+        assertArrayEquals(big, Files.readAllBytes(bigPath));
+        assertArrayEquals(big, await(engine.readAllBytes(bigPath)));
+        Path empty = fileWith("empty", new byte[0]);
+        assertEquals(0, await(engine.readAllBytes(empty)).length);
+        assertEquals("", await(engine.readString(empty)));
+    }
+
+    @Test
+    void wholeFileHelpersRejectWhatFilesRejects() throws IOException {
+        Path path = fileWith("bad.txt", new byte[] {'o', 'k', (byte) 0xC3}); // truncated UTF-8 sequence
+        failsWith(MalformedInputException.class, engine.readString(path));
+        failsWith(MalformedInputException.class, engine.readString(path, StandardCharsets.UTF_8));
+        failsWith(UnmappableCharacterException.class,
+                engine.writeString(dir.resolve("x.txt"), "ünïcode", StandardCharsets.US_ASCII));
+        assertThrows(IllegalArgumentException.class, () -> engine.write(path, new byte[1], READ));
+        failsWith(FileAlreadyExistsException.class, engine.write(path, new byte[1], CREATE_NEW));
+        failsWith(NoSuchFileException.class, engine.write(dir.resolve("missing"), new byte[1], WRITE));
+        failsWith(NoSuchFileException.class, engine.readAllBytes(dir.resolve("missing")));
+        failsWith(NoSuchFileException.class, engine.size(dir.resolve("missing")));
+    }
+
+    @Test
+    void openOptionsBehaveAsFileChannelOpen() throws IOException {
+        Path path = dir.resolve("opts.bin");
+        failsWith(NoSuchFileException.class, engine.open(path));
+        failsWith(NoSuchFileException.class, engine.open(path, WRITE));
+        await(engine.open(path, CREATE, WRITE)).close();
+        assertTrue(Files.exists(path));
+        failsWith(FileAlreadyExistsException.class, engine.open(path, CREATE_NEW, WRITE));
+        assertThrows(IllegalArgumentException.class, () -> engine.open(path, READ, APPEND));
+        assertThrows(IllegalArgumentException.class, () -> engine.open(path, APPEND, TRUNCATE_EXISTING));
+        assertThrows(UnsupportedOperationException.class, () -> engine.open(path, new java.nio.file.OpenOption() {
+        }));
+
+        Files.write(path, new byte[] {1, 2, 3});
+        try (AsyncFile file = await(engine.open(path, WRITE, TRUNCATE_EXISTING))) {
+            assertEquals(0L, await(file.size()));
+        }
+        Files.write(path, new byte[] {1, 2, 3});
+        try (AsyncFile file = await(engine.open(path, APPEND))) {
+            await(file.write(ByteBuffer.wrap(new byte[] {4}), 0)); // O_APPEND: Linux writes at the end
+        }
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, Files.readAllBytes(path));
+
+        Path temp = dir.resolve("temp.bin");
+        AsyncFile deleted = await(engine.open(temp, CREATE_NEW, WRITE, DELETE_ON_CLOSE));
+        await(deleted.write(ByteBuffer.wrap(new byte[] {9}), 0));
+        deleted.close();
+        assertFalse(Files.exists(temp), "DELETE_ON_CLOSE removed the file");
+
+        Path restricted = dir.resolve("perm.bin");
+        await(engine.open(restricted, Set.of(CREATE_NEW, WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))).close();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(restricted)));
+    }
+
+    // ---------------------------------------------------------------- a large file
+
+    @Test
+    @Timeout(300)
+    void a256MiBFileWrittenAndReadBackKeepsItsChecksum() throws IOException {
+        Path path = dir.resolve("large.bin");
+        int block = 4 * 1024 * 1024;
+        int blocks = 64; // 256 MiB
+        int window = 8;
+        CRC32 written = new CRC32();
+        byte[] pattern = random(block, 8);
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            List<CompletableFuture<Integer>> inFlight = new ArrayList<>();
+            for (int i = 0; i < blocks; i++) {
+                pattern[0] = (byte) i; // every block differs
+                written.update(pattern);
+                ByteBuffer src = ByteBuffer.allocateDirect(block).put(pattern).flip();
+                inFlight.add(file.writeFully(src, (long) i * block));
+                if (inFlight.size() == window) {
+                    assertEquals(block, await(inFlight.remove(0)));
+                }
+            }
+            for (CompletableFuture<Integer> f : inFlight) {
+                assertEquals(block, await(f));
+            }
+            await(file.force(false));
+            assertEquals((long) block * blocks, await(file.size()));
+
+            CRC32 read = new CRC32();
+            List<ByteBuffer> buffers = new ArrayList<>();
+            List<CompletableFuture<Integer>> reads = new ArrayList<>();
+            for (int i = 0; i < blocks; i++) {
+                ByteBuffer dst = ByteBuffer.allocateDirect(block);
+                buffers.add(dst);
+                reads.add(file.readFully(dst, (long) i * block));
+                if (reads.size() == window) {
+                    assertEquals(block, await(reads.remove(0)));
+                    read.update(buffers.remove(0).flip());
+                }
+            }
+            for (int i = 0; i < reads.size(); i++) {
+                assertEquals(block, await(reads.get(i)));
+                read.update(buffers.get(i).flip());
+            }
+            assertEquals(written.getValue(), read.getValue());
+        }
+        CRC32 onDisk = new CRC32();
+        try (var in = Files.newInputStream(path)) {
+            byte[] chunk = new byte[1 << 20];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                onDisk.update(chunk, 0, n);
+            }
+        }
+        assertEquals(written.getValue(), onDisk.getValue(), "java.io reads the same bytes");
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    @Test
+    @Timeout(120)
+    void aThousandOperationsInFlightFromSixteenThreadsKeepTheirData() throws Exception {
+        Path path = dir.resolve("concurrent.bin");
+        int threads = 16;
+        int perThread = 32; // 32 writes then 32 reads each: 512 writes and 512 reads in flight
+        int block = 4096;
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<java.util.concurrent.Future<List<CompletableFuture<Integer>>>> submitted = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    submitted.add(pool.submit(() -> {
+                        go.await();
+                        List<CompletableFuture<Integer>> ops = new ArrayList<>();
+                        for (int i = 0; i < perThread; i++) {
+                            long slot = (long) thread * perThread + i;
+                            ByteBuffer src = ByteBuffer.allocateDirect(block);
+                            while (src.hasRemaining()) {
+                                src.putLong(slot * 1_000_003L + src.position());
+                            }
+                            ops.add(file.writeFully(src.flip(), slot * block));
+                        }
+                        return ops;
+                    }));
+                }
+                go.countDown();
+                for (var f : submitted) {
+                    for (CompletableFuture<Integer> op : f.get(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                        assertEquals(block, await(op));
+                    }
+                }
+                CountDownLatch goRead = new CountDownLatch(1);
+                List<java.util.concurrent.Future<Integer>> checks = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    checks.add(pool.submit(() -> {
+                        goRead.await();
+                        List<ByteBuffer> dsts = new ArrayList<>();
+                        List<CompletableFuture<Integer>> ops = new ArrayList<>();
+                        for (int i = 0; i < perThread; i++) {
+                            long slot = (long) thread * perThread + i;
+                            ByteBuffer dst = i % 2 == 0 ? ByteBuffer.allocateDirect(block) : ByteBuffer.allocate(block);
+                            dsts.add(dst);
+                            ops.add(file.readFully(dst, slot * block));
+                        }
+                        int verified = 0;
+                        for (int i = 0; i < perThread; i++) {
+                            long slot = (long) thread * perThread + i;
+                            assertEquals(block, await(ops.get(i)));
+                            ByteBuffer dst = dsts.get(i).flip();
+                            while (dst.hasRemaining()) {
+                                assertEquals(slot * 1_000_003L + dst.position(), dst.getLong(), "slot " + slot);
+                            }
+                            verified++;
+                        }
+                        return verified;
+                    }));
+                }
+                goRead.countDown();
+                int total = 0;
+                for (var c : checks) {
+                    total += c.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                }
+                assertEquals(threads * perThread, total);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertEquals((long) threads * perThread * block, Files.size(path));
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    @Test
+    void missingFilesAndParentsFailWithNoSuchFileExceptionNamingThePath() {
+        Path missing = dir.resolve("nope.bin");
+        NoSuchFileException e = failsWith(NoSuchFileException.class, engine.open(missing));
+        assertEquals(missing.toString(), e.getFile());
+        Path noParent = dir.resolve("no/such/dir/file.bin");
+        e = failsWith(NoSuchFileException.class, engine.open(noParent, CREATE, WRITE));
+        assertTrue(e.getMessage().contains(noParent.toString()), e.getMessage());
+    }
+
+    @Test
+    void permissionProblemsFailWithAccessDeniedException() throws Exception {
+        if (isRoot()) {
+            // Root passes permission bits; sysfs still refuses writes to read-only attributes with EACCES.
+            Path readOnlyAttribute = Path.of("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+            Assumptions.assumeTrue(Files.exists(readOnlyAttribute), "needs sysfs");
+            AccessDeniedException e = failsWith(AccessDeniedException.class, engine.open(readOnlyAttribute, WRITE));
+            assertEquals(readOnlyAttribute.toString(), e.getFile());
+            // EPERM: an immutable file cannot be opened for writing, even by root.
+            Path immutable = fileWith("immutable.bin", new byte[1]);
+            Assumptions.assumeTrue(run("chattr", "+i", immutable.toString()) == 0, "chattr +i works here");
+            try {
+                e = failsWith(AccessDeniedException.class, engine.open(immutable, WRITE));
+                assertEquals(immutable.toString(), e.getFile());
+            } finally {
+                run("chattr", "-i", immutable.toString());
+            }
+        } else {
+            Path locked = fileWith("locked.bin", new byte[1]);
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+            AccessDeniedException e = failsWith(AccessDeniedException.class, engine.open(locked, READ));
+            assertEquals(locked.toString(), e.getFile());
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @Test
+    void pathErrorsMapToTheirExceptions() throws IOException {
+        Path file = fileWith("plain.bin", new byte[1]);
+        NotDirectoryException notDir = failsWith(NotDirectoryException.class, engine.open(file.resolve("child")));
+        assertTrue(notDir.getMessage().contains("plain.bin"), notDir.getMessage());
+
+        FileSystemException isDir = failsWith(FileSystemException.class, engine.open(dir, WRITE));
+        assertEquals("Is a directory", isDir.getReason());
+        assertEquals(dir.toString(), isDir.getFile());
+
+        Path tooLong = dir.resolve("x".repeat(300));
+        FileSystemException nameTooLong = failsWith(FileSystemException.class, engine.open(tooLong));
+        assertEquals("File name too long", nameTooLong.getReason());
+
+        Path link = dir.resolve("link");
+        Files.createSymbolicLink(link, file);
+        FileSystemException loop = failsWith(FileSystemException.class,
+                engine.open(link, READ, LinkOption.NOFOLLOW_LINKS));
+        assertTrue(loop.getReason().startsWith("Too many levels of symbolic links"), loop.getReason());
+    }
+
+    @Test
+    void readingADirectoryFailsWithFileSystemException() throws IOException {
+        try (AsyncFile directory = await(engine.open(dir, READ))) {
+            FileSystemException e = failsWith(FileSystemException.class,
+                    directory.read(ByteBuffer.allocate(10), 0));
+            assertEquals("Is a directory", e.getReason());
+            assertEquals(dir.toString(), e.getFile());
+        }
+    }
+
+    @Test
+    void positionalIoOnAPipeFailsWithIllegalSeek() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Assumptions.assumeTrue(run("mkfifo", fifo.toString()) == 0, "mkfifo works here");
+        try (AsyncFile pipe = await(engine.open(fifo, READ, WRITE))) {
+            FileSystemException e = failsWith(FileSystemException.class, pipe.write(ByteBuffer.wrap(new byte[1]), 0));
+            assertEquals("Illegal seek", e.getReason());
+            e = failsWith(FileSystemException.class, pipe.read(ByteBuffer.allocateDirect(1), 0));
+            assertEquals("Illegal seek", e.getReason());
+        }
+    }
+
+    @Test
+    void invalidArgumentsThrowBeforeAnythingIsSubmitted() throws IOException {
+        Path path = fileWith("args.bin", new byte[10]);
+        try (AsyncFile reader = await(engine.open(path, READ));
+             AsyncFile writer = await(engine.open(path, WRITE))) {
+            assertThrows(IllegalArgumentException.class, () -> reader.read(ByteBuffer.allocate(1), -1));
+            assertThrows(IllegalArgumentException.class, () -> reader.readFully(ByteBuffer.allocate(1), Long.MIN_VALUE));
+            assertThrows(IllegalArgumentException.class, () -> writer.write(ByteBuffer.allocate(1), -5));
+            assertThrows(IllegalArgumentException.class,
+                    () -> reader.read(ByteBuffer.allocate(1).asReadOnlyBuffer(), 0));
+            assertThrows(IllegalArgumentException.class, () -> writer.truncate(-1));
+            assertThrows(NullPointerException.class, () -> reader.read((ByteBuffer) null, 0));
+            assertThrows(NullPointerException.class, () -> reader.read((ByteBuf) null, 0));
+            assertThrows(NullPointerException.class, () -> writer.write((ByteBuffer) null, 0));
+            assertThrows(NullPointerException.class, () -> engine.open(null));
+            assertThrows(NullPointerException.class, () -> engine.readAllBytes(null));
+            assertThrows(NullPointerException.class, () -> engine.write(path, null));
+            assertThrows(NonWritableChannelException.class, () -> reader.write(ByteBuffer.allocate(1), 0));
+            assertThrows(NonWritableChannelException.class, () -> reader.truncate(0));
+            assertThrows(NonReadableChannelException.class, () -> writer.read(ByteBuffer.allocate(1), 0));
+            ByteBuf buf = Unpooled.buffer(4);
+            assertThrows(NonReadableChannelException.class, () -> writer.read(buf, 0));
+            assertEquals(1, buf.refCnt(), "a rejected call takes no reference");
+            buf.release();
+        }
+    }
+
+    // ---------------------------------------------------------------- close and shutdown
+
+    @Test
+    void closedFileFailsFuturesWithClosedChannelExceptionAndCloseIsIdempotent() throws IOException {
+        Path path = fileWith("closed.bin", new byte[10]);
+        AsyncFile file = await(engine.open(path, READ, WRITE));
+        assertTrue(file.isOpen());
+        CompletableFuture<Void> first = file.closeAsync();
+        assertSame(first, file.closeAsync(), "every close returns the same future");
+        await(first);
+        file.close();
+        file.close();
+        assertFalse(file.isOpen());
+        failsWith(ClosedChannelException.class, file.read(ByteBuffer.allocate(1), 0));
+        failsWith(ClosedChannelException.class, file.write(ByteBuffer.allocate(1), 0));
+        failsWith(ClosedChannelException.class, file.size());
+        failsWith(ClosedChannelException.class, file.force(true));
+        failsWith(ClosedChannelException.class, file.truncate(0));
+        ByteBuf buf = Unpooled.directBuffer(8);
+        failsWith(ClosedChannelException.class, file.read(buf, 0));
+        assertEquals(1, buf.refCnt(), "the buffer of a refused read is released");
+        buf.release();
+    }
+
+    @Test
+    @Timeout(120)
+    void closingWithOperationsInFlightCompletesEveryFuture() throws IOException {
+        Path path = fileWith("inflight.bin", random(8 * 1024 * 1024, 9));
+        AsyncFile file = await(engine.open(path, READ, WRITE));
+        List<CompletableFuture<Integer>> ops = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            ops.add(i % 2 == 0 ? file.read(ByteBuffer.allocateDirect(64 * 1024), (long) i * 16384)
+                    : file.write(ByteBuffer.allocateDirect(4096), (long) i * 16384));
+        }
+        CompletableFuture<Void> closed = file.closeAsync();
+        ops.add(file.read(ByteBuffer.allocate(1), 0)); // after close: refused
+        int completedNormally = 0;
+        for (CompletableFuture<Integer> op : ops) {
+            try {
+                op.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                completedNormally++;
+            } catch (ExecutionException e) {
+                assertInstanceOf(ClosedChannelException.class, e.getCause(), "only a close can stop an op");
+            } catch (Exception e) {
+                fail("an operation did not complete: " + e);
+            }
+        }
+        await(closed);
+        assertTrue(completedNormally <= 500, "the refused read never succeeds");
+        failsWith(ClosedChannelException.class, ops.get(ops.size() - 1));
+    }
+
+    @Test
+    @Timeout(120)
+    void engineShutdownWithOperationsInFlightCompletesEveryFuture() throws IOException {
+        FileEngine own = newEngine(FileEngine.builder().shutdownTimeout(java.time.Duration.ofSeconds(20)));
+        Path path = fileWith("shutdown.bin", random(4 * 1024 * 1024, 10));
+        List<AsyncFile> files = new ArrayList<>();
+        List<CompletableFuture<?>> ops = new ArrayList<>();
+        for (int f = 0; f < 4; f++) {
+            AsyncFile file = await(own.open(path, READ));
+            files.add(file);
+            for (int i = 0; i < 100; i++) {
+                ops.add(file.read(ByteBuffer.allocateDirect(32 * 1024), (long) i * 32 * 1024));
+            }
+        }
+        ops.add(own.readAllBytes(path));
+        own.close();
+        own.close(); // idempotent
+        for (CompletableFuture<?> op : ops) {
+            try {
+                op.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                assertTrue(cause instanceof ClosedChannelException || cause instanceof ClosedFileSystemException,
+                        "unexpected failure " + cause);
+            } catch (Exception e) {
+                fail("an operation did not complete: " + e);
+            }
+        }
+        for (AsyncFile file : files) {
+            assertFalse(file.isOpen(), "engine shutdown closed " + file);
+        }
+        failsWith(ClosedFileSystemException.class, own.open(path));
+        failsWith(ClosedFileSystemException.class, own.readAllBytes(path));
+        failsWith(ClosedFileSystemException.class, own.size(path));
+        failsWith(ClosedChannelException.class, files.get(0).read(ByteBuffer.allocate(1), 0));
+    }
+
+    @Test
+    @Timeout(300)
+    void aCancelledFutureDoesNotReleaseItsBufferBeforeTheOperationCompletes() throws IOException {
+        int block = 4 * 1024 * 1024;
+        byte[] content = random(block, 11);
+        Path path = fileWith("cancel.bin", content);
+        int perRound = 32;
+        int cancelledWhileOwned = 0;
+        // Reads from the page cache are fast, so a round may finish before its cancels land; rounds repeat until
+        // some cancel has reached a read still in flight (almost always in the first round).
+        try (AsyncFile file = await(engine.open(path, READ))) {
+            for (int round = 0; round < 20 && cancelledWhileOwned == 0; round++) {
+                List<ByteBuf> buffers = new ArrayList<>();
+                for (int i = 0; i < perRound; i++) {
+                    buffers.add(Unpooled.directBuffer(block));
+                }
+                List<CompletableFuture<Integer>> reads = new ArrayList<>();
+                for (ByteBuf dst : buffers) {
+                    reads.add(file.readFully(dst, 0));
+                }
+                for (int i = perRound - 1; i >= 0; i--) { // the last submitted finishes last
+                    ByteBuf dst = buffers.get(i);
+                    boolean cancelled = reads.get(i).cancel(true);
+                    // Invariant: the engine drops its reference only after the data has landed.
+                    int refs = dst.refCnt();
+                    int written = dst.writerIndex();
+                    if (refs == 1) {
+                        assertEquals(block, written, "released before the read completed");
+                    } else {
+                        assertEquals(2, refs, "the engine holds one reference while the read is in flight");
+                        if (cancelled) {
+                            cancelledWhileOwned++;
+                        }
+                    }
+                    assertTrue(reads.get(i).isDone());
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+                for (ByteBuf dst : buffers) {
+                    while (dst.refCnt() != 1) {
+                        assertTrue(System.nanoTime() < deadline, "a cancelled read's buffer was never released");
+                        Thread.onSpinWait();
+                    }
+                    assertEquals(block, dst.writerIndex(), "the kernel finished the cancelled read");
+                    assertArrayEquals(content, bytesOf(dst));
+                    dst.release();
+                }
+            }
+        }
+        assertTrue(cancelledWhileOwned > 0, "no cancel reached a read in flight, so the property was not exercised");
+    }
+
+    @Test
+    void futuresCompleteOnTheCompletionExecutorNotOnAnIoThread() throws IOException {
+        AtomicInteger hops = new AtomicInteger();
+        Executor counting = task -> {
+            hops.incrementAndGet();
+            ForkJoinPool.commonPool().execute(task);
+        };
+        Path path = fileWith("exec.bin", new byte[4096]);
+        try (FileEngine own = newEngine(FileEngine.builder().completionExecutor(counting))) {
+            AsyncFile file = await(own.open(path, READ));
+            int before = hops.get();
+            for (int i = 0; i < 20; i++) {
+                String thread = await(file.read(ByteBuffer.allocate(16), 0)
+                        .thenApply(n -> Thread.currentThread().getName()));
+                assertFalse(thread.startsWith("ringfile"), "a dependent stage ran on an engine thread: " + thread);
+            }
+            assertTrue(hops.get() - before >= 20, "every read completed through the executor");
+            file.close();
+        }
+    }
+
+    @Test
+    void inlineCompletionSkipsTheExecutor() throws IOException {
+        AtomicInteger hops = new AtomicInteger();
+        Path path = fileWith("inline.bin", new byte[4096]);
+        try (FileEngine own = newEngine(FileEngine.builder().inlineCompletion(true)
+                .completionExecutor(task -> {
+                    hops.incrementAndGet();
+                    task.run();
+                }))) {
+            try (AsyncFile file = await(own.open(path, READ))) {
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(16, await(file.read(ByteBuffer.allocate(16), 0)));
+                }
+            }
+            assertEquals(0, hops.get());
+        }
+    }
+
+    @Test
+    void pendingReadOnAClosedEngineFileReportsAsynchronousCloseOrCompletes() throws IOException {
+        // A close racing a read must resolve it one way or the other: never leave it pending.
+        Path path = fileWith("race.bin", random(1 << 20, 12));
+        for (int round = 0; round < 50; round++) {
+            AsyncFile file = await(engine.open(path, READ));
+            CompletableFuture<Integer> read = file.read(ByteBuffer.allocateDirect(1 << 20), 0);
+            file.closeAsync();
+            try {
+                assertEquals(1 << 20, read.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            } catch (ExecutionException e) {
+                assertInstanceOf(AsynchronousCloseException.class, e.getCause());
+            } catch (Exception e) {
+                fail("read never completed: " + e);
+            }
+        }
+    }
+}
