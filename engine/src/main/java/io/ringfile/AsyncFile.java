@@ -103,7 +103,12 @@ public interface AsyncFile extends AutoCloseable {
      */
     CompletableFuture<Void> closeAsync();
 
-    /** Closes the file and waits for it, as {@link #closeAsync()} does. Idempotent. */
+    /**
+     * Closes the file and waits for it, as {@link #closeAsync()} does. Idempotent.
+     *
+     * @throws IllegalStateException if called on an I/O thread (from a callback run with inline completion), where
+     *     waiting would deadlock; use {@link #closeAsync()} there
+     */
     @Override
     void close() throws IOException;
 }

@@ -787,6 +787,18 @@ public abstract class FileEngineContract {
                 for (int i = 0; i < 10; i++) {
                     assertEquals(16, await(file.read(ByteBuffer.allocate(16), 0)));
                 }
+                // A blocking close from a callback either works or is refused; it never deadlocks an I/O thread.
+                String outcome = await(file.read(ByteBuffer.allocate(16), 0).thenApply(n -> {
+                    try {
+                        file.close();
+                        return "closed";
+                    } catch (IllegalStateException e) {
+                        return "refused on an I/O thread";
+                    } catch (IOException e) {
+                        return e.toString();
+                    }
+                }));
+                assertTrue(outcome.equals("closed") || outcome.equals("refused on an I/O thread"), outcome);
             }
             assertEquals(0, hops.get());
         }

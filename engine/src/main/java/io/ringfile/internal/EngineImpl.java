@@ -83,6 +83,17 @@ public final class EngineImpl implements FileEngine {
         return fallbackReason;
     }
 
+    /**
+     * Refuses a blocking call on a ring thread: the ring could never deliver the completion it would wait for.
+     * (Only reachable from code run with inline completion.)
+     */
+    void checkMayBlock(String what) {
+        if (primary instanceof io.ringfile.internal.uring.UringBackend
+                && ((io.ringfile.internal.uring.UringBackend) primary).onRingThread()) {
+            throw new IllegalStateException(what + " would block an io_uring thread; use the asynchronous form");
+        }
+    }
+
     private FileBackend backendFor(Path path) {
         return path.getFileSystem() == java.nio.file.FileSystems.getDefault() ? primary : pool;
     }
@@ -319,6 +330,7 @@ public final class EngineImpl implements FileEngine {
 
     @Override
     public void close() {
+        checkMayBlock("FileEngine.close()");
         CompletableFuture<Void> done = shutdown();
         try {
             // The shutdown bounds itself; the extra margin only guards against a bug hanging the caller forever.

@@ -86,6 +86,16 @@ public final class UringBackend implements FileBackend {
         return rings.length;
     }
 
+    /** True on one of this backend's ring threads, where nothing may block. */
+    public boolean onRingThread() {
+        for (Ring ring : rings) {
+            if (ring.inLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Executor blockingExecutor() {
         return blocking;
     }
