@@ -68,94 +68,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The behaviour every backend must show. Each backend runs it through a one-line subclass; a backend that cannot
  * run on this machine skips the whole suite with the reason (it never fails for that).
- *
- * <p>No test here measures speed: every wait is a generous bound that only turns a hang into a failure.
  */
-public abstract class FileEngineContract {
-    /** Bound on any single wait: a future that takes longer is treated as hung. */
-    protected static final long WAIT_SECONDS = 60;
-
-    private final FileEngine.Backend requested;
-    protected FileEngine engine;
-    @TempDir
-    protected Path dir;
+public abstract class FileEngineContract extends ContractSupport {
 
     protected FileEngineContract(FileEngine.Backend requested) {
-        this.requested = requested;
-    }
-
-    /** Builds an engine for this suite's backend, or skips the test if that backend cannot run here. */
-    protected FileEngine.Builder configure(FileEngine.Builder builder) {
-        return builder.backend(requested);
-    }
-
-    protected FileEngine newEngine() {
-        return newEngine(FileEngine.builder());
-    }
-
-    protected FileEngine newEngine(FileEngine.Builder builder) {
-        try {
-            return configure(builder).build();
-        } catch (UnsupportedOperationException e) {
-            Assumptions.abort("backend " + requested + " cannot run here: " + e.getMessage());
-            throw e;
-        }
-    }
-
-    @BeforeEach
-    void startEngine() {
-        engine = newEngine();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        if (engine != null) {
-            engine.close();
-        }
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    protected static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        } catch (ExecutionException e) {
-            throw new AssertionError("operation failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("future did not complete within " + WAIT_SECONDS + " s", e);
-        }
-    }
-
-    /** The exception a future failed with; fails the test if it succeeded or hung. */
-    protected static Throwable failure(CompletableFuture<?> future) {
-        try {
-            Object value = future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (InterruptedException | TimeoutException e) {
-            throw new AssertionError("future did not complete", e);
-        }
-    }
-
-    protected static <T extends Throwable> T failsWith(Class<T> type, CompletableFuture<?> future) {
-        Throwable error = failure(future);
-        return assertInstanceOf(type, error, () -> "expected " + type.getSimpleName() + ", got " + error);
-    }
-
-    protected static byte[] random(int size, long seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
-
-    protected Path fileWith(String name, byte[] content) throws IOException {
-        Path path = dir.resolve(name);
-        Files.write(path, content);
-        return path;
+        super(requested);
     }
 
     // ---------------------------------------------------------------- which backend runs
@@ -251,12 +168,6 @@ public abstract class FileEngineContract {
             heapRead.release();
             composite.release();
         }
-    }
-
-    private static byte[] bytesOf(ByteBuf buf) {
-        byte[] bytes = new byte[buf.readableBytes()];
-        buf.getBytes(buf.readerIndex(), bytes);
-        return bytes;
     }
 
     @Test
@@ -531,16 +442,6 @@ public abstract class FileEngineContract {
             AccessDeniedException e = failsWith(AccessDeniedException.class, engine.open(locked, READ));
             assertEquals(locked.toString(), e.getFile());
         }
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static int run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
     }
 
     @Test
