@@ -80,6 +80,38 @@ public interface AsyncFile extends AutoCloseable {
     /** As {@link #writeFully(ByteBuffer, long)} for a {@code ByteBuf}'s readable bytes. */
     CompletableFuture<Integer> writeFully(ByteBuf src, long position);
 
+    // ---- cursor I/O, in the stream style of aiofiles: tell, seek, read, write
+
+    /**
+     * The cursor: where {@link #read(ByteBuffer)} and {@link #write(ByteBuffer)} transfer next. Starts at 0, or at
+     * the file's size when opened with APPEND. Positional calls neither use nor move it.
+     */
+    long position();
+
+    /**
+     * Moves the cursor (seek). A position past the end is allowed: reads there return -1, writes grow the file.
+     *
+     * @throws IllegalArgumentException if {@code newPosition} is negative
+     * @throws IllegalStateException if a cursor read or write is pending
+     */
+    AsyncFile position(long newPosition);
+
+    /**
+     * Reads at the cursor and advances it by the bytes read. One cursor operation at a time: a call while another
+     * cursor read or write is pending throws {@link java.nio.channels.ReadPendingException}; chain the next call on
+     * the returned future instead.
+     *
+     * @return the number of bytes read, or -1 at end of file
+     */
+    CompletableFuture<Integer> read(ByteBuffer dst);
+
+    /**
+     * Writes at the cursor (at the end of the file when opened with APPEND) and advances it by the bytes written,
+     * which may be fewer than remaining. A call while another cursor operation is pending throws
+     * {@link java.nio.channels.WritePendingException}.
+     */
+    CompletableFuture<Integer> write(ByteBuffer src);
+
     /** The file's current size in bytes. */
     CompletableFuture<Long> size();
 

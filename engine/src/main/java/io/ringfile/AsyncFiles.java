@@ -1,9 +1,15 @@
 package io.ringfile;
 
 import java.nio.charset.Charset;
+import java.nio.file.CopyOption;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -75,5 +81,143 @@ public final class AsyncFiles {
     /** See {@link java.nio.file.Files#size(Path)}. */
     public static CompletableFuture<Long> size(Path path) {
         return engine().size(path);
+    }
+
+    /** See {@link FileEngine#exists(Path, LinkOption...)}. */
+    public static CompletableFuture<Boolean> exists(Path path, LinkOption... options) {
+        return engine().exists(path, options);
+    }
+
+    /** See {@link FileEngine#notExists(Path, LinkOption...)}. */
+    public static CompletableFuture<Boolean> notExists(Path path, LinkOption... options) {
+        return engine().notExists(path, options);
+    }
+
+    /** See {@link FileEngine#isDirectory(Path, LinkOption...)}. */
+    public static CompletableFuture<Boolean> isDirectory(Path path, LinkOption... options) {
+        return engine().isDirectory(path, options);
+    }
+
+    /** See {@link FileEngine#isRegularFile(Path, LinkOption...)}. */
+    public static CompletableFuture<Boolean> isRegularFile(Path path, LinkOption... options) {
+        return engine().isRegularFile(path, options);
+    }
+
+    /** See {@link FileEngine#readAttributes(Path, Class, LinkOption...)}. */
+    public static <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
+                                                                                      LinkOption... options) {
+        return engine().readAttributes(path, type, options);
+    }
+
+    /** See {@link FileEngine#delete(Path)}. */
+    public static CompletableFuture<Void> delete(Path path) {
+        return engine().delete(path);
+    }
+
+    /** See {@link FileEngine#deleteIfExists(Path)}. */
+    public static CompletableFuture<Boolean> deleteIfExists(Path path) {
+        return engine().deleteIfExists(path);
+    }
+
+    /** See {@link FileEngine#move(Path, Path, CopyOption...)}. */
+    public static CompletableFuture<Path> move(Path source, Path target, CopyOption... options) {
+        return engine().move(source, target, options);
+    }
+
+    /** See {@link FileEngine#copy(Path, Path, CopyOption...)}. */
+    public static CompletableFuture<Path> copy(Path source, Path target, CopyOption... options) {
+        return engine().copy(source, target, options);
+    }
+
+    /** See {@link FileEngine#createDirectory(Path, FileAttribute...)}. */
+    public static CompletableFuture<Path> createDirectory(Path dir, FileAttribute<?>... attributes) {
+        return engine().createDirectory(dir, attributes);
+    }
+
+    /** See {@link FileEngine#createDirectories(Path, FileAttribute...)}. */
+    public static CompletableFuture<Path> createDirectories(Path dir, FileAttribute<?>... attributes) {
+        return engine().createDirectories(dir, attributes);
+    }
+
+    /** See {@link FileEngine#list(Path)}. */
+    public static CompletableFuture<List<Path>> list(Path dir) {
+        return engine().list(dir);
+    }
+
+    /** See {@link FileEngine#createLink(Path, Path)}. */
+    public static CompletableFuture<Path> createLink(Path link, Path existing) {
+        return engine().createLink(link, existing);
+    }
+
+    /** See {@link FileEngine#createSymbolicLink(Path, Path, FileAttribute...)}. */
+    public static CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes) {
+        return engine().createSymbolicLink(link, target, attributes);
+    }
+
+    /** See {@link FileEngine#readSymbolicLink(Path)}. */
+    public static CompletableFuture<Path> readSymbolicLink(Path link) {
+        return engine().readSymbolicLink(link);
+    }
+
+    /** See {@link FileEngine#setLastModifiedTime(Path, FileTime)}. */
+    public static CompletableFuture<Path> setLastModifiedTime(Path path, FileTime time) {
+        return engine().setLastModifiedTime(path, time);
+    }
+
+    /** See {@link FileEngine#getPosixFilePermissions(Path, LinkOption...)}. */
+    public static CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path,
+                                                                                   LinkOption... options) {
+        return engine().getPosixFilePermissions(path, options);
+    }
+
+    /** See {@link FileEngine#setPosixFilePermissions(Path, Set)}. */
+    public static CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions) {
+        return engine().setPosixFilePermissions(path, permissions);
+    }
+
+    /** See {@link FileEngine#createTempFile(Path, String, String, FileAttribute...)}. */
+    public static CompletableFuture<Path> createTempFile(Path dir, String prefix, String suffix,
+                                                         FileAttribute<?>... attributes) {
+        return engine().createTempFile(dir, prefix, suffix, attributes);
+    }
+
+    /** See {@link FileEngine#createTempFile(String, String, FileAttribute...)}. */
+    public static CompletableFuture<Path> createTempFile(String prefix, String suffix, FileAttribute<?>... attributes) {
+        return engine().createTempFile(prefix, suffix, attributes);
+    }
+
+    /** See {@link FileEngine#createTempDirectory(Path, String, FileAttribute...)}. */
+    public static CompletableFuture<Path> createTempDirectory(Path dir, String prefix, FileAttribute<?>... attributes) {
+        return engine().createTempDirectory(dir, prefix, attributes);
+    }
+
+    /** See {@link FileEngine#createTempDirectory(String, FileAttribute...)}. */
+    public static CompletableFuture<Path> createTempDirectory(String prefix, FileAttribute<?>... attributes) {
+        return engine().createTempDirectory(prefix, attributes);
+    }
+
+    /** See {@link FileEngine#openTempFile(Path, String, String)}. */
+    public static CompletableFuture<AsyncFile> openTempFile(Path dir, String prefix, String suffix) {
+        return engine().openTempFile(dir, prefix, suffix);
+    }
+
+    /** See {@link FileEngine#openTempDirectory(Path, String)}. */
+    public static CompletableFuture<TempDirectory> openTempDirectory(Path dir, String prefix) {
+        return engine().openTempDirectory(dir, prefix);
+    }
+
+    /** See {@link FileEngine#writeAtomically(Path, byte[])}. */
+    public static CompletableFuture<Path> writeAtomically(Path target, byte[] bytes) {
+        return engine().writeAtomically(target, bytes);
+    }
+
+    /** See {@link FileEngine#writeAtomically(Path, CharSequence)}. */
+    public static CompletableFuture<Path> writeAtomically(Path target, CharSequence text) {
+        return engine().writeAtomically(target, text);
+    }
+
+    /** See {@link FileEngine#writeAtomically(Path, CharSequence, Charset)}. */
+    public static CompletableFuture<Path> writeAtomically(Path target, CharSequence text, Charset charset) {
+        return engine().writeAtomically(target, text, charset);
     }
 }

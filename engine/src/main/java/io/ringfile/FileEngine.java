@@ -3,9 +3,15 @@ package io.ringfile;
 import io.ringfile.internal.EngineImpl;
 
 import java.nio.charset.Charset;
+import java.nio.file.CopyOption;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -95,8 +101,115 @@ public interface FileEngine extends AutoCloseable {
     /** As {@link java.nio.file.Files#writeString(Path, CharSequence, Charset, OpenOption...)}. */
     CompletableFuture<Path> writeString(Path path, CharSequence text, Charset charset, OpenOption... options);
 
-    /** As {@link java.nio.file.Files#size(Path)}. */
+    /** As {@link java.nio.file.Files#size(Path)}. Through the ring (STATX) on io_uring. */
     CompletableFuture<Long> size(Path path);
+
+    // ---- file-system operations. Each says where it runs: "ring" means an io_uring opcode on the io_uring
+    // backend (the pool on NIO); "pool" means the blocking NIO pool on every backend (io_uring has no opcode).
+
+    /** As {@link java.nio.file.Files#exists(Path, LinkOption...)}: false also when existence cannot be told. Ring. */
+    CompletableFuture<Boolean> exists(Path path, LinkOption... options);
+
+    /** As {@link java.nio.file.Files#notExists(Path, LinkOption...)}: true only when the file surely is absent. Ring. */
+    CompletableFuture<Boolean> notExists(Path path, LinkOption... options);
+
+    /** As {@link java.nio.file.Files#isDirectory(Path, LinkOption...)}. Ring. */
+    CompletableFuture<Boolean> isDirectory(Path path, LinkOption... options);
+
+    /** As {@link java.nio.file.Files#isRegularFile(Path, LinkOption...)}. Ring. */
+    CompletableFuture<Boolean> isRegularFile(Path path, LinkOption... options);
+
+    /**
+     * As {@link java.nio.file.Files#readAttributes(Path, Class, LinkOption...)}. {@code BasicFileAttributes} come from
+     * the ring (STATX); other attribute types (POSIX, owner) from the pool.
+     */
+    <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
+                                                                        LinkOption... options);
+
+    /** As {@link java.nio.file.Files#delete(Path)}: a file, link or empty directory. Ring (UNLINKAT). */
+    CompletableFuture<Void> delete(Path path);
+
+    /** As {@link java.nio.file.Files#deleteIfExists(Path)}. Ring (UNLINKAT). */
+    CompletableFuture<Boolean> deleteIfExists(Path path);
+
+    /**
+     * As {@link java.nio.file.Files#move(Path, Path, CopyOption...)}: REPLACE_EXISTING and ATOMIC_MOVE honoured.
+     * Ring (RENAMEAT) when a rename can do it; a move across file systems copies on the pool.
+     */
+    CompletableFuture<Path> move(Path source, Path target, CopyOption... options);
+
+    /**
+     * As {@link java.nio.file.Files#copy(Path, Path, CopyOption...)}. Pool: the JDK's copy moves the bytes in native
+     * memory (or in the kernel), never through the Java heap.
+     */
+    CompletableFuture<Path> copy(Path source, Path target, CopyOption... options);
+
+    /** As {@link java.nio.file.Files#createDirectory(Path, FileAttribute...)}. Ring (MKDIRAT). */
+    CompletableFuture<Path> createDirectory(Path dir, FileAttribute<?>... attributes);
+
+    /** As {@link java.nio.file.Files#createDirectories(Path, FileAttribute...)}. Ring (MKDIRAT per level). */
+    CompletableFuture<Path> createDirectories(Path dir, FileAttribute<?>... attributes);
+
+    /** The entries of a directory, as {@link java.nio.file.Files#list(Path)} collected. Pool. */
+    CompletableFuture<List<Path>> list(Path dir);
+
+    /** As {@link java.nio.file.Files#createLink(Path, Path)}. Ring (LINKAT). */
+    CompletableFuture<Path> createLink(Path link, Path existing);
+
+    /** As {@link java.nio.file.Files#createSymbolicLink(Path, Path, FileAttribute...)}. Ring (SYMLINKAT). */
+    CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes);
+
+    /** As {@link java.nio.file.Files#readSymbolicLink(Path)}. Pool. */
+    CompletableFuture<Path> readSymbolicLink(Path link);
+
+    /** As {@link java.nio.file.Files#setLastModifiedTime(Path, FileTime)}. Pool. */
+    CompletableFuture<Path> setLastModifiedTime(Path path, FileTime time);
+
+    /** As {@link java.nio.file.Files#getPosixFilePermissions(Path, LinkOption...)}. Pool. */
+    CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path, LinkOption... options);
+
+    /** As {@link java.nio.file.Files#setPosixFilePermissions(Path, Set)}. Pool. */
+    CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions);
+
+    // ---- temporary files
+
+    /** As {@link java.nio.file.Files#createTempFile(Path, String, String, FileAttribute...)}: mode 0600 by default. Ring. */
+    CompletableFuture<Path> createTempFile(Path dir, String prefix, String suffix, FileAttribute<?>... attributes);
+
+    /** As {@link java.nio.file.Files#createTempFile(String, String, FileAttribute...)}, in {@code java.io.tmpdir}. */
+    CompletableFuture<Path> createTempFile(String prefix, String suffix, FileAttribute<?>... attributes);
+
+    /** As {@link java.nio.file.Files#createTempDirectory(Path, String, FileAttribute...)}: mode 0700 by default. Ring. */
+    CompletableFuture<Path> createTempDirectory(Path dir, String prefix, FileAttribute<?>... attributes);
+
+    /** As {@link java.nio.file.Files#createTempDirectory(String, FileAttribute...)}, in {@code java.io.tmpdir}. */
+    CompletableFuture<Path> createTempDirectory(String prefix, FileAttribute<?>... attributes);
+
+    /**
+     * A new temporary file, open for reading and writing, that is deleted when it is closed (aiofiles'
+     * NamedTemporaryFile: it has a name while open). {@code dir} null means {@code java.io.tmpdir}. For a file with
+     * no name at all, open a {@link #createTempFile} path with {@code DELETE_ON_CLOSE}.
+     */
+    CompletableFuture<AsyncFile> openTempFile(Path dir, String prefix, String suffix);
+
+    /** A new temporary directory that {@link TempDirectory#close()} deletes with everything in it. */
+    CompletableFuture<TempDirectory> openTempDirectory(Path dir, String prefix);
+
+    // ---- durable replacement
+
+    /**
+     * Replaces the file's content atomically and durably: writes a temporary file in the same directory, fsyncs
+     * it, renames it over {@code target} and fsyncs the directory. After a crash the file holds the old content or
+     * the new, never a mix. Each step is issued when the one before has completed (not as linked SQEs: Netty may
+     * flush a full submission queue mid-chain, which would cut the link and let the rename overtake the fsync).
+     */
+    CompletableFuture<Path> writeAtomically(Path target, byte[] bytes);
+
+    /** As {@link #writeAtomically(Path, byte[])} with the text encoded in UTF-8. */
+    CompletableFuture<Path> writeAtomically(Path target, CharSequence text);
+
+    /** As {@link #writeAtomically(Path, byte[])} with the text encoded in {@code charset}. */
+    CompletableFuture<Path> writeAtomically(Path target, CharSequence text, Charset charset);
 
     /** Closes open files and stops the engine's threads, waiting at most the shutdown timeout. Idempotent. */
     @Override

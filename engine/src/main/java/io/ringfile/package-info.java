@@ -9,7 +9,8 @@
  * <ul>
  *   <li>It does not cancel I/O: cancelling a future detaches the caller, the operation runs to its end and its
  *       buffer stays owned by the engine until then.
- *   <li>It has no file-level cursor: reads and writes name their position, as {@code AsynchronousFileChannel}'s do.
+ *   <li>It does not share a cursor with the kernel: {@code AsyncFile}'s cursor lives in the object, one cursor
+ *       operation at a time; positional calls are the fast path and may run concurrently.
  *   <li>It does not lock files or map them into memory; use {@code FileChannel} for that.
  *   <li>It does not buffer or cache: every call reaches the kernel.
  * </ul>

@@ -69,7 +69,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The behaviour every backend must show. Each backend runs it through a one-line subclass; a backend that cannot
  * run on this machine skips the whole suite with the reason (it never fails for that).
  */
-public abstract class FileEngineContract extends TextContract {
+public abstract class FileEngineContract extends FileSystemContract {
 
     protected FileEngineContract(FileEngine.Backend requested) {
         super(requested);

@@ -11,11 +11,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadPendingException;
+import java.nio.channels.WritePendingException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** {@link AsyncFile} over one backend file: validates, tracks open/closed, and hands each call to the backend. */
@@ -27,6 +30,9 @@ public final class AsyncFileImpl implements AsyncFile {
     private final boolean readable;
     private final boolean writable;
     private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
+    private final AtomicBoolean cursorBusy = new AtomicBoolean();
+    private volatile long cursor;
+    private volatile boolean deleteAfterClose;
 
     AsyncFileImpl(EngineImpl engine, BackendFile file, OpenSpec spec) {
         this.engine = engine;
@@ -49,6 +55,64 @@ public final class AsyncFileImpl implements AsyncFile {
 
     boolean writable() {
         return writable;
+    }
+
+    /** Makes {@link #closeAsync()} delete the file once it is closed (a named temporary file). */
+    void deleteAfterClose() {
+        deleteAfterClose = true;
+    }
+
+    // ---- cursor
+
+    @Override
+    public long position() {
+        return cursor;
+    }
+
+    /** Sets the cursor without the pending-operation check (while opening). */
+    void initialPosition(long position) {
+        cursor = position;
+    }
+
+    @Override
+    public AsyncFile position(long newPosition) {
+        checkPosition(newPosition);
+        if (cursorBusy.get()) {
+            throw new IllegalStateException("a cursor read or write is pending");
+        }
+        cursor = newPosition;
+        return this;
+    }
+
+    @Override
+    public CompletableFuture<Integer> read(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        checkReadable();
+        if (!cursorBusy.compareAndSet(false, true)) {
+            throw new ReadPendingException();
+        }
+        return start(TransferOp.atCursor(engine.completer(), file, name, true, dst, cursor, this));
+    }
+
+    @Override
+    public CompletableFuture<Integer> write(ByteBuffer src) {
+        Objects.requireNonNull(src, "src");
+        checkWritable();
+        if (!cursorBusy.compareAndSet(false, true)) {
+            throw new WritePendingException();
+        }
+        return start(TransferOp.atCursor(engine.completer(), file, name, false, src, cursor, this));
+    }
+
+    /** A cursor operation has finished: advance by what it transferred and accept the next one. */
+    void cursorDone(long transferred) {
+        if (transferred > 0) {
+            cursor += transferred;
+        }
+        cursorBusy.set(false);
     }
 
     // ---- reads and writes
@@ -189,7 +253,11 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Void> force(boolean metaData) {
-        ValueOp<Void> op = new ValueOp<>(engine.completer(), ValueOp.NOTHING);
+        return force(metaData, engine.completer());
+    }
+
+    CompletableFuture<Void> force(boolean metaData, Executor completer) {
+        ValueOp<Void> op = new ValueOp<>(completer, ValueOp.NOTHING);
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else {
@@ -213,7 +281,19 @@ public final class AsyncFileImpl implements AsyncFile {
             return closing.get();
         }
         op.whenComplete((ignored, error) -> engine.forget(this));
-        file.close(op);
+        if (!deleteAfterClose) {
+            file.close(op);
+            return op;
+        }
+        ValueOp<Void> closed = new ValueOp<>(null, ValueOp.NOTHING); // internal step: delete, then complete op
+        closed.whenComplete((ignored, closeError) -> engine.deleteQuietly(path).whenComplete((x, y) -> {
+            if (closeError != null) {
+                op.failed(EngineImpl.unwrap(closeError));
+            } else {
+                op.completed(0);
+            }
+        }));
+        file.close(closed);
         return op;
     }
 

@@ -2,6 +2,7 @@ package io.ringfile.internal;
 
 import io.ringfile.AsyncFile;
 import io.ringfile.FileEngine;
+import io.ringfile.TempDirectory;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.nio.NioBackend;
@@ -12,11 +13,18 @@ import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedFileSystemException;
+import java.nio.file.CopyOption;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +53,7 @@ public final class EngineImpl implements FileEngine {
     private final Executor completer;
     private final long shutdownMillis;
     private final Set<AsyncFileImpl> openFiles = ConcurrentHashMap.newKeySet();
+    private final PathOps paths;
     private volatile boolean closed;
     private CompletableFuture<Void> terminated;
 
@@ -56,6 +65,7 @@ public final class EngineImpl implements FileEngine {
         this.fallbackReason = Optional.ofNullable(fallbackReason);
         this.completer = completer;
         this.shutdownMillis = shutdownMillis;
+        this.paths = new PathOps(this, pool);
     }
 
     /** Starts an engine; {@code completer} null means inline completion. See {@link FileEngine.Builder}. */
@@ -94,7 +104,7 @@ public final class EngineImpl implements FileEngine {
         }
     }
 
-    private FileBackend backendFor(Path path) {
+    FileBackend backendFor(Path path) {
         return path.getFileSystem() == java.nio.file.FileSystems.getDefault() ? primary : pool;
     }
 
@@ -121,12 +131,15 @@ public final class EngineImpl implements FileEngine {
         return result;
     }
 
-    /** Opens without the completion hop; internal steps continue on the backend thread. */
-    private CompletableFuture<AsyncFileImpl> openInternal(OpenSpec spec) {
+    /**
+     * Opens without the completion hop; internal steps continue on the backend thread. With APPEND the cursor
+     * starts at the end of the file.
+     */
+    CompletableFuture<AsyncFileImpl> openInternal(OpenSpec spec) {
         if (closed) {
             return CompletableFuture.failedFuture(new ClosedFileSystemException());
         }
-        return backendFor(spec.path()).open(spec).thenApply(backendFile -> {
+        CompletableFuture<AsyncFileImpl> opened = backendFor(spec.path()).open(spec).thenApply(backendFile -> {
             AsyncFileImpl file = new AsyncFileImpl(this, backendFile, spec);
             openFiles.add(file);
             if (closed) { // raced with close(), which may not have seen this file
@@ -135,6 +148,17 @@ public final class EngineImpl implements FileEngine {
             }
             return file;
         });
+        if (!spec.append()) {
+            return opened;
+        }
+        return opened.thenCompose(file -> file.size(null).handle((size, error) -> {
+            if (error != null) {
+                file.closeAsync(null);
+                throw new CompletionException(unwrap(error));
+            }
+            file.initialPosition(size);
+            return file;
+        }));
     }
 
     void forget(AsyncFileImpl file) {
@@ -239,16 +263,23 @@ public final class EngineImpl implements FileEngine {
         Objects.requireNonNull(charset, "charset");
         byte[] bytes;
         try {
-            ByteBuffer encoded = charset.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(java.nio.CharBuffer.wrap(text));
-            bytes = Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
-                    encoded.arrayOffset() + encoded.limit());
+            bytes = encode(text, charset);
         } catch (CharacterCodingException e) {
             return CompletableFuture.failedFuture(e);
         }
         return write(path, bytes, options);
+    }
+
+    /** Encodes strictly, as Files.writeString does: unmappable characters fail. */
+    private static byte[] encode(CharSequence text, Charset charset) throws CharacterCodingException {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(charset, "charset");
+        ByteBuffer encoded = charset.newEncoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .encode(java.nio.CharBuffer.wrap(text));
+        return Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
+                encoded.arrayOffset() + encoded.limit());
     }
 
     @Override
@@ -264,7 +295,7 @@ public final class EngineImpl implements FileEngine {
      * Runs {@code body} on an opened file and closes it after, whatever happened. A close error fails the result
      * (for writes it can be the only sign of lost data); a body error wins over it.
      */
-    private static <T> CompletableFuture<T> withFile(CompletableFuture<AsyncFileImpl> opened,
+    static <T> CompletableFuture<T> withFile(CompletableFuture<AsyncFileImpl> opened,
                                                      Function<AsyncFileImpl, CompletableFuture<T>> body) {
         return opened.thenCompose(file -> {
             CompletableFuture<T> run;
@@ -287,6 +318,197 @@ public final class EngineImpl implements FileEngine {
                 return value;
             })).thenCompose(Function.identity());
         });
+    }
+
+    // ---- file-system operations (see PathOps)
+
+    private <T> CompletableFuture<T> whenOpen(java.util.function.Supplier<CompletableFuture<T>> operation) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ClosedFileSystemException());
+        }
+        return deliver(operation.get());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> exists(Path path, LinkOption... options) {
+        return whenOpen(() -> paths.exists(path, options));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> notExists(Path path, LinkOption... options) {
+        return whenOpen(() -> paths.notExists(path, options));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> isDirectory(Path path, LinkOption... options) {
+        return whenOpen(() -> paths.isDirectory(path, options));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> isRegularFile(Path path, LinkOption... options) {
+        return whenOpen(() -> paths.isRegularFile(path, options));
+    }
+
+    @Override
+    public <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
+                                                                               LinkOption... options) {
+        return whenOpen(() -> paths.readAttributes(path, type, options));
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(Path path) {
+        return whenOpen(() -> paths.delete(path, false).thenApply(deleted -> (Void) null));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> deleteIfExists(Path path) {
+        return whenOpen(() -> paths.delete(path, true));
+    }
+
+    /** Deletes if present, ignoring every error: cleanup that must not mask the real outcome. */
+    CompletableFuture<Void> deleteQuietly(Path path) {
+        return paths.delete(path, true).handle((deleted, error) -> null);
+    }
+
+    /** Deletes a directory tree on the pool, not following links. */
+    CompletableFuture<Void> deleteTree(Path root) {
+        return pool.call(root, () -> {
+            TempFiles.deleteTree(root);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Path> move(Path source, Path target, CopyOption... options) {
+        return whenOpen(() -> paths.move(source, target, options));
+    }
+
+    @Override
+    public CompletableFuture<Path> copy(Path source, Path target, CopyOption... options) {
+        return whenOpen(() -> paths.copy(source, target, options));
+    }
+
+    @Override
+    public CompletableFuture<Path> createDirectory(Path dir, FileAttribute<?>... attributes) {
+        return whenOpen(() -> paths.createDirectory(dir, attributes));
+    }
+
+    @Override
+    public CompletableFuture<Path> createDirectories(Path dir, FileAttribute<?>... attributes) {
+        return whenOpen(() -> paths.createDirectories(dir, attributes));
+    }
+
+    @Override
+    public CompletableFuture<List<Path>> list(Path dir) {
+        return whenOpen(() -> paths.list(dir));
+    }
+
+    @Override
+    public CompletableFuture<Path> createLink(Path link, Path existing) {
+        return whenOpen(() -> paths.createLink(link, existing));
+    }
+
+    @Override
+    public CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes) {
+        return whenOpen(() -> paths.createSymbolicLink(link, target, attributes));
+    }
+
+    @Override
+    public CompletableFuture<Path> readSymbolicLink(Path link) {
+        Objects.requireNonNull(link, "link");
+        return whenOpen(() -> pool.call(link, () -> Files.readSymbolicLink(link)));
+    }
+
+    @Override
+    public CompletableFuture<Path> setLastModifiedTime(Path path, FileTime time) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(time, "time");
+        return whenOpen(() -> pool.call(path, () -> Files.setLastModifiedTime(path, time)));
+    }
+
+    @Override
+    public CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path, LinkOption... options) {
+        Objects.requireNonNull(path, "path");
+        return whenOpen(() -> pool.call(path, () -> Files.getPosixFilePermissions(path, options)));
+    }
+
+    @Override
+    public CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(permissions, "permissions");
+        return whenOpen(() -> pool.call(path, () -> Files.setPosixFilePermissions(path, permissions)));
+    }
+
+    // ---- temporary files (see TempFiles)
+
+    @Override
+    public CompletableFuture<Path> createTempFile(Path dir, String prefix, String suffix,
+                                                  FileAttribute<?>... attributes) {
+        Objects.requireNonNull(dir, "dir");
+        TempFiles.name(dir, prefix, suffix, ".tmp"); // rejects a bad prefix or suffix now
+        return whenOpen(() -> TempFiles.open(this, dir, prefix, suffix, attributes)
+                .thenCompose(file -> file.closeAsync(null).thenApply(closed -> file.path())));
+    }
+
+    @Override
+    public CompletableFuture<Path> createTempFile(String prefix, String suffix, FileAttribute<?>... attributes) {
+        return createTempFile(TempFiles.defaultDirectory(), prefix, suffix, attributes);
+    }
+
+    @Override
+    public CompletableFuture<Path> createTempDirectory(Path dir, String prefix, FileAttribute<?>... attributes) {
+        Objects.requireNonNull(dir, "dir");
+        TempFiles.name(dir, prefix, "", "");
+        FileAttribute<?>[] attrs = TempFiles.directoryAttributes(attributes);
+        return whenOpen(() -> TempFiles.retryWhileTaken(
+                () -> paths.createDirectory(TempFiles.name(dir, prefix, "", ""), attrs)));
+    }
+
+    @Override
+    public CompletableFuture<Path> createTempDirectory(String prefix, FileAttribute<?>... attributes) {
+        return createTempDirectory(TempFiles.defaultDirectory(), prefix, attributes);
+    }
+
+    @Override
+    public CompletableFuture<AsyncFile> openTempFile(Path dir, String prefix, String suffix) {
+        Path where = dir != null ? dir : TempFiles.defaultDirectory();
+        TempFiles.name(where, prefix, suffix, ".tmp");
+        return whenOpen(() -> TempFiles.open(this, where, prefix, suffix).thenApply(file -> {
+            file.deleteAfterClose();
+            return file;
+        }));
+    }
+
+    @Override
+    public CompletableFuture<TempDirectory> openTempDirectory(Path dir, String prefix) {
+        Path where = dir != null ? dir : TempFiles.defaultDirectory();
+        return createTempDirectory(where, prefix).thenApply(path -> new TempFiles.Directory(this, path));
+    }
+
+    // ---- durable replacement (see AtomicWrite)
+
+    @Override
+    public CompletableFuture<Path> writeAtomically(Path target, byte[] bytes) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(bytes, "bytes");
+        return whenOpen(() -> AtomicWrite.run(this, backendFor(target), target, bytes));
+    }
+
+    @Override
+    public CompletableFuture<Path> writeAtomically(Path target, CharSequence text) {
+        return writeAtomically(target, text, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public CompletableFuture<Path> writeAtomically(Path target, CharSequence text, Charset charset) {
+        Objects.requireNonNull(target, "target");
+        byte[] bytes;
+        try {
+            bytes = encode(text, charset);
+        } catch (CharacterCodingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return writeAtomically(target, bytes);
     }
 
     // ---- completion

@@ -23,6 +23,7 @@ final class TransferOp extends Op<Integer> {
     private final long position;
     private final ByteBuf owner;
     private final boolean copyThrough; // owner has no single NIO view: bytes go through {@code buffer}
+    private AsyncFileImpl cursorOwner; // a cursor op: the file whose cursor advances when it finishes
     private long total;
 
     private TransferOp(Executor completer, BackendFile file, String name, boolean read, boolean full,
@@ -41,6 +42,14 @@ final class TransferOp extends Op<Integer> {
     static TransferOp of(Executor completer, BackendFile file, String name, boolean read, boolean full,
                          ByteBuffer buffer, long position) {
         return new TransferOp(completer, file, name, read, full, buffer, position, null, false);
+    }
+
+    /** A single transfer at the cursor of {@code owner}, which is told the outcome before the future completes. */
+    static TransferOp atCursor(Executor completer, BackendFile file, String name, boolean read, ByteBuffer buffer,
+                               long position, AsyncFileImpl owner) {
+        TransferOp op = of(completer, file, name, read, false, buffer, position);
+        op.cursorOwner = owner;
+        return op;
     }
 
     /** Takes a reference to {@code owner} that the op releases when the backend is done. */
@@ -89,7 +98,27 @@ final class TransferOp extends Op<Integer> {
             failed(new FileSystemException(name, null, "write made no progress"));
             return;
         }
+        settleCursor();
         super.completed(n < 0 && total == 0 ? -1 : total);
+    }
+
+    @Override
+    public void failed(Throwable error) {
+        settleCursor();
+        super.failed(error);
+    }
+
+    @Override
+    public void abandoned(Throwable error) {
+        settleCursor();
+        super.abandoned(error);
+    }
+
+    private void settleCursor() {
+        if (cursorOwner != null) {
+            cursorOwner.cursorDone(total);
+            cursorOwner = null;
+        }
     }
 
     @Override

@@ -20,7 +20,9 @@ final class Errno {
     static final int EAGAIN = 11;
     static final int EACCES = 13;
     static final int EEXIST = 17;
+    static final int EXDEV = 18;
     static final int ENOTDIR = 20;
+    static final int EISDIR = 21;
     static final int EINVAL = 22;
     static final int ELOOP = 40;
     static final int ENOTEMPTY = 39;
@@ -29,14 +31,19 @@ final class Errno {
 
     /** The exception for {@code errno} on {@code file} (a path, as the JDK puts it in messages). */
     static IOException exception(int errno, String file) {
+        return exception(errno, file, null);
+    }
+
+    /** As {@link #exception(int, String)} for an operation on two paths; {@code other} may be null. */
+    static IOException exception(int errno, String file, String other) {
         switch (errno) {
             case ENOENT:
-                return new NoSuchFileException(file);
+                return new NoSuchFileException(file, other, null);
             case EACCES:
             case EPERM:
-                return new AccessDeniedException(file, null, message(errno));
+                return new AccessDeniedException(file, other, message(errno));
             case EEXIST:
-                return new FileAlreadyExistsException(file);
+                return new FileAlreadyExistsException(file, other, null);
             case ENOTEMPTY:
                 return new DirectoryNotEmptyException(file);
             case ENOTDIR:
@@ -44,10 +51,10 @@ final class Errno {
             case ECANCELED:
                 return new AsynchronousCloseException();
             case ELOOP: // worded as the JDK words it
-                return new FileSystemException(file, null,
+                return new FileSystemException(file, other,
                         message(errno) + " or unable to access attributes of symbolic link");
             default:
-                return new FileSystemException(file, null, message(errno));
+                return new FileSystemException(file, other, message(errno));
         }
     }
 

@@ -15,7 +15,11 @@ final class Linux {
     static final byte IORING_OP_STATX = 21;
     static final byte IORING_OP_READ = 22;
     static final byte IORING_OP_WRITE = 23;
+    static final byte IORING_OP_RENAMEAT = 35;
     static final byte IORING_OP_UNLINKAT = 36;
+    static final byte IORING_OP_MKDIRAT = 37;
+    static final byte IORING_OP_SYMLINKAT = 38;
+    static final byte IORING_OP_LINKAT = 39;
     static final byte IORING_OP_FTRUNCATE = 55; // Linux 6.9+
 
     static final int IORING_FSYNC_DATASYNC = 1;
@@ -24,6 +28,11 @@ final class Linux {
 
     static final int AT_FDCWD = -100;
     static final int AT_EMPTY_PATH = 0x1000;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_REMOVEDIR = 0x200;
+    static final int RENAME_NOREPLACE = 1;
+    static final int STATX_BASIC_AND_BIRTH = 0xfff; // STATX_BASIC_STATS | STATX_BTIME
+    static final int STATX_BTIME = 0x800;
     static final int STATX_BASIC_STATS = 0x7ff;
     static final int STATX_BUFFER_SIZE = 256;
     static final int STATX_SIZE_OFFSET = 40;

@@ -11,7 +11,12 @@ import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.uring.NativeMemory.Piece;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.CompletionException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.Path;
@@ -119,17 +124,6 @@ public final class UringBackend implements FileBackend {
         }
         Ring ring = pickRing();
         ring.submit(new Open(ring, spec, result));
-        return result;
-    }
-
-    @Override
-    public CompletableFuture<Long> size(Path path) {
-        CompletableFuture<Long> result = new CompletableFuture<>();
-        if (shutdown) {
-            result.completeExceptionally(new ClosedFileSystemException());
-            return result;
-        }
-        pickRing().submit(new StatxPath(path, result));
         return result;
     }
 
@@ -277,37 +271,54 @@ public final class UringBackend implements FileBackend {
         }
     }
 
-    /** STATX by path, following symbolic links. */
-    private static final class StatxPath extends RingOp {
-        private final Path target;
-        private final CompletableFuture<Long> result;
-        private final Piece path;
-        private final Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+    /** A path operation: its C strings and statx buffer live until the completion arrives. */
+    private static final class PathOp<T> extends RingOp {
+        /** Turns the kernel's result (and the statx buffer, if any) into a value, or throws the error. */
+        interface Outcome<T> {
+            T of(int res, ByteBuffer statx) throws IOException;
+        }
 
-        StatxPath(Path target, CompletableFuture<Long> result) {
+        private final Piece first;
+        private final Piece second;
+        private final Piece statx;
+        private final Outcome<T> outcome;
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+
+        PathOp(Piece first, Piece second, Piece statx, Outcome<T> outcome) {
             super(null);
-            this.target = target;
-            this.result = result;
-            this.path = NativeMemory.cString(target);
-            sqe(Linux.IORING_OP_STATX, Linux.AT_FDCWD, statx.address, path.address, Linux.STATX_BASIC_STATS, 0);
+            this.first = first;
+            this.second = second;
+            this.statx = statx;
+            this.outcome = outcome;
         }
 
         @Override
         void complete(int res) {
-            long size = statx.view.order(ByteOrder.nativeOrder()).getLong(Linux.STATX_SIZE_OFFSET);
-            path.release();
-            statx.release();
-            if (res < 0) {
-                result.completeExceptionally(Errno.exception(-res, target.toString()));
-            } else {
-                result.complete(size);
+            T value;
+            try {
+                value = outcome.of(res, statx == null ? null : statx.view);
+            } catch (Throwable e) {
+                release();
+                result.completeExceptionally(e);
+                return;
+            }
+            release();
+            result.complete(value);
+        }
+
+        private void release() {
+            first.release();
+            if (second != null) {
+                second.release();
+            }
+            if (statx != null) {
+                statx.release();
             }
         }
 
         @Override
         void reject(Throwable error) {
-            path.release();
-            statx.release();
+            release();
             result.completeExceptionally(new ClosedFileSystemException());
         }
 
@@ -315,6 +326,135 @@ public final class UringBackend implements FileBackend {
         void abandon(Throwable error) {
             result.completeExceptionally(new ClosedFileSystemException());
         }
+    }
+
+    private <T> CompletableFuture<T> submit(PathOp<T> op) {
+        if (shutdown) {
+            op.reject(new ClosedFileSystemException());
+        } else {
+            pickRing().submit(op);
+        }
+        return op.result;
+    }
+
+    private <T> CompletableFuture<T> statx(Path path, boolean followLinks, PathOp.Outcome<T> outcome) {
+        Piece name = NativeMemory.cString(path);
+        Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+        PathOp<T> op = new PathOp<>(name, null, statx, outcome);
+        op.sqe(Linux.IORING_OP_STATX, Linux.AT_FDCWD, statx.address, name.address, Linux.STATX_BASIC_AND_BIRTH,
+                followLinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW);
+        return submit(op);
+    }
+
+    private static void check(int res, Path path) throws IOException {
+        if (res < 0) {
+            throw Errno.exception(-res, path.toString());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Long> size(Path path) {
+        return statx(path, true, (res, statx) -> {
+            check(res, path);
+            return statx.duplicate().order(ByteOrder.nativeOrder()).getLong(Linux.STATX_SIZE_OFFSET);
+        });
+    }
+
+    @Override
+    public CompletableFuture<BasicFileAttributes> readAttributes(Path path, boolean followLinks) {
+        return statx(path, followLinks, (res, statx) -> {
+            check(res, path);
+            return StatxAttributes.parse(statx);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> createDirectory(Path dir, int mode) {
+        Piece name = NativeMemory.cString(dir);
+        PathOp<Void> op = new PathOp<>(name, null, null, (res, statx) -> {
+            check(res, dir);
+            return null;
+        });
+        op.sqe(Linux.IORING_OP_MKDIRAT, Linux.AT_FDCWD, 0, name.address, mode, 0);
+        return submit(op);
+    }
+
+    /** unlink(2), then rmdir(2) if it named a directory; the raw result. */
+    private CompletableFuture<Integer> unlink(Path path, int flags) {
+        Piece name = NativeMemory.cString(path);
+        PathOp<Integer> op = new PathOp<>(name, null, null, (res, statx) -> res);
+        op.sqe(Linux.IORING_OP_UNLINKAT, Linux.AT_FDCWD, 0, name.address, 0, flags);
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(Path path, boolean ifExists) {
+        return unlink(path, 0)
+                .thenCompose(res -> res == -Errno.EISDIR ? unlink(path, Linux.AT_REMOVEDIR)
+                        : CompletableFuture.completedFuture(res))
+                .thenApply(res -> {
+                    if (res == -Errno.ENOENT && ifExists) {
+                        return false;
+                    }
+                    if (res == -Errno.EEXIST) { // some file systems say so for a non-empty directory
+                        res = -Errno.ENOTEMPTY;
+                    }
+                    if (res < 0) {
+                        throw new CompletionException(Errno.exception(-res, path.toString()));
+                    }
+                    return true;
+                });
+    }
+
+    @Override
+    public CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting) {
+        Piece from = NativeMemory.cString(source);
+        Piece to = NativeMemory.cString(target);
+        PathOp<Void> op = new PathOp<>(from, to, null, (res, statx) -> {
+            if (res == -Errno.EXDEV) {
+                throw new AtomicMoveNotSupportedException(source.toString(), target.toString(),
+                        Errno.message(Errno.EXDEV));
+            }
+            if (res == -Errno.EEXIST || res == -Errno.ENOTEMPTY) {
+                throw Errno.exception(-res, target.toString(), null);
+            }
+            if (res < 0) {
+                throw Errno.exception(-res, source.toString(), target.toString());
+            }
+            return null;
+        });
+        op.sqe(Linux.IORING_OP_RENAMEAT, Linux.AT_FDCWD, to.address, from.address, Linux.AT_FDCWD,
+                replaceExisting ? 0 : Linux.RENAME_NOREPLACE);
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> createLink(Path link, Path existing) {
+        Piece from = NativeMemory.cString(existing);
+        Piece to = NativeMemory.cString(link);
+        PathOp<Void> op = new PathOp<>(from, to, null, (res, statx) -> {
+            if (res == -Errno.EEXIST) {
+                throw Errno.exception(-res, link.toString(), null);
+            }
+            if (res < 0) {
+                throw Errno.exception(-res, link.toString(), existing.toString());
+            }
+            return null;
+        });
+        op.sqe(Linux.IORING_OP_LINKAT, Linux.AT_FDCWD, to.address, from.address, Linux.AT_FDCWD, 0);
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> createSymbolicLink(Path link, Path target) {
+        Piece content = NativeMemory.cString(target);
+        Piece name = NativeMemory.cString(link);
+        PathOp<Void> op = new PathOp<>(content, name, null, (res, statx) -> {
+            check(res, link);
+            return null;
+        });
+        op.sqe(Linux.IORING_OP_SYMLINKAT, Linux.AT_FDCWD, name.address, content.address, 0, 0);
+        return submit(op);
     }
 
     private static final io.ringfile.internal.backend.Completion IGNORE =

@@ -1,6 +1,7 @@
 package io.ringfile.internal.backend;
 
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,6 +20,31 @@ public interface FileBackend {
 
     /** The size of the file at {@code path}, following symbolic links. */
     CompletableFuture<Long> size(Path path);
+
+    /** Basic attributes of {@code path}; of a symbolic link itself when {@code followLinks} is false. */
+    CompletableFuture<BasicFileAttributes> readAttributes(Path path, boolean followLinks);
+
+    /** Creates one directory with permission bits {@code mode} (less the umask). */
+    CompletableFuture<Void> createDirectory(Path dir, int mode);
+
+    /**
+     * Deletes a file, a link or an empty directory. Completes with true, or with false when it did not exist and
+     * {@code ifExists} is set (otherwise NoSuchFileException).
+     */
+    CompletableFuture<Boolean> delete(Path path, boolean ifExists);
+
+    /**
+     * Renames {@code source} to {@code target} as rename(2) does, atomically; replaces an existing target only with
+     * {@code replaceExisting}. Moves rename(2) cannot make (across file systems) fail with
+     * {@link java.nio.file.AtomicMoveNotSupportedException}; the engine then copies.
+     */
+    CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting);
+
+    /** Creates a hard link {@code link} to {@code existing}. */
+    CompletableFuture<Void> createLink(Path link, Path existing);
+
+    /** Creates a symbolic link {@code link} whose content is {@code target}. */
+    CompletableFuture<Void> createSymbolicLink(Path link, Path target);
 
     /**
      * Stops the backend: files still open are closed, accepted operations complete or fail, threads end. Waits at

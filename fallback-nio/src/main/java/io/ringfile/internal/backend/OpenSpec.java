@@ -76,18 +76,26 @@ public final class OpenSpec {
             }
             copy.add(option);
         }
+        mode(DEFAULT_CREATE_MODE, attributes); // validates
+        return new OpenSpec(path, Collections.unmodifiableSet(copy), attributes.clone());
+    }
+
+    private static int modeOf(FileAttribute<?>[] attributes) {
+        return mode(DEFAULT_CREATE_MODE, attributes);
+    }
+
+    /**
+     * Permission bits from a {@code posix:permissions} attribute, or {@code defaultMode} without one.
+     *
+     * @throws UnsupportedOperationException for any other attribute, as {@code Files} does
+     */
+    public static int mode(int defaultMode, FileAttribute<?>... attributes) {
+        int mode = defaultMode;
         for (FileAttribute<?> attribute : attributes) {
             Objects.requireNonNull(attribute, "attribute");
             if (!attribute.name().equals("posix:permissions") && !attribute.name().equals("unix:permissions")) {
                 throw new UnsupportedOperationException("'" + attribute.name() + "' not supported as initial attribute");
             }
-        }
-        return new OpenSpec(path, Collections.unmodifiableSet(copy), attributes.clone());
-    }
-
-    private static int modeOf(FileAttribute<?>[] attributes) {
-        int mode = DEFAULT_CREATE_MODE;
-        for (FileAttribute<?> attribute : attributes) {
             mode = 0;
             for (Object p : (Set<?>) attribute.value()) {
                 mode |= 0400 >> ((PosixFilePermission) p).ordinal();

@@ -11,7 +11,14 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.Files;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -87,10 +94,89 @@ public final class NioBackend implements FileBackend {
 
     @Override
     public CompletableFuture<Long> size(Path path) {
-        CompletableFuture<Long> result = new CompletableFuture<>();
+        return call(path, () -> Files.size(path));
+    }
+
+    @Override
+    public CompletableFuture<BasicFileAttributes> readAttributes(Path path, boolean followLinks) {
+        return call(path, () -> followLinks ? Files.readAttributes(path, BasicFileAttributes.class)
+                : Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Override
+    public CompletableFuture<Void> createDirectory(Path dir, int mode) {
+        return call(dir, () -> {
+            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(permissions(mode)));
+            } else {
+                Files.createDirectory(dir);
+            }
+            return null;
+        });
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & (0400 >> p.ordinal())) != 0) {
+                set.add(p);
+            }
+        }
+        return set;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(Path path, boolean ifExists) {
+        return call(path, () -> {
+            if (ifExists) {
+                return Files.deleteIfExists(path);
+            }
+            Files.delete(path);
+            return true;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting) {
+        return call(source, () -> {
+            if (replaceExisting) {
+                Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            } else if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target.toString());
+            } else {
+                Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> createLink(Path link, Path existing) {
+        return call(link, () -> {
+            Files.createLink(link, existing);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> createSymbolicLink(Path link, Path target) {
+        return call(link, () -> {
+            Files.createSymbolicLink(link, target);
+            return null;
+        });
+    }
+
+    /** A blocking call on the pool; its exceptions are translated as every NIO backend outcome is. */
+    public interface BlockingCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code call} on the pool; failures name {@code path} and use the same types as the io_uring backend. */
+    public <T> CompletableFuture<T> call(Path path, BlockingCall<T> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         execute(() -> {
             try {
-                result.complete(Files.size(path));
+                result.complete(call.call());
             } catch (Throwable e) {
                 result.completeExceptionally(NioErrors.translate(e, path));
             }

@@ -1,0 +1,118 @@
+package io.ringfile.internal.uring;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/** {@link BasicFileAttributes} read from a {@code struct statx} (see statx(2) for the layout). Immutable. */
+final class StatxAttributes implements BasicFileAttributes {
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFLNK = 0120000;
+
+    private final int mode;
+    private final long size;
+    private final FileTime accessed;
+    private final FileTime modified;
+    private final FileTime created;
+    private final Key key;
+
+    private StatxAttributes(ByteBuffer statx) {
+        ByteBuffer b = statx.duplicate().order(ByteOrder.nativeOrder());
+        int mask = b.getInt(0);
+        this.mode = b.getShort(Linux.STATX_MODE_OFFSET) & 0xffff;
+        this.size = b.getLong(Linux.STATX_SIZE_OFFSET);
+        this.accessed = time(b, 64);
+        this.modified = time(b, 112);
+        this.created = (mask & Linux.STATX_BTIME) != 0 ? time(b, 80) : modified;
+        this.key = new Key(((long) b.getInt(136) << 32) | (b.getInt(140) & 0xffffffffL), b.getLong(32));
+    }
+
+    static StatxAttributes parse(ByteBuffer statx) {
+        return new StatxAttributes(statx);
+    }
+
+    private static FileTime time(ByteBuffer b, int offset) {
+        long seconds = b.getLong(offset);
+        long nanos = b.getInt(offset + 8) & 0xffffffffL;
+        return FileTime.from(TimeUnit.SECONDS.toNanos(seconds) + nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private int type() {
+        return mode & Linux.S_IFMT;
+    }
+
+    @Override
+    public FileTime lastModifiedTime() {
+        return modified;
+    }
+
+    @Override
+    public FileTime lastAccessTime() {
+        return accessed;
+    }
+
+    @Override
+    public FileTime creationTime() {
+        return created;
+    }
+
+    @Override
+    public boolean isRegularFile() {
+        return type() == S_IFREG;
+    }
+
+    @Override
+    public boolean isDirectory() {
+        return type() == S_IFDIR;
+    }
+
+    @Override
+    public boolean isSymbolicLink() {
+        return type() == S_IFLNK;
+    }
+
+    @Override
+    public boolean isOther() {
+        return !isRegularFile() && !isDirectory() && !isSymbolicLink();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public Object fileKey() {
+        return key;
+    }
+
+    /** Device and inode: equal exactly when two paths name the same file. */
+    private static final class Key {
+        private final long device;
+        private final long inode;
+
+        Key(long device, long inode) {
+            this.device = device;
+            this.inode = inode;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key && ((Key) o).device == device && ((Key) o).inode == inode;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(device, inode);
+        }
+
+        @Override
+        public String toString() {
+            return "(dev=" + Long.toHexString(device) + ",ino=" + inode + ")";
+        }
+    }
+}

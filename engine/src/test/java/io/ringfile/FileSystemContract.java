@@ -1,0 +1,366 @@
+package io.ringfile;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadPendingException;
+import java.nio.channels.WritePendingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import static java.nio.file.StandardOpenOption.APPEND;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The file-system, temporary-file, atomic-write and cursor part of the contract suite ({@link FileEngineContract}). */
+public abstract class FileSystemContract extends TextContract {
+
+    protected FileSystemContract(FileEngine.Backend requested) {
+        super(requested);
+    }
+
+    // ---------------------------------------------------------------- attributes and existence
+
+    @Test
+    void existenceAndTypeQueriesMirrorFiles() throws IOException {
+        Path file = fileWith("a.txt", new byte[5]);
+        Path missing = dir.resolve("missing");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), file);
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), missing);
+
+        assertTrue(await(engine.exists(file)));
+        assertFalse(await(engine.exists(missing)));
+        assertFalse(await(engine.notExists(file)));
+        assertTrue(await(engine.notExists(missing)));
+        assertFalse(await(engine.exists(dangling)), "a dangling link does not exist when followed");
+        assertTrue(await(engine.exists(dangling, LinkOption.NOFOLLOW_LINKS)));
+        assertTrue(await(engine.isDirectory(dir)));
+        assertFalse(await(engine.isDirectory(file)));
+        assertTrue(await(engine.isRegularFile(file)));
+        assertTrue(await(engine.isRegularFile(link)));
+        assertFalse(await(engine.isRegularFile(link, LinkOption.NOFOLLOW_LINKS)));
+        assertFalse(await(engine.isRegularFile(missing)));
+    }
+
+    @Test
+    void basicAttributesAgreeWithTheJdk() throws IOException {
+        Path file = fileWith("attrs.bin", random(12_345, 20));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2020-02-02T10:11:12.123456789Z")));
+        BasicFileAttributes ours = await(engine.readAttributes(file, BasicFileAttributes.class));
+        BasicFileAttributes jdk = Files.readAttributes(file, BasicFileAttributes.class);
+        assertEquals(jdk.size(), ours.size());
+        assertEquals(jdk.lastModifiedTime(), ours.lastModifiedTime());
+        assertEquals(jdk.isRegularFile(), ours.isRegularFile());
+        assertEquals(jdk.isDirectory(), ours.isDirectory());
+        assertEquals(jdk.isSymbolicLink(), ours.isSymbolicLink());
+        assertEquals(jdk.isOther(), ours.isOther());
+
+        BasicFileAttributes again = await(engine.readAttributes(file, BasicFileAttributes.class));
+        assertEquals(ours.fileKey(), again.fileKey(), "the same file has the same key");
+        BasicFileAttributes other = await(engine.readAttributes(dir, BasicFileAttributes.class));
+        assertNotEquals(ours.fileKey(), other.fileKey());
+        assertTrue(other.isDirectory());
+
+        Path link = Files.createSymbolicLink(dir.resolve("l"), file);
+        assertTrue(await(engine.readAttributes(link, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS))
+                .isSymbolicLink());
+        PosixFileAttributes posix = await(engine.readAttributes(file, PosixFileAttributes.class));
+        assertEquals(Files.getPosixFilePermissions(file), posix.permissions());
+        failsWith(NoSuchFileException.class, engine.readAttributes(dir.resolve("none"), BasicFileAttributes.class));
+    }
+
+    // ---------------------------------------------------------------- delete, move, copy
+
+    @Test
+    void deleteRemovesFilesLinksAndEmptyDirectories() throws IOException {
+        Path file = fileWith("del.txt", new byte[1]);
+        Path emptyDir = Files.createDirectory(dir.resolve("empty"));
+        Path fullDir = Files.createDirectory(dir.resolve("full"));
+        Files.write(fullDir.resolve("x"), new byte[1]);
+        Path link = Files.createSymbolicLink(dir.resolve("to-full"), fullDir);
+
+        await(engine.delete(file));
+        assertFalse(Files.exists(file));
+        await(engine.delete(emptyDir));
+        assertFalse(Files.exists(emptyDir));
+        await(engine.delete(link));
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.exists(fullDir.resolve("x")), "deleting a link leaves its target");
+        failsWith(DirectoryNotEmptyException.class, engine.delete(fullDir));
+        failsWith(NoSuchFileException.class, engine.delete(file));
+        assertFalse(await(engine.deleteIfExists(file)));
+        assertTrue(await(engine.deleteIfExists(fullDir.resolve("x"))));
+        failsWith(NotDirectoryException.class, engine.delete(fileWith("plain", new byte[1]).resolve("child")));
+    }
+
+    @Test
+    void moveRenamesReplacesOnlyWhenAskedAndIsAtomicWhenAsked() throws IOException {
+        Path a = fileWith("a", "A".getBytes(StandardCharsets.US_ASCII));
+        Path b = fileWith("b", "B".getBytes(StandardCharsets.US_ASCII));
+        failsWith(FileAlreadyExistsException.class, engine.move(a, b));
+        assertEquals("B", Files.readString(b), "the target is untouched");
+        assertEquals(b, await(engine.move(a, b, StandardCopyOption.REPLACE_EXISTING)));
+        assertEquals("A", Files.readString(b));
+        assertFalse(Files.exists(a));
+        Path c = dir.resolve("c");
+        await(engine.move(b, c, StandardCopyOption.ATOMIC_MOVE));
+        assertEquals("A", Files.readString(c));
+        failsWith(NoSuchFileException.class, engine.move(dir.resolve("none"), dir.resolve("d")));
+
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Files.write(sub.resolve("inner"), new byte[] {7});
+        Path moved = dir.resolve("moved-sub");
+        await(engine.move(sub, moved));
+        assertArrayEquals(new byte[] {7}, Files.readAllBytes(moved.resolve("inner")));
+
+        Path emptyDir = Files.createDirectory(dir.resolve("empty-target"));
+        await(engine.move(c, emptyDir, StandardCopyOption.REPLACE_EXISTING)); // Files.move replaces an empty dir
+        assertEquals("A", Files.readString(emptyDir));
+        Path fullDir = Files.createDirectory(dir.resolve("full-target"));
+        Files.write(fullDir.resolve("x"), new byte[1]);
+        failsWith(DirectoryNotEmptyException.class,
+                engine.move(fileWith("e", new byte[1]), fullDir, StandardCopyOption.REPLACE_EXISTING));
+    }
+
+    @Test
+    void copyCopiesLargeFilesExactlyAndRespectsReplaceExisting() throws IOException {
+        byte[] data = random(9 * 1024 * 1024 + 5, 21);
+        Path source = fileWith("src.bin", data);
+        Path target = dir.resolve("dst.bin");
+        assertEquals(target, await(engine.copy(source, target)));
+        assertArrayEquals(data, Files.readAllBytes(target));
+        failsWith(FileAlreadyExistsException.class, engine.copy(source, target));
+        Files.write(target, new byte[1]);
+        await(engine.copy(source, target, StandardCopyOption.REPLACE_EXISTING));
+        assertArrayEquals(data, Files.readAllBytes(target));
+        failsWith(NoSuchFileException.class, engine.copy(dir.resolve("none"), dir.resolve("x")));
+    }
+
+    // ---------------------------------------------------------------- directories and links
+
+    @Test
+    void directoriesAreCreatedAndListed() throws IOException {
+        Path one = dir.resolve("one");
+        assertEquals(one, await(engine.createDirectory(one)));
+        assertTrue(Files.isDirectory(one));
+        failsWith(FileAlreadyExistsException.class, engine.createDirectory(one));
+        failsWith(NoSuchFileException.class, engine.createDirectory(dir.resolve("no/parent")));
+        Path restricted = await(engine.createDirectory(dir.resolve("restricted"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(restricted)));
+
+        Path deep = dir.resolve("x/y/z");
+        assertEquals(deep, await(engine.createDirectories(deep)));
+        assertTrue(Files.isDirectory(deep));
+        assertEquals(deep, await(engine.createDirectories(deep)), "existing directories are fine");
+        Path file = fileWith("f", new byte[1]);
+        failsWith(FileAlreadyExistsException.class, engine.createDirectories(file));
+
+        Files.write(one.resolve("a"), new byte[1]);
+        Files.write(one.resolve("b"), new byte[1]);
+        Set<Path> listed = new HashSet<>(await(engine.list(one)));
+        assertEquals(Set.of(one.resolve("a"), one.resolve("b")), listed);
+        failsWith(NotDirectoryException.class, engine.list(file));
+        failsWith(NoSuchFileException.class, engine.list(dir.resolve("none")));
+    }
+
+    @Test
+    void linksAreCreatedAndRead() throws IOException {
+        Path file = fileWith("target.txt", "t".getBytes(StandardCharsets.US_ASCII));
+        Path hard = dir.resolve("hard");
+        assertEquals(hard, await(engine.createLink(hard, file)));
+        assertEquals(Files.readAttributes(file, BasicFileAttributes.class).fileKey(),
+                Files.readAttributes(hard, BasicFileAttributes.class).fileKey());
+        failsWith(FileAlreadyExistsException.class, engine.createLink(hard, file));
+
+        Path soft = dir.resolve("soft");
+        assertEquals(soft, await(engine.createSymbolicLink(soft, Path.of("target.txt"))));
+        assertEquals(Path.of("target.txt"), await(engine.readSymbolicLink(soft)));
+        assertEquals("t", Files.readString(soft));
+        failsWith(FileAlreadyExistsException.class, engine.createSymbolicLink(soft, file));
+        failsWith(java.nio.file.NotLinkException.class, engine.readSymbolicLink(file));
+    }
+
+    @Test
+    void timesAndPermissionsAreSetAndRead() throws IOException {
+        Path file = fileWith("perm.txt", new byte[1]);
+        FileTime time = FileTime.from(Instant.parse("2021-03-04T05:06:07Z"));
+        assertEquals(file, await(engine.setLastModifiedTime(file, time)));
+        assertEquals(time, Files.getLastModifiedTime(file));
+        Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-r-----");
+        assertEquals(file, await(engine.setPosixFilePermissions(file, perms)));
+        assertEquals(perms, await(engine.getPosixFilePermissions(file)));
+        failsWith(NoSuchFileException.class, engine.getPosixFilePermissions(dir.resolve("none")));
+    }
+
+    // ---------------------------------------------------------------- temporary files
+
+    @Test
+    void temporaryFilesAndDirectoriesAreCreatedPrivately() throws IOException {
+        Path file = await(engine.createTempFile(dir, "pre-", ".suf"));
+        assertEquals(dir, file.getParent());
+        String name = file.getFileName().toString();
+        assertTrue(name.startsWith("pre-") && name.endsWith(".suf"), name);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        Path other = await(engine.createTempFile(dir, "pre-", null));
+        assertNotEquals(file, other);
+        assertTrue(other.toString().endsWith(".tmp"));
+        assertThrows(IllegalArgumentException.class, () -> engine.createTempFile(dir, "a/b", null));
+
+        Path tempDir = await(engine.createTempDirectory(dir, "d-"));
+        assertTrue(Files.isDirectory(tempDir));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tempDir)));
+        Path inTmp = await(engine.createTempFile("ringfile-test-", null));
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir")), inTmp.getParent());
+        Files.delete(inTmp);
+    }
+
+    @Test
+    void aTemporaryFileIsDeletedWhenClosed() throws IOException {
+        AsyncFile temp = await(engine.openTempFile(dir, "named-", null));
+        Path path = temp.path();
+        assertTrue(Files.exists(path), "it has a name while open");
+        assertEquals(4, await(temp.writeFully(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 0)));
+        ByteBuffer back = ByteBuffer.allocate(4);
+        assertEquals(4, await(temp.readFully(back, 0)));
+        await(temp.closeAsync());
+        assertFalse(Files.exists(path), "closing deleted it");
+        temp.close();
+    }
+
+    @Test
+    void aTemporaryDirectoryIsDeletedWithItsContentButNotThroughLinks() throws IOException {
+        Path outside = fileWith("outside.txt", new byte[] {1});
+        TempDirectory temp = await(engine.openTempDirectory(dir, "tree-"));
+        Path root = temp.path();
+        Files.createDirectories(root.resolve("a/b"));
+        Files.write(root.resolve("a/b/c.txt"), new byte[10]);
+        Files.createSymbolicLink(root.resolve("link-out"), outside);
+        CompletableFuture<Void> closing = temp.closeAsync();
+        assertEquals(closing, temp.closeAsync());
+        await(closing);
+        assertFalse(Files.exists(root));
+        assertTrue(Files.exists(outside), "a link inside was deleted, not followed");
+        temp.close();
+    }
+
+    // ---------------------------------------------------------------- atomic durable write
+
+    @Test
+    void writeAtomicallyReplacesTheContentAndLeavesNoTemporaryFile() throws IOException {
+        Path target = fileWith("config.json", "old".getBytes(StandardCharsets.UTF_8));
+        assertEquals(target, await(engine.writeAtomically(target, "new content")));
+        assertEquals("new content", Files.readString(target));
+        byte[] big = random(3 * 1024 * 1024 + 1, 22);
+        await(engine.writeAtomically(target, big));
+        assertArrayEquals(big, Files.readAllBytes(target));
+        Path fresh = dir.resolve("fresh.txt");
+        await(engine.writeAtomically(fresh, "é", StandardCharsets.ISO_8859_1));
+        assertArrayEquals(new byte[] {(byte) 0xE9}, Files.readAllBytes(fresh));
+        List<String> names;
+        try (var entries = Files.list(dir)) {
+            names = entries.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+        assertEquals(List.of("config.json", "fresh.txt"), names, "no temporary file left behind");
+        failsWith(NoSuchFileException.class, engine.writeAtomically(dir.resolve("no/dir/x"), new byte[1]));
+    }
+
+    // ---------------------------------------------------------------- cursor I/O
+
+    @Test
+    void cursorReadsAndWritesAdvanceThePositionLikeAFileObject() throws IOException {
+        Path path = dir.resolve("cursor.txt");
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            assertEquals(0, file.position());
+            assertEquals(5, await(file.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)))));
+            assertEquals(5, file.position());
+            assertEquals(6, await(file.write(ByteBuffer.wrap(" world".getBytes(StandardCharsets.US_ASCII)))));
+            assertEquals(11, file.position());
+            assertEquals(-1, await(file.read(ByteBuffer.allocate(4))), "at end of file");
+            file.position(6); // seek
+            ByteBuffer dst = ByteBuffer.allocate(5);
+            assertEquals(5, await(file.read(dst)));
+            assertEquals("world", new String(dst.array(), StandardCharsets.US_ASCII));
+            assertEquals(11, file.position());
+            assertEquals(3, await(file.read(ByteBuffer.allocate(3), 0)), "positional reads leave the cursor");
+            assertEquals(11, file.position());
+            assertThrows(IllegalArgumentException.class, () -> file.position(-1));
+        }
+        assertEquals("hello world", Files.readString(path));
+    }
+
+    @Test
+    void aSecondCursorCallWhileOneIsPendingIsRejectedNotInterleaved() throws IOException {
+        int size = 4 * 1024 * 1024;
+        Path path = fileWith("pending.bin", random(size, 23));
+        // Whether the second call overlaps the first depends on timing, so each case repeats until it has.
+        try (AsyncFile file = await(engine.open(path, READ, WRITE))) {
+            assertTrue(overlapRejected(file, () -> file.read(ByteBuffer.allocateDirect(size)),
+                    () -> file.read(ByteBuffer.allocate(1)), ReadPendingException.class));
+            assertTrue(overlapRejected(file, () -> file.write(ByteBuffer.allocateDirect(size)),
+                    () -> file.write(ByteBuffer.allocate(1)), WritePendingException.class));
+            assertTrue(overlapRejected(file, () -> file.read(ByteBuffer.allocateDirect(size)),
+                    () -> file.position(0), IllegalStateException.class));
+        }
+    }
+
+    /** Runs first then second at once, up to 200 times; true when second was rejected with {@code rejection}. */
+    private static boolean overlapRejected(AsyncFile file, java.util.function.Supplier<CompletableFuture<Integer>> first,
+                                           java.util.function.Supplier<Object> second,
+                                           Class<? extends RuntimeException> rejection) {
+        for (int i = 0; i < 200; i++) {
+            file.position(0);
+            CompletableFuture<Integer> pending = first.get();
+            Object accepted;
+            try {
+                accepted = second.get();
+            } catch (RuntimeException e) {
+                assertTrue(rejection.isInstance(e), "unexpected " + e);
+                await(pending);
+                return true;
+            }
+            await(pending);
+            if (accepted instanceof CompletableFuture) {
+                await((CompletableFuture<?>) accepted);
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void appendStartsTheCursorAtTheEnd() throws IOException {
+        Path path = fileWith("log.txt", "first\n".getBytes(StandardCharsets.US_ASCII));
+        try (AsyncFile file = await(engine.open(path, APPEND))) {
+            assertEquals(6, file.position());
+            await(file.write(ByteBuffer.wrap("second\n".getBytes(StandardCharsets.US_ASCII))));
+            assertEquals(13, file.position());
+        }
+        assertEquals("first\nsecond\n", Files.readString(path));
+    }
+}
