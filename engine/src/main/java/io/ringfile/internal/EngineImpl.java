@@ -569,7 +569,9 @@ public final class EngineImpl implements FileEngine {
             return terminated;
         }
         closed = true;
-        CompletableFuture<?>[] closes = openFiles.stream().map(f -> f.closeAsync(null)).toArray(CompletableFuture[]::new);
+        // User-visible closes: the caller may hold these futures too, so they complete on the completion executor.
+        CompletableFuture<?>[] closes = openFiles.stream().map(AsyncFileImpl::closeAsync)
+                .toArray(CompletableFuture[]::new);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(shutdownMillis);
         terminated = CompletableFuture.allOf(closes)
                 .handle((ignored, error) -> null)

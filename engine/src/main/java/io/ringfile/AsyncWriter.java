@@ -1,0 +1,57 @@
+package io.ringfile;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Text encoded and written to a file through a buffer: the asynchronous twin of {@link java.io.BufferedWriter} as
+ * returned by {@link java.nio.file.Files#newBufferedWriter(java.nio.file.Path, java.nio.charset.Charset,
+ * java.nio.file.OpenOption...)}.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>Order.</b> Calls may be made from any thread and need not wait for the previous call's future: they are
+ *       queued and run one at a time in the order they were made, so {@code write("a"); write("b"); closeAsync()}
+ *       leaves {@code ab} in the file. A queued write holds its text until it runs; wait for the futures to bound
+ *       that memory. The text is captured when {@code write} is called: changing a {@code StringBuilder} afterwards
+ *       does not change what is written. Never block (join, get) inside a dependent stage of one call waiting for a
+ *       later call on the same writer; chain it instead.
+ *   <li><b>Buffering.</b> Text is encoded into a buffer of a few tens of kilobytes and reaches the file only when
+ *       the buffer fills, on {@link #flush()} and on close: a small write that has completed is not yet in the file.
+ *       A write's future completes once its text is in the buffer or the file, so a write larger than the buffer
+ *       completes only after the full buffers it produced have been written.
+ *   <li><b>Flush.</b> {@link #flush()} writes the buffered bytes to the file, as {@code BufferedWriter.flush()}
+ *       does; it does not force them to the storage device. A high surrogate at the end of a write is kept until
+ *       the next write brings its low surrogate.
+ *   <li><b>Errors.</b> A character the charset cannot encode fails the write with
+ *       {@link java.nio.charset.UnmappableCharacterException} (a lone surrogate with
+ *       {@link java.nio.charset.MalformedInputException}), as {@code Files.newBufferedWriter} does; characters
+ *       before it may already have been buffered. After that or an I/O error, every later write, newLine and flush
+ *       fails with the same exception; close still closes the file. Calls after {@link #closeAsync()} fail with
+ *       {@link java.nio.channels.ClosedChannelException}.
+ * </ul>
+ */
+public interface AsyncWriter extends AutoCloseable {
+
+    /** Writes {@code text}, encoded in the writer's charset, after the text of earlier calls. */
+    CompletableFuture<Void> write(CharSequence text);
+
+    /** Writes the line separator, {@link System#lineSeparator()}, as {@code BufferedWriter.newLine()} does. */
+    CompletableFuture<Void> newLine();
+
+    /** Writes the buffered bytes to the file; completes when the file has them. */
+    CompletableFuture<Void> flush();
+
+    /**
+     * Flushes, then closes the file, after the calls made before it have run. The file is closed even if the
+     * flush fails; the future then fails with the flush's exception. Every call returns the same future.
+     */
+    CompletableFuture<Void> closeAsync();
+
+    /**
+     * Closes as {@link #closeAsync()} does and waits for it. Idempotent. Do not call it inside a dependent stage
+     * running on an engine I/O thread (inline completion); use {@link #closeAsync()} there.
+     */
+    @Override
+    void close() throws IOException;
+}
