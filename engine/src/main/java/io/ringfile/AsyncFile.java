@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * One open file, read and written at explicit positions: the asynchronous twin of
@@ -111,6 +112,22 @@ public interface AsyncFile extends AutoCloseable {
      * {@link java.nio.channels.WritePendingException}.
      */
     CompletableFuture<Integer> write(ByteBuffer src);
+
+    // ---- streams
+
+    /**
+     * The file's bytes from {@code position} as a publisher of buffers of {@code chunkSize} bytes (the last may be
+     * shorter), with backpressure: one read per requested buffer, nothing read ahead. Each buffer is new and
+     * belongs to the subscriber. The file stays open; it is the caller's.
+     */
+    Flow.Publisher<ByteBuffer> publisher(long position, int chunkSize);
+
+    /**
+     * Writes everything {@code source} publishes, in order, from {@code position}, requesting more only as writes
+     * complete. Completes with the number of bytes written, or fails with the publisher's error or a write error
+     * (which cancels the subscription). The file is neither forced nor closed.
+     */
+    CompletableFuture<Long> writeAll(Flow.Publisher<? extends ByteBuffer> source, long position);
 
     /** The file's current size in bytes. */
     CompletableFuture<Long> size();

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * The asynchronous twin of {@link java.nio.file.Files}: the same method names and parameters, with results as
@@ -81,6 +82,46 @@ public final class AsyncFiles {
     /** See {@link java.nio.file.Files#size(Path)}. */
     public static CompletableFuture<Long> size(Path path) {
         return engine().size(path);
+    }
+
+    /** See {@link FileEngine#readAllLines(Path)}. */
+    public static CompletableFuture<List<String>> readAllLines(Path path) {
+        return engine().readAllLines(path);
+    }
+
+    /** See {@link FileEngine#readAllLines(Path, Charset)}. */
+    public static CompletableFuture<List<String>> readAllLines(Path path, Charset charset) {
+        return engine().readAllLines(path, charset);
+    }
+
+    /** See {@link FileEngine#lines(Path)}. */
+    public static Flow.Publisher<String> lines(Path path) {
+        return engine().lines(path);
+    }
+
+    /** See {@link FileEngine#lines(Path, Charset)}. */
+    public static Flow.Publisher<String> lines(Path path, Charset charset) {
+        return engine().lines(path, charset);
+    }
+
+    /** See {@link FileEngine#newBufferedReader(Path)}. */
+    public static CompletableFuture<AsyncReader> newBufferedReader(Path path) {
+        return engine().newBufferedReader(path);
+    }
+
+    /** See {@link FileEngine#newBufferedReader(Path, Charset)}. */
+    public static CompletableFuture<AsyncReader> newBufferedReader(Path path, Charset charset) {
+        return engine().newBufferedReader(path, charset);
+    }
+
+    /** See {@link FileEngine#newBufferedWriter(Path, OpenOption...)}. */
+    public static CompletableFuture<AsyncWriter> newBufferedWriter(Path path, OpenOption... options) {
+        return engine().newBufferedWriter(path, options);
+    }
+
+    /** See {@link FileEngine#newBufferedWriter(Path, Charset, OpenOption...)}. */
+    public static CompletableFuture<AsyncWriter> newBufferedWriter(Path path, Charset charset, OpenOption... options) {
+        return engine().newBufferedWriter(path, charset, options);
     }
 
     /** See {@link FileEngine#exists(Path, LinkOption...)}. */

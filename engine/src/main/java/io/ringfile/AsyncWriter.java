@@ -21,13 +21,15 @@ import java.util.concurrent.CompletableFuture;
  *       A write's future completes once its text is in the buffer or the file, so a write larger than the buffer
  *       completes only after the full buffers it produced have been written.
  *   <li><b>Flush.</b> {@link #flush()} writes the buffered bytes to the file, as {@code BufferedWriter.flush()}
- *       does; it does not force them to the storage device. A high surrogate at the end of a write is kept until
- *       the next write brings its low surrogate.
- *   <li><b>Errors.</b> A character the charset cannot encode fails the write with
+ *       does; it does not force them to the storage device. A high surrogate at the end of a write is held back
+ *       until the next write brings its low surrogate; one still held at close fails the close with
+ *       {@link java.nio.charset.MalformedInputException}, after the text before it has been written.
+ *   <li><b>Errors.</b> A character the charset cannot encode fails that write with
  *       {@link java.nio.charset.UnmappableCharacterException} (a lone surrogate with
- *       {@link java.nio.charset.MalformedInputException}), as {@code Files.newBufferedWriter} does; characters
- *       before it may already have been buffered. After that or an I/O error, every later write, newLine and flush
- *       fails with the same exception; close still closes the file. Calls after {@link #closeAsync()} fail with
+ *       {@link java.nio.charset.MalformedInputException}), as {@code Files.newBufferedWriter} does: the characters
+ *       before it may already be buffered, the rest of that write is dropped, and the writer stays usable. An I/O
+ *       error is final: it fails that call, and every later write, newLine and flush fails with the same exception;
+ *       close still closes the file. Calls after {@link #closeAsync()} fail with
  *       {@link java.nio.channels.ClosedChannelException}.
  * </ul>
  */

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -103,6 +104,39 @@ public interface FileEngine extends AutoCloseable {
 
     /** As {@link java.nio.file.Files#size(Path)}. Through the ring (STATX) on io_uring. */
     CompletableFuture<Long> size(Path path);
+
+    // ---- text and lines (built on positional reads and writes, so the same on every backend)
+
+    /** As {@link java.nio.file.Files#readAllLines(Path)}: UTF-8; malformed input fails with MalformedInputException. */
+    CompletableFuture<List<String>> readAllLines(Path path);
+
+    /** As {@link java.nio.file.Files#readAllLines(Path, Charset)}. */
+    CompletableFuture<List<String>> readAllLines(Path path, Charset charset);
+
+    /**
+     * The file's lines, as {@link java.nio.file.Files#lines(Path)} but pushed with backpressure: each subscription
+     * opens the file, reads only as far as demand needs (memory stays bounded whatever the file size) and closes
+     * it when done, failed or cancelled. UTF-8.
+     */
+    Flow.Publisher<String> lines(Path path);
+
+    /** As {@link #lines(Path)} in {@code charset}. */
+    Flow.Publisher<String> lines(Path path, Charset charset);
+
+    /** A reader with {@code readLine()}, as {@link java.nio.file.Files#newBufferedReader(Path)}: UTF-8. */
+    CompletableFuture<AsyncReader> newBufferedReader(Path path);
+
+    /** As {@link #newBufferedReader(Path)} in {@code charset}. */
+    CompletableFuture<AsyncReader> newBufferedReader(Path path, Charset charset);
+
+    /**
+     * A buffered writer, as {@link java.nio.file.Files#newBufferedWriter(Path, OpenOption...)}: UTF-8; CREATE,
+     * TRUNCATE_EXISTING, WRITE when no options are given.
+     */
+    CompletableFuture<AsyncWriter> newBufferedWriter(Path path, OpenOption... options);
+
+    /** As {@link #newBufferedWriter(Path, OpenOption...)} in {@code charset}. */
+    CompletableFuture<AsyncWriter> newBufferedWriter(Path path, Charset charset, OpenOption... options);
 
     // ---- file-system operations. Each says where it runs: "ring" means an io_uring opcode on the io_uring
     // backend (the pool on NIO); "pool" means the blocking NIO pool on every backend (io_uring has no opcode).

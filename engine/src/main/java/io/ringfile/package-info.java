@@ -12,7 +12,8 @@
  *   <li>It does not share a cursor with the kernel: {@code AsyncFile}'s cursor lives in the object, one cursor
  *       operation at a time; positional calls are the fast path and may run concurrently.
  *   <li>It does not lock files or map them into memory; use {@code FileChannel} for that.
- *   <li>It does not buffer or cache: every call reaches the kernel.
+ *   <li>It does not cache file data: every {@code AsyncFile} call reaches the kernel. Only {@code AsyncReader} and
+ *       {@code AsyncWriter} buffer text, and a writer's text reaches the file on {@code flush()} or close.
  * </ul>
  */
 package io.ringfile;

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.ringfile.AsyncFile;
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.text.FileSubscriber;
+import io.ringfile.internal.text.Text;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -217,6 +220,21 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!writable) {
             throw new NonWritableChannelException();
         }
+    }
+
+    // ---- streams
+
+    @Override
+    public Flow.Publisher<ByteBuffer> publisher(long position, int chunkSize) {
+        return Text.bytes(this, position, chunkSize);
+    }
+
+    @Override
+    public CompletableFuture<Long> writeAll(Flow.Publisher<? extends ByteBuffer> source, long position) {
+        Objects.requireNonNull(source, "source");
+        FileSubscriber subscriber = Text.writingTo(this, position);
+        source.subscribe(subscriber);
+        return subscriber.result();
     }
 
     // ---- the rest

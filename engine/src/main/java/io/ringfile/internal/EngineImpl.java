@@ -1,11 +1,14 @@
 package io.ringfile.internal;
 
 import io.ringfile.AsyncFile;
+import io.ringfile.AsyncReader;
+import io.ringfile.AsyncWriter;
 import io.ringfile.FileEngine;
 import io.ringfile.TempDirectory;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.nio.NioBackend;
+import io.ringfile.internal.text.Text;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -33,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -318,6 +322,48 @@ public final class EngineImpl implements FileEngine {
                 return value;
             })).thenCompose(Function.identity());
         });
+    }
+
+    // ---- text and lines (see io.ringfile.internal.text)
+
+    @Override
+    public CompletableFuture<List<String>> readAllLines(Path path) {
+        return readAllLines(path, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public CompletableFuture<List<String>> readAllLines(Path path, Charset charset) {
+        return Text.readAllLines(this, path, charset);
+    }
+
+    @Override
+    public Flow.Publisher<String> lines(Path path) {
+        return lines(path, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public Flow.Publisher<String> lines(Path path, Charset charset) {
+        return Text.lines(this, path, charset);
+    }
+
+    @Override
+    public CompletableFuture<AsyncReader> newBufferedReader(Path path) {
+        return newBufferedReader(path, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public CompletableFuture<AsyncReader> newBufferedReader(Path path, Charset charset) {
+        return Text.newBufferedReader(this, path, charset);
+    }
+
+    @Override
+    public CompletableFuture<AsyncWriter> newBufferedWriter(Path path, OpenOption... options) {
+        return newBufferedWriter(path, StandardCharsets.UTF_8, options);
+    }
+
+    @Override
+    public CompletableFuture<AsyncWriter> newBufferedWriter(Path path, Charset charset, OpenOption... options) {
+        return Text.newBufferedWriter(this, path, charset, options);
     }
 
     // ---- file-system operations (see PathOps)

@@ -54,6 +54,11 @@ final class BytePublisher implements Flow.Publisher<ByteBuffer> {
         }
 
         @Override
+        Object peekEnd() {
+            return chunk == null && atEnd ? END : null;
+        }
+
+        @Override
         CompletableFuture<?> load() {
             ByteBuffer dst = ByteBuffer.allocate(chunkSize);
             return file.readFully(dst, next).thenAccept(n -> {

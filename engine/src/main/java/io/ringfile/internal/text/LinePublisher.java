@@ -90,6 +90,15 @@ final class LinePublisher implements Flow.Publisher<String> {
         }
 
         @Override
+        Object peekEnd() {
+            Object answer = source.peekEnd();
+            if (answer == TextSource.END) {
+                return END;
+            }
+            return answer == TextSource.FAILED ? new Failed(source.failure()) : null;
+        }
+
+        @Override
         CompletableFuture<?> load() {
             return source.fill();
         }

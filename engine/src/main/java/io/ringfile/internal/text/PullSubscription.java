@@ -53,6 +53,12 @@ abstract class PullSubscription<T> implements Flow.Subscription {
     /** The next item, {@link #NEED}, {@link #END} or a {@link Failed}. Called only with demand and no load. */
     abstract Object poll();
 
+    /**
+     * Without taking an item or doing I/O: {@link #END} if no item is left, a {@link Failed} if the next poll would
+     * fail, null if that is not known yet. Lets the subscription end without outstanding demand (rule 1.4).
+     */
+    abstract Object peekEnd();
+
     /** Starts work after which {@link #poll()} can make progress; a failed future fails the subscription. */
     abstract CompletableFuture<?> load();
 
@@ -124,7 +130,21 @@ abstract class PullSubscription<T> implements Flow.Subscription {
                 terminate(failure);
                 return;
             }
-            if (loading || !ready() || requested.get() == 0) {
+            if (loading || !ready()) {
+                return;
+            }
+            if (requested.get() == 0) { // no item may go out, but the end may be known already
+                Object end;
+                try {
+                    end = peekEnd();
+                } catch (Throwable e) {
+                    end = new Failed(e);
+                }
+                if (end == END) {
+                    terminate(null);
+                } else if (end instanceof Failed) {
+                    terminate(((Failed) end).error);
+                }
                 return;
             }
             Object next;

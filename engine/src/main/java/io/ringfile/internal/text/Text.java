@@ -94,6 +94,10 @@ public final class Text {
      * current line whatever the file size. Signals follow {@link java.util.concurrent.Flow}'s rules: no more
      * {@code onNext} than requested, {@code request(n <= 0)} ends with {@code IllegalArgumentException} through
      * {@code onError}, one terminal signal. A decoding error reaches {@code onError} after the lines before it.
+     * {@code onComplete} comes without further demand when the end of the file has already been read; otherwise
+     * it needs one more request after the last line (the end is found by a read, and nothing is read without
+     * demand): keep requesting until {@code onComplete}. Signals arrive on the thread that calls {@code request} when the line is already decoded, otherwise on the
+     * thread that completes the read (the engine's completion executor, or an I/O thread with inline completion).
      */
     public static Flow.Publisher<String> lines(FileEngine engine, Path path, Charset charset) {
         return lines(engine, path, charset, DEFAULT_CHUNK_SIZE);
@@ -196,7 +200,8 @@ public final class Text {
      * The bytes of {@code file} from {@code position} to its end as a cold {@link Flow.Publisher}: each
      * subscription reads on its own, one chunk per item requested and never ahead of demand. Each item is a new
      * heap buffer (position 0, limit the bytes read) that the subscriber owns: {@code chunkSize} bytes, except
-     * the last which may be shorter; an empty range completes at once after the first request. The file stays open
+     * the last which may be shorter. As for lines, the end is found by a read: {@code onComplete} comes without
+     * demand after a short last chunk, otherwise on the next request. The file stays open
      * (it belongs to the caller); read errors reach {@code onError}.
      *
      * @throws IllegalArgumentException if {@code position} is negative or {@code chunkSize} not positive

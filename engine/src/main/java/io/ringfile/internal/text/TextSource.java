@@ -137,6 +137,25 @@ final class TextSource {
     }
 
     /**
+     * Without taking anything or doing I/O: {@link #END} if no line is left, {@link #FAILED} if the next poll
+     * fails, null if that cannot be told without reading more.
+     */
+    Object peekEnd() {
+        if (line != null || chars.hasRemaining()) {
+            return null;
+        }
+        if (!decodeMore()) { // decodes what was read: may reach the end of input, never reads
+            if (error != null) {
+                return FAILED;
+            }
+            if (flushed) {
+                return END;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Moves decoded characters into {@code dst}, as {@link java.io.Reader#read(CharBuffer)}.
      *
      * @return the number moved (0 if {@code dst} has no room), -1 at end of text, {@link #CHARS_NEED_INPUT} or
