@@ -1,0 +1,67 @@
+package io.ringfile.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** One measured point of the short report (or of fio): a workload at a queue depth on one engine. */
+final class Cell {
+    static final String HEADER = "workload,cache,blockSize,queueDepth,engine,opsPerSec,gibPerSec,p50us,p99us,"
+            + "p999us,ops,allocBytesPerOp,meanUs";
+
+    String workload;   // seqread or randread
+    String cache;      // HOT or DIRECT
+    int blockSize;
+    int queueDepth;
+    String engine;     // an Engine label, or "fio io_uring"
+    double opsPerSec;
+    double gibPerSec;
+    double p50us;
+    double p99us;
+    double p999us;
+    long ops;
+    double allocBytesPerOp = Double.NaN;
+    double meanUs = Double.NaN;
+
+    boolean sameConfig(Cell o) {
+        return workload.equals(o.workload) && cache.equals(o.cache) && blockSize == o.blockSize
+                && queueDepth == o.queueDepth;
+    }
+
+    String toCsv() {
+        return String.join(",", workload, cache, Integer.toString(blockSize), Integer.toString(queueDepth), engine,
+                fmt(opsPerSec), fmt(gibPerSec), fmt(p50us), fmt(p99us), fmt(p999us), Long.toString(ops),
+                Double.isNaN(allocBytesPerOp) ? "" : fmt(allocBytesPerOp), Double.isNaN(meanUs) ? "" : fmt(meanUs));
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** Parses lines written by {@link #toCsv()}; lines starting with '#' and the header are skipped. */
+    static List<Cell> parse(List<String> lines) {
+        List<Cell> cells = new ArrayList<>();
+        for (String line : lines) {
+            if (line.isBlank() || line.startsWith("#") || line.startsWith("workload,")) {
+                continue;
+            }
+            String[] f = line.split(",", -1);
+            Cell c = new Cell();
+            c.workload = f[0];
+            c.cache = f[1];
+            c.blockSize = Integer.parseInt(f[2]);
+            c.queueDepth = Integer.parseInt(f[3]);
+            c.engine = f[4];
+            c.opsPerSec = Double.parseDouble(f[5]);
+            c.gibPerSec = Double.parseDouble(f[6]);
+            c.p50us = Double.parseDouble(f[7]);
+            c.p99us = Double.parseDouble(f[8]);
+            c.p999us = Double.parseDouble(f[9]);
+            c.ops = Long.parseLong(f[10]);
+            c.allocBytesPerOp = f.length > 11 && !f[11].isEmpty() ? Double.parseDouble(f[11]) : Double.NaN;
+            c.meanUs = f.length > 12 && !f[12].isEmpty() ? Double.parseDouble(f[12]) : Double.NaN;
+            cells.add(c);
+        }
+        return cells;
+    }
+}

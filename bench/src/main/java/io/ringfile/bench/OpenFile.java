@@ -1,0 +1,30 @@
+package io.ringfile.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One file opened by one {@link Engine}, seen through two faces: asynchronous calls that report to a
+ * {@link Callback}, and blocking calls for thread-driven workloads. Every engine has the blocking face (Ringfile's
+ * is {@code read(..).join()}); {@code FILE_CHANNEL} has no asynchronous one.
+ */
+interface OpenFile extends AutoCloseable {
+
+    boolean hasAsync();
+
+    void read(ByteBuffer dst, long position, Callback callback);
+
+    void write(ByteBuffer src, long position, Callback callback);
+
+    /** fsync ({@code force(true)}). */
+    void force(Callback callback);
+
+    int readBlocking(ByteBuffer dst, long position) throws IOException;
+
+    int writeBlocking(ByteBuffer src, long position) throws IOException;
+
+    void forceBlocking() throws IOException;
+
+    @Override
+    void close() throws IOException;
+}

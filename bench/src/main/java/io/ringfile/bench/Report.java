@@ -1,0 +1,466 @@
+package io.ringfile.bench;
+
+import io.ringfile.FileEngine;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The short benchmark report (not JMH): one run, every engine side by side, on a generated file.
+ *
+ * <pre>
+ * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/results] [--fio SCRIPT]
+ *     creates DIR/data.bin, measures, writes OUT/report.csv (the caller deletes DIR); with --fio (the path of
+ *     bench/fio_compare.py) fio runs each configuration right after the engines, into OUT/fio.csv
+ * Report render [--out bench/results]
+ *     reads OUT/report.csv and, if present, OUT/fio.csv; prints the table; writes OUT/report.md and
+ *     OUT/report.svg
+ * </pre>
+ *
+ * Every cell runs a {@link Load} at a fixed queue depth for a short warm-up, then measures for a fixed time:
+ * throughput from the completion counter, latency from an HdrHistogram, allocation from the JVM's allocated-bytes
+ * counter over all threads. Engines take turns within each workload and queue depth, so that the machine's noise
+ * hits them alike; compare ratios within one run, not absolute numbers across runs.
+ */
+public final class Report {
+    private static final String[] HOT_SEQ_QD = {"1", "8", "32"};
+    private static final String[] HOT_RAND_QD = {"1", "32", "128"};
+
+    private Report() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !(args[0].equals("measure") || args[0].equals("render"))) {
+            System.err.println("usage: Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] "
+                    + "[--out DIR] [--fio bench/fio_compare.py]\n       Report render [--out DIR]");
+            System.exit(2);
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        Files.createDirectories(out);
+        if (args[0].equals("measure")) {
+            String dir = options.get("dir");
+            if (dir == null) {
+                System.err.println("measure needs --dir (a directory for the generated file)");
+                System.exit(2);
+            }
+            measure(Path.of(dir), TestFiles.parseSize(options.getOrDefault("size", "256m")),
+                    Double.parseDouble(options.getOrDefault("warmup", "0.5")),
+                    Double.parseDouble(options.getOrDefault("seconds", "1.5")), out, options.get("fio"));
+        } else {
+            render(out);
+        }
+    }
+
+    // ---- measure
+
+    /** One planned configuration. */
+    private static final class Plan {
+        final String workload;
+        final Cache cache;
+        final int blockSize;
+        final int queueDepth;
+
+        Plan(String workload, Cache cache, int blockSize, int queueDepth) {
+            this.workload = workload;
+            this.cache = cache;
+            this.blockSize = blockSize;
+            this.queueDepth = queueDepth;
+        }
+    }
+
+    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fioScript)
+            throws Exception {
+        List<String> meta = new ArrayList<>();
+        meta.add("date: " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")));
+        meta.add("machine: " + Runtime.getRuntime().availableProcessors() + " cores, Linux "
+                + System.getProperty("os.version") + ", JDK " + System.getProperty("java.runtime.version"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        meta.add(String.format(Locale.ROOT, "cpu check: %d busy threads did %.2fx the work of one (noisy-neighbour "
+                + "indicator: %d.00 means every core was free)", cores, cpuScaling(cores), cores));
+        try (FileEngine auto = FileEngine.builder().threadNamePrefix("bench-probe").build()) {
+            meta.add("backend (FileEngine AUTO): " + auto.backend()
+                    + auto.fallbackReason().map(r -> ", fell back because: " + r).orElse(""));
+        }
+        Files.createDirectories(dir);
+        Path data = dir.resolve("data.bin");
+        meta.add("file: " + TestFiles.formatSize(size) + " at " + data + " (generated, deleted after)");
+        String sizeLine = "sizeBytes: " + size;
+        meta.add("each point: " + warmup + " s warm-up, " + seconds + " s measured; engines (and fio) take turns"
+                + " at each point");
+        for (String line : meta) {
+            System.out.println(line);
+        }
+        System.out.println("generating " + TestFiles.formatSize(size) + " ...");
+        TestFiles.create(data, size);
+        TestFiles.warm(data);
+
+        Map<Engine, EngineRuntime> runtimes = new EnumMap<>(Engine.class);
+        for (Engine engine : Engine.values()) {
+            try {
+                runtimes.put(engine, EngineRuntime.start(engine));
+            } catch (RuntimeException e) {
+                String line = engine.label() + " skipped: " + e.getMessage();
+                System.out.println(line);
+                meta.add(line);
+            }
+        }
+
+        List<Plan> plans = new ArrayList<>();
+        for (String qd : HOT_SEQ_QD) {
+            plans.add(new Plan("seqread", Cache.HOT, 1 << 20, Integer.parseInt(qd)));
+        }
+        for (String qd : HOT_RAND_QD) {
+            plans.add(new Plan("randread", Cache.HOT, 4096, Integer.parseInt(qd)));
+        }
+        plans.add(new Plan("seqread", Cache.DIRECT, 1 << 20, 8));
+        plans.add(new Plan("randread", Cache.DIRECT, 4096, 32));
+
+        List<Cell> cells = new ArrayList<>();
+        List<Cell> fioCells = new ArrayList<>();
+        int total = plans.size() * (runtimes.size() + (fioScript != null ? 1 : 0));
+        int n = 0;
+        long began = System.nanoTime();
+        try {
+            for (Plan plan : plans) {
+                for (EngineRuntime runtime : runtimes.values()) {
+                    n++;
+                    String name = String.format(Locale.ROOT, "[%2d/%d] %-8s %-6s %4s QD %-4d %-26s", n, total,
+                            plan.workload, plan.cache, plan.blockSize >= 1 << 20 ? "1m" : "4k", plan.queueDepth,
+                            runtime.engine().label());
+                    System.out.print(name);
+                    System.out.flush();
+                    try {
+                        Cell cell = runCell(runtime, data, size, plan, warmup, seconds);
+                        cells.add(cell);
+                        System.out.println(progress(cell));
+                    } catch (Exception e) {
+                        System.out.println("FAILED: " + e);
+                        meta.add("failed: " + name.trim() + ": " + e);
+                    }
+                }
+                if (fioScript != null) {
+                    n++;
+                    System.out.print(String.format(Locale.ROOT, "[%2d/%d] %-8s %-6s %4s QD %-4d %-26s", n, total,
+                            plan.workload, plan.cache, plan.blockSize >= 1 << 20 ? "1m" : "4k", plan.queueDepth,
+                            "fio io_uring"));
+                    System.out.flush();
+                    try {
+                        Cell cell = runFio(fioScript, data, plan, warmup, seconds);
+                        fioCells.add(cell);
+                        System.out.println(progress(cell));
+                    } catch (Exception e) {
+                        System.out.println("FAILED: " + e.getMessage());
+                    }
+                }
+            }
+        } finally {
+            for (EngineRuntime runtime : runtimes.values()) {
+                runtime.close();
+            }
+        }
+        System.out.printf(Locale.ROOT, "measured in %.0f s%n", (System.nanoTime() - began) / 1e9);
+        List<String> lines = new ArrayList<>();
+        for (String m : meta) {
+            lines.add("# " + m);
+        }
+        lines.add("# " + sizeLine);
+        lines.add(Cell.HEADER);
+        for (Cell c : cells) {
+            lines.add(c.toCsv());
+        }
+        Files.write(out.resolve("report.csv"), lines, StandardCharsets.UTF_8);
+        System.out.println("wrote " + out.resolve("report.csv"));
+        Path fioCsv = out.resolve("fio.csv");
+        if (fioScript == null || fioCells.isEmpty()) {
+            Files.deleteIfExists(fioCsv);
+        } else {
+            List<String> fioLines = new ArrayList<>();
+            fioLines.add("# " + fioVersion() + ", io_uring engine, same file; hot: --direct=0 --invalidate=0, "
+                    + "direct: --direct=1");
+            fioLines.add(Cell.HEADER);
+            for (Cell c : fioCells) {
+                fioLines.add(c.toCsv());
+            }
+            Files.write(fioCsv, fioLines, StandardCharsets.UTF_8);
+            System.out.println("wrote " + fioCsv);
+        }
+    }
+
+    private static String progress(Cell cell) {
+        return cell.workload.equals("seqread")
+                ? String.format(Locale.ROOT, "%7.2f GiB/s  p99 %s", cell.gibPerSec, fmtMicros(cell.p99us))
+                : String.format(Locale.ROOT, "%7.0f k/s    p99 %s", cell.opsPerSec / 1000, fmtMicros(cell.p99us));
+    }
+
+    /** Runs fio once through fio_compare.py --one, on the same file and configuration. */
+    private static Cell runFio(String script, Path data, Plan plan, double warmup, double seconds)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("python3", script, "--one", "--file", data.toString(),
+                "--rw", plan.workload.equals("seqread") ? "read" : "randread",
+                "--bs", Integer.toString(plan.blockSize), "--qd", Integer.toString(plan.queueDepth),
+                "--direct", plan.cache == Cache.DIRECT ? "1" : "0",
+                "--ramp", Double.toString(warmup), "--runtime", Double.toString(seconds));
+        pb.redirectErrorStream(true);
+        Process process = pb.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = process.waitFor();
+        List<Cell> parsed = status == 0 ? Cell.parse(output.lines().filter(l -> l.contains(",")).collect(
+                java.util.stream.Collectors.toList())) : List.of();
+        if (parsed.isEmpty()) {
+            throw new IOException("fio_compare.py --one failed (" + status + "): " + output.strip());
+        }
+        return parsed.get(parsed.size() - 1);
+    }
+
+    private static String fioVersion() {
+        try {
+            Process p = new ProcessBuilder("fio", "--version").redirectErrorStream(true).start();
+            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            p.waitFor();
+            return v;
+        } catch (IOException e) {
+            return "fio";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "fio";
+        }
+    }
+
+    private static Cell runCell(EngineRuntime runtime, Path data, long size, Plan plan, double warmup,
+                                double seconds) throws Exception {
+        boolean direct = plan.cache == Cache.DIRECT;
+        Recorder recorder = new Recorder(3);
+        try (OpenFile file = runtime.open(data, Options.read(direct))) {
+            Load load = Load.start(file, new Load.Spec()
+                    .pattern(plan.workload.equals("seqread") ? Load.Pattern.SEQUENTIAL : Load.Pattern.RANDOM)
+                    .mix(Load.Mix.READ).blockSize(plan.blockSize).queueDepth(plan.queueDepth).fileSize(size)
+                    .aligned(direct), recorder);
+            try {
+                Thread.sleep((long) (warmup * 1000));
+                long ops0 = load.completedOps();
+                long bytes0 = load.completedBytes();
+                long alloc0 = allocatedBytes();
+                long t0 = System.nanoTime();
+                recorder.getIntervalHistogram(); // discard the warm-up
+                Thread.sleep((long) (seconds * 1000));
+                long ops1 = load.completedOps();
+                long bytes1 = load.completedBytes();
+                long t1 = System.nanoTime();
+                long alloc1 = allocatedBytes();
+                Histogram h = recorder.getIntervalHistogram();
+                load.awaitCompleted(0); // throws if the load failed
+                double elapsed = (t1 - t0) / 1e9;
+                Cell cell = new Cell();
+                cell.workload = plan.workload;
+                cell.cache = plan.cache.name();
+                cell.blockSize = plan.blockSize;
+                cell.queueDepth = plan.queueDepth;
+                cell.engine = runtime.engine().label();
+                cell.ops = ops1 - ops0;
+                cell.opsPerSec = cell.ops / elapsed;
+                cell.gibPerSec = (bytes1 - bytes0) / elapsed / (1L << 30);
+                cell.p50us = h.getValueAtPercentile(50) / 1000.0;
+                cell.p99us = h.getValueAtPercentile(99) / 1000.0;
+                cell.p999us = h.getValueAtPercentile(99.9) / 1000.0;
+                cell.meanUs = h.getMean() / 1000.0;
+                if (alloc0 >= 0 && alloc1 >= 0 && cell.ops > 0) {
+                    cell.allocBytesPerOp = (double) (alloc1 - alloc0) / cell.ops;
+                }
+                return cell;
+            } finally {
+                load.close();
+            }
+        }
+    }
+
+    /** Work done by {@code threads} spinning threads in 300 ms, relative to one thread's. */
+    private static double cpuScaling(int threads) throws InterruptedException {
+        return spin(threads) / spin(1);
+    }
+
+    private static double spin(int threads) throws InterruptedException {
+        long[] counts = new long[threads];
+        Thread[] workers = new Thread[threads];
+        long deadline = System.nanoTime() + 300_000_000L;
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            workers[t] = new Thread(() -> {
+                long n = 0;
+                long x = id + 1;
+                while (System.nanoTime() < deadline) {
+                    for (int k = 0; k < 1000; k++) {
+                        x = x * 6364136223846793005L + 1442695040888963407L;
+                    }
+                    n++;
+                }
+                counts[id] = n + (x == 42 ? 1 : 0);
+            });
+            workers[t].start();
+        }
+        long total = 0;
+        for (int t = 0; t < threads; t++) {
+            workers[t].join();
+            total += counts[t];
+        }
+        return total;
+    }
+
+    /** Bytes allocated by all threads since the JVM started, or -1 where the JVM does not tell. */
+    private static long allocatedBytes() {
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        if (bean instanceof com.sun.management.ThreadMXBean) {
+            try {
+                return ((com.sun.management.ThreadMXBean) bean).getTotalThreadAllocatedBytes();
+            } catch (UnsupportedOperationException e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    // ---- render
+
+    private static void render(Path out) throws IOException {
+        Path reportCsv = out.resolve("report.csv");
+        List<String> lines = Files.readAllLines(reportCsv, StandardCharsets.UTF_8);
+        List<String> meta = new ArrayList<>();
+        for (String line : lines) {
+            if (line.startsWith("# ") && !line.startsWith("# sizeBytes:")) {
+                meta.add(line.substring(2));
+            }
+        }
+        List<Cell> cells = Cell.parse(lines);
+        Path fioCsv = out.resolve("fio.csv");
+        List<Cell> fio = new ArrayList<>();
+        if (Files.exists(fioCsv)) {
+            List<String> fioLines = Files.readAllLines(fioCsv, StandardCharsets.UTF_8);
+            for (String line : fioLines) {
+                if (line.startsWith("# ")) {
+                    meta.add("fio: " + line.substring(2));
+                }
+            }
+            fio = Cell.parse(fioLines);
+        } else {
+            meta.add("fio: not run (install fio for ratios: apt-get install -y fio)");
+        }
+        String table = table(cells, fio);
+        StringBuilder text = new StringBuilder();
+        for (String m : meta) {
+            text.append(m).append('\n');
+        }
+        text.append('\n').append(table);
+        System.out.println();
+        System.out.print(text);
+
+        StringBuilder md = new StringBuilder("# Ringfile short benchmark report\n\n");
+        for (String m : meta) {
+            md.append("- ").append(m).append('\n');
+        }
+        md.append("\nThroughput is GiB/s for sequential reads and thousands of reads per second for random "
+                + "reads. `x fio` is the engine's throughput divided by fio's (io_uring engine, same file, block "
+                + "size, queue depth and cache mode). Latencies are per operation, from submission to the completion the "
+                + "caller sees; for FileChannel threads the clock starts when the thread finished its previous "
+                + "read, so a wait for a CPU counts. mean is the histogram mean (Little's law: QD / throughput). "
+                + "B/op is heap allocated per operation by all JVM threads.\n\n```\n")
+                .append(table).append("```\n\n![throughput and p99 against queue depth](report.svg)\n");
+        Files.writeString(out.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
+        StringBuilder subtitle = new StringBuilder();
+        for (String m : meta) {
+            if (m.startsWith("date:") || m.startsWith("machine:") || m.startsWith("cpu check:")) {
+                subtitle.append(subtitle.length() == 0 ? "" : "; ").append(m.replaceFirst(" \\(noisy.*\\)$", ""));
+            }
+        }
+        Files.writeString(out.resolve("report.svg"), Chart.svg(cells, fio, subtitle.toString()),
+                StandardCharsets.UTF_8);
+        System.out.println();
+        System.out.println("wrote " + out.resolve("report.md") + " and " + out.resolve("report.svg"));
+    }
+
+    static String table(List<Cell> cells, List<Cell> fio) {
+        StringBuilder sb = new StringBuilder();
+        String[][] groups = {{"seqread", "HOT"}, {"randread", "HOT"}, {"seqread", "DIRECT"}, {"randread", "DIRECT"}};
+        for (String[] g : groups) {
+            List<Cell> rows = new ArrayList<>();
+            for (Cell c : cells) {
+                if (c.workload.equals(g[0]) && c.cache.equals(g[1])) {
+                    rows.add(c);
+                }
+            }
+            if (rows.isEmpty()) {
+                continue;
+            }
+            boolean seq = g[0].equals("seqread");
+            sb.append(seq ? "Sequential " + TestFiles.formatSize(rows.get(0).blockSize) + " reads"
+                    : "Random 4 KiB reads").append(", ")
+                    .append(g[1].equals("HOT") ? "page cache hot" : "O_DIRECT (device)").append('\n');
+            sb.append(String.format(Locale.ROOT, "%5s  %-26s %10s %7s %10s %10s %10s %10s %8s%n", "QD", "engine",
+                    seq ? "GiB/s" : "k reads/s", "x fio", "mean", "p50", "p99", "p99.9", "B/op"));
+            int lastQd = -1;
+            for (Cell c : rows) {
+                if (lastQd != -1 && c.queueDepth != lastQd) {
+                    appendFio(sb, fio, rows.get(rows.indexOf(c) - 1), seq);
+                }
+                lastQd = c.queueDepth;
+                Cell f = match(fio, c);
+                String ratio = f == null ? "" : String.format(Locale.ROOT, "%.2f",
+                        seq ? c.gibPerSec / f.gibPerSec : c.opsPerSec / f.opsPerSec);
+                sb.append(String.format(Locale.ROOT, "%5d  %-26s %10s %7s %10s %10s %10s %10s %8s%n", c.queueDepth,
+                        c.engine + (c.engine.equals("FileChannel") ? " x" + c.queueDepth + "thr" : ""),
+                        seq ? String.format(Locale.ROOT, "%.2f", c.gibPerSec)
+                                : String.format(Locale.ROOT, "%.0f", c.opsPerSec / 1000),
+                        ratio, fmtMicros(c.meanUs), fmtMicros(c.p50us), fmtMicros(c.p99us), fmtMicros(c.p999us),
+                        Double.isNaN(c.allocBytesPerOp) ? "" : String.format(Locale.ROOT, "%.0f", c.allocBytesPerOp)));
+            }
+            appendFio(sb, fio, rows.get(rows.size() - 1), seq);
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void appendFio(StringBuilder sb, List<Cell> fio, Cell like, boolean seq) {
+        Cell f = match(fio, like);
+        if (f == null) {
+            return;
+        }
+        sb.append(String.format(Locale.ROOT, "%5d  %-26s %10s %7s %10s %10s %10s %10s %8s%n", f.queueDepth, f.engine,
+                seq ? String.format(Locale.ROOT, "%.2f", f.gibPerSec)
+                        : String.format(Locale.ROOT, "%.0f", f.opsPerSec / 1000),
+                "1.00", fmtMicros(f.meanUs), fmtMicros(f.p50us), fmtMicros(f.p99us), fmtMicros(f.p999us), ""));
+    }
+
+    static Cell match(List<Cell> list, Cell like) {
+        for (Cell c : list) {
+            if (c.sameConfig(like)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    static String fmtMicros(double us) {
+        if (Double.isNaN(us)) {
+            return "-";
+        }
+        if (us >= 1000) {
+            return String.format(Locale.ROOT, "%.2f ms", us / 1000);
+        }
+        return String.format(Locale.ROOT, us >= 100 ? "%.0f us" : us >= 10 ? "%.1f us" : "%.2f us", us);
+    }
+}
