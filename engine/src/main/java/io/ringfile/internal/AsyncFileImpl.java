@@ -15,6 +15,7 @@ import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadPendingException;
 import java.nio.channels.WritePendingException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,7 @@ public final class AsyncFileImpl implements AsyncFile {
     private final AtomicBoolean cursorBusy = new AtomicBoolean();
     private volatile long cursor;
     private volatile boolean deleteAfterClose;
+    private volatile Throwable forceFailure;
 
     AsyncFileImpl(EngineImpl engine, BackendFile file, OpenSpec spec) {
         this.engine = engine;
@@ -275,13 +277,39 @@ public final class AsyncFileImpl implements AsyncFile {
     }
 
     CompletableFuture<Void> force(boolean metaData, Executor completer) {
-        ValueOp<Void> op = new ValueOp<>(completer, ValueOp.NOTHING);
+        ForceOp op = new ForceOp(completer);
+        Throwable earlier = forceFailure;
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
+        } else if (earlier != null) {
+            // After a failed fsync the kernel may report the next one as clean although the data never reached the
+            // device (it drops the failed pages' error once reported). Data written before is not known to be safe.
+            op.failed(new FileSystemException(name, null,
+                    "an earlier force failed; data written through this handle may be lost: " + earlier.getMessage()));
         } else {
             file.force(metaData, op);
         }
         return op;
+    }
+
+    /** A force whose I/O failure is remembered, so that no later force on this handle reports success. */
+    private final class ForceOp extends Op<Void> {
+        ForceOp(Executor completer) {
+            super(completer);
+        }
+
+        @Override
+        Void value(long result) {
+            return null;
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            if (forceFailure == null && error instanceof IOException && !(error instanceof ClosedChannelException)) {
+                forceFailure = error;
+            }
+            super.failed(error);
+        }
     }
 
     @Override

@@ -45,7 +45,10 @@ final class BackendSelection {
                 failure = e;
             }
         }
-        String reason = "io_uring unavailable: " + describe(failure);
+        String reason = "io_uring unavailable: " + (nativeLibraryMissing(failure)
+                ? "Netty's io_uring native library is not on the class path (add io.netty:"
+                + "netty-transport-native-io_uring with classifier linux-x86_64 or linux-aarch_64): " + describe(failure)
+                : describe(failure));
         if (requested == Backend.IO_URING) {
             pool.shutdown(0);
             throw new UnsupportedOperationException(reason, failure);
@@ -54,6 +57,16 @@ final class BackendSelection {
             LOG.log(System.Logger.Level.INFO, "Ringfile runs on its NIO backend: " + reason);
         }
         return new Choice(null, reason);
+    }
+
+    /** Netty could not find its .so inside the jars on the class path. */
+    static boolean nativeLibraryMissing(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.FileNotFoundException && String.valueOf(t.getMessage()).contains("META-INF/native/")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The innermost message of {@code failure}'s cause chain: the one that names the real obstacle. */

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * task drains, so a burst costs one task and one wakeup; ops from the loop thread itself are submitted directly.
  * Everything else runs on the loop thread only.
  *
- * <p>The in-flight bound is the completion queue size, so completions never overflow; ops past it wait in a
+ * <p>The in-flight bound is half the completion queue, so completions never overflow; ops past it wait in a
  * backlog. Each SQE carries its slot number as Netty's 16-bit data, which keeps Netty on its fast path.
  */
 final class Ring implements IoUringIoHandle {
@@ -39,11 +39,15 @@ final class Ring implements IoUringIoHandle {
     private final int[] freeSlots;
     private int freeCount;
     private final ArrayDeque<RingOp> backlog = new ArrayDeque<>();
+    private final Runnable refillTask = this::refillFromBacklog;
+    private boolean refillScheduled;
     private boolean stopped;
 
-    Ring(IoEventLoop loop, int maxInFlight) {
+    Ring(IoEventLoop loop, int completionQueueSize) {
         this.loop = loop;
-        int size = Math.min(maxInFlight, MAX_SLOTS);
+        // Half the completion queue: a slot frees when its completion is handled, before Netty publishes the
+        // queue's head, so continuations submitted from completions need room beside the ops in flight.
+        int size = Math.min(completionQueueSize / 2, MAX_SLOTS);
         this.slots = new RingOp[size];
         this.freeSlots = new int[size];
         for (int i = size - 1; i >= 0; i--) {
@@ -104,9 +108,13 @@ final class Ring implements IoUringIoHandle {
             op.reject(new AsynchronousCloseException());
             return;
         }
-        if (!op.beforeSubmit()) {
-            return;
+        if (op.beforeSubmit()) {
+            enqueue(op);
         }
+    }
+
+    /** Submits an admitted op now, or keeps it in the backlog until a slot frees (admitted once, not again). */
+    private void enqueue(RingOp op) {
         if (freeCount == 0) {
             backlog.add(op);
             return;
@@ -134,8 +142,18 @@ final class Ring implements IoUringIoHandle {
         slots[slot] = null;
         freeSlots[freeCount++] = slot;
         op.complete(res);
+        if (!backlog.isEmpty() && !refillScheduled) {
+            // Refill after this batch of completions: Netty publishes the queue's head only when the batch ends,
+            // and ops refilled now could complete into a queue that still counts the whole batch as unread.
+            refillScheduled = true;
+            loop.execute(refillTask);
+        }
+    }
+
+    private void refillFromBacklog() {
+        refillScheduled = false;
         while (freeCount > 0 && !backlog.isEmpty()) {
-            submitOnLoop(backlog.poll());
+            enqueue(backlog.poll());
         }
     }
 

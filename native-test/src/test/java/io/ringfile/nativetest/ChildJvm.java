@@ -1,0 +1,116 @@
+package io.ringfile.nativetest;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Command lines for a JVM forked by a test: the same Java, the test class path (or part of it). */
+final class ChildJvm {
+    private ChildJvm() {
+    }
+
+    /** The running JVM's {@code java} launcher. */
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * The class path the tests run with. Surefire puts a manifest-only jar on {@code java.class.path} and the real
+     * entries in {@code surefire.test.class.path}.
+     */
+    static List<String> testClassPath() {
+        String path = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return Arrays.stream(path.split(File.pathSeparator)).filter(s -> !s.isBlank()).collect(Collectors.toList());
+    }
+
+    /** The test class path without the entries {@code drop} matches. */
+    static List<String> testClassPathWithout(Predicate<String> drop) {
+        return testClassPath().stream().filter(drop.negate()).collect(Collectors.toList());
+    }
+
+    /** True for the jar that holds Netty's io_uring native library. */
+    static boolean isNativeIoUringJar(String entry) {
+        return Path.of(entry).getFileName().toString().startsWith("netty-transport-native-io_uring");
+    }
+
+    /** {@code java [flags] -cp CLASSPATH MAIN ARGS...}, with native access granted on JDK 22+. */
+    static List<String> command(List<String> classPath, List<String> jvmFlags, String mainClass, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        if (Runtime.version().feature() >= 22) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
+        command.add("-Xmx512m");
+        command.addAll(jvmFlags);
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, classPath));
+        command.add(mainClass);
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    /**
+     * Copies the class path into a fresh world-readable directory, for a JVM run as an unprivileged user who
+     * cannot read root's Maven repository. The caller deletes it with {@link #deleteTree}.
+     */
+    static List<String> worldReadableCopy(List<String> classPath, Path into) {
+        try {
+            Files.createDirectories(into);
+            setMode(into, "rwxr-xr-x");
+            List<String> copied = new ArrayList<>();
+            int index = 0;
+            for (String entry : classPath) {
+                Path source = Path.of(entry);
+                if (!Files.exists(source)) {
+                    continue;
+                }
+                Path target = into.resolve(index++ + "-" + source.getFileName());
+                copyTree(source, target);
+                copied.add(target.toString());
+            }
+            return copied;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void copyTree(Path source, Path target) throws IOException {
+        try (Stream<Path> walk = Files.walk(source)) {
+            for (Path from : (Iterable<Path>) walk::iterator) {
+                Path to = target.resolve(source.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                    setMode(to, "rwxr-xr-x");
+                } else {
+                    Files.copy(from, to);
+                    setMode(to, "rw-r--r--");
+                }
+            }
+        }
+    }
+
+    static void setMode(Path path, String mode) throws IOException {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(mode));
+    }
+
+    static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: it lives under the build or temp directory
+        }
+    }
+}
