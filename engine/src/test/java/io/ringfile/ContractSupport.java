@@ -115,7 +115,8 @@ public abstract class ContractSupport {
 
     // ---------------------------------------------------------------- helpers
 
-    protected static <T> T await(CompletableFuture<T> future) {
+    /** Waits at most {@link #WAIT_SECONDS}; a failure or a hang fails the test. Shared with native-test. */
+    public static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -129,7 +130,7 @@ public abstract class ContractSupport {
     }
 
     /** The exception a future failed with; fails the test if it succeeded or hung. */
-    protected static Throwable failure(CompletableFuture<?> future) {
+    public static Throwable failure(CompletableFuture<?> future) {
         try {
             Object value = future.get(WAIT_SECONDS, TimeUnit.SECONDS);
             throw new AssertionError("expected a failure, got " + value);
@@ -140,7 +141,7 @@ public abstract class ContractSupport {
         }
     }
 
-    protected static <T extends Throwable> T failsWith(Class<T> type, CompletableFuture<?> future) {
+    public static <T extends Throwable> T failsWith(Class<T> type, CompletableFuture<?> future) {
         Throwable error = failure(future);
         return assertInstanceOf(type, error, () -> "expected " + type.getSimpleName() + ", got " + error);
     }

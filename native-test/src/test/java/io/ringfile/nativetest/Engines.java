@@ -1,6 +1,7 @@
 package io.ringfile.nativetest;
 
 import io.ringfile.AsyncFile;
+import io.ringfile.ContractSupport;
 import io.ringfile.FileEngine;
 import org.junit.jupiter.api.Assumptions;
 
@@ -8,8 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /** Engines and bounded waits for the in-process native tests. */
 final class Engines {
@@ -39,28 +38,12 @@ final class Engines {
     }
 
     static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        } catch (ExecutionException e) {
-            throw new AssertionError("operation failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("future did not complete within " + WAIT_SECONDS + " s", e);
-        }
+        return ContractSupport.await(future);
     }
 
     /** The exception {@code future} fails with; fails the test if it succeeds or hangs. */
     static Throwable failure(CompletableFuture<?> future) {
-        try {
-            Object value = future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (InterruptedException | TimeoutException e) {
-            throw new AssertionError("future did not complete", e);
-        }
+        return ContractSupport.failure(future);
     }
 
     /** How a future ended: its value, or the exception it failed with (never a hang: that fails the test). */
@@ -85,7 +68,6 @@ final class Engines {
     }
 
     static <T extends Throwable> T failsWith(Class<T> type, CompletableFuture<?> future) {
-        Throwable error = failure(future);
-        return assertInstanceOf(type, error, () -> "expected " + type.getSimpleName() + ", got " + error);
+        return ContractSupport.failsWith(type, future);
     }
 }
