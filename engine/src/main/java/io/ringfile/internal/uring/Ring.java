@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Ring implements IoUringIoHandle {
     private static final int MAX_SLOTS = Short.MAX_VALUE + 1;
 
+    /**
+     * Ops the kernel may still be working on when their ring stopped (a forced shutdown). They stay referenced for
+     * the life of the JVM, and with them every buffer they point to: a deliberate leak, never a use after free.
+     */
+    private static final Queue<RingOp> ABANDONED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     final IoEventLoop loop;
     private IoRegistration registration;
 
@@ -175,6 +181,7 @@ final class Ring implements IoUringIoHandle {
             RingOp op = slots[i];
             if (op != null) {
                 slots[i] = null;
+                ABANDONED.add(op); // keeps its buffers reachable: the GC must never free memory the kernel may write
                 op.abandon(new AsynchronousCloseException());
             }
         }
