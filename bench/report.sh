@@ -12,28 +12,13 @@
 # JAVA_HOME to choose the JDK that runs it.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+jvm+=(-Xms512m -Xmx512m)
 
 size="${RINGFILE_REPORT_SIZE:-256m}"
 seconds="${RINGFILE_REPORT_SECONDS:-1.5}"
 warmup="${RINGFILE_REPORT_WARMUP:-0.5}"
 results="${RINGFILE_REPORT_OUT:-$here/results}"
-
-if [ "${RINGFILE_SKIP_BUILD:-0}" != 1 ]; then
-    echo "== building: mvn -q -pl bench -am package -Dmaven.test.skip=true"
-    mvn -q -pl bench -am package -Dmaven.test.skip=true
-fi
-jar="$here/target/benchmarks.jar"
-[ -f "$jar" ] || { echo "missing $jar: build first" >&2; exit 1; }
-
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-feature="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1)"
-jvm=(-Xms512m -Xmx512m)
-if [ "${feature%%.*}" -ge 22 ] 2>/dev/null; then
-    jvm+=(--enable-native-access=ALL-UNNAMED) # Netty loads its io_uring library through System.load (JEP 472)
-fi
 
 fio_args=()
 if command -v fio >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then

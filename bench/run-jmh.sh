@@ -10,23 +10,7 @@
 # same configurations and the results are printed as ratios of fio's (bench/results/jmh-fio.csv).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-cd "$root"
-
-if [ "${RINGFILE_SKIP_BUILD:-0}" != 1 ]; then
-    echo "== building: mvn -q -pl bench -am package -Dmaven.test.skip=true"
-    mvn -q -pl bench -am package -Dmaven.test.skip=true
-fi
-jar="$here/target/benchmarks.jar"
-[ -f "$jar" ] || { echo "missing $jar: build first" >&2; exit 1; }
-
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-feature="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1)"
-jvm=()
-if [ "${feature%%.*}" -ge 22 ] 2>/dev/null; then
-    jvm+=(--enable-native-access=ALL-UNNAMED)
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 data="$(mktemp -d "${RINGFILE_BENCH_TMP:-/tmp}/ringfile-bench.XXXXXX")"
 trap 'rm -rf "$data"' EXIT

@@ -198,22 +198,7 @@ final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
 
     /** Open descriptors of this process and their targets, without /proc entries (the listing itself). */
     static Map<Integer, String> fds() {
-        Map<Integer, String> fds = new TreeMap<>();
-        try (var entries = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path entry : entries) {
-                try {
-                    String target = Files.readSymbolicLink(entry).toString();
-                    if (!target.startsWith("/proc/")) {
-                        fds.put(Integer.parseInt(entry.getFileName().toString()), target);
-                    }
-                } catch (IOException ignored) {
-                    // closed while listing
-                }
-            }
-        } catch (IOException e) {
-            throw new AssertionError("cannot list /proc/self/fd", e);
-        }
-        return fds;
+        return FallbackProbe.fds();
     }
 
     private static Set<String> engineThreads() {
