@@ -2,6 +2,7 @@ package io.ringfile.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.backend.TransferRequest;
 
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
@@ -14,7 +15,18 @@ import java.util.concurrent.Executor;
  * <p>For a Netty {@link ByteBuf} the op holds one reference from creation until the backend has finished, then
  * moves the buffer's index by the bytes transferred and releases the reference.
  */
-final class TransferOp extends Op<Integer> {
+final class TransferOp extends Op<Integer> implements TransferRequest {
+    // Counts are usually whole blocks: box those once instead of once per operation.
+    private static final int BOXED_STEP = 512;
+    private static final int BOXED_LIMIT = 1 << 20;
+    private static final Integer[] BOXED = new Integer[BOXED_LIMIT / BOXED_STEP + 1];
+
+    static {
+        for (int i = 0; i < BOXED.length; i++) {
+            BOXED[i] = i * BOXED_STEP;
+        }
+    }
+
     private final BackendFile file;
     private final String name;
     private final boolean read;
@@ -78,12 +90,29 @@ final class TransferOp extends Op<Integer> {
     }
 
     private void issue() {
-        long at = position == BackendFile.CURRENT_POSITION ? position : position + total;
-        if (read) {
-            file.read(buffer, at, this);
-        } else {
-            file.write(buffer, at, this);
-        }
+        file.transfer(this);
+    }
+
+    // ---- the request the backend sees
+
+    @Override
+    public BackendFile target() {
+        return file;
+    }
+
+    @Override
+    public boolean isRead() {
+        return read;
+    }
+
+    @Override
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    @Override
+    public long position() {
+        return position == BackendFile.CURRENT_POSITION ? position : position + total;
     }
 
     @Override
@@ -123,7 +152,8 @@ final class TransferOp extends Op<Integer> {
 
     @Override
     Integer value(long result) {
-        return (int) result;
+        int n = (int) result;
+        return n >= 0 && n <= BOXED_LIMIT && (n & (BOXED_STEP - 1)) == 0 ? BOXED[n / BOXED_STEP] : n;
     }
 
     @Override

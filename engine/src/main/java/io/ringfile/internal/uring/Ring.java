@@ -7,6 +7,7 @@ import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.internal.PlatformDependent;
+import io.ringfile.internal.backend.TransferRequest;
 
 import java.nio.channels.AsynchronousCloseException;
 import java.util.ArrayDeque;
@@ -36,15 +37,17 @@ final class Ring implements IoUringIoHandle {
     final IoEventLoop loop;
     private IoRegistration registration;
 
-    private final Queue<RingOp> incoming = PlatformDependent.newMpscQueue();
+    /** {@link RingOp}s and direct-buffer {@link TransferRequest}s from other threads. */
+    private final Queue<Object> incoming = PlatformDependent.newMpscQueue();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainIncoming;
 
     // Loop-thread state
     private final RingOp[] slots;
+    private final UringFile.DirectTransfer[] transfers; // one reusable op per slot, made on first use
     private final int[] freeSlots;
     private int freeCount;
-    private final ArrayDeque<RingOp> backlog = new ArrayDeque<>();
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>(); // admitted, as in incoming
     private final Runnable refillTask = this::refillFromBacklog;
     private boolean refillScheduled;
     private boolean stopped;
@@ -55,6 +58,7 @@ final class Ring implements IoUringIoHandle {
         // queue's head, so continuations submitted from completions need room beside the ops in flight.
         int size = Math.min(completionQueueSize / 2, MAX_SLOTS);
         this.slots = new RingOp[size];
+        this.transfers = new UringFile.DirectTransfer[size];
         this.freeSlots = new int[size];
         for (int i = size - 1; i >= 0; i--) {
             freeSlots[freeCount++] = i;
@@ -75,7 +79,20 @@ final class Ring implements IoUringIoHandle {
             submitOnLoop(op);
             return;
         }
-        incoming.offer(op);
+        offer(op);
+    }
+
+    /** Submits a transfer from a direct buffer for its {@link TransferRequest#target()}, from any thread. */
+    void submit(TransferRequest request) {
+        if (loop.inEventLoop()) {
+            submitOnLoop(request);
+            return;
+        }
+        offer(request);
+    }
+
+    private void offer(Object opOrRequest) {
+        incoming.offer(opOrRequest);
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(drainTask);
@@ -96,17 +113,38 @@ final class Ring implements IoUringIoHandle {
 
     private void drainIncoming() {
         drainScheduled.set(false);
-        RingOp op;
-        while ((op = incoming.poll()) != null) {
-            submitOnLoop(op);
+        Object next;
+        while ((next = incoming.poll()) != null) {
+            if (next instanceof RingOp) {
+                submitOnLoop((RingOp) next);
+            } else {
+                submitOnLoop((TransferRequest) next);
+            }
         }
     }
 
     private void rejectIncoming() {
-        RingOp op;
-        while ((op = incoming.poll()) != null) {
-            op.reject(new AsynchronousCloseException());
+        Object next;
+        while ((next = incoming.poll()) != null) {
+            reject(next);
         }
+    }
+
+    /** Refuses an op or request that never reached the kernel. */
+    private static void reject(Object opOrRequest) {
+        if (opOrRequest instanceof RingOp) {
+            ((RingOp) opOrRequest).reject(new AsynchronousCloseException());
+        } else {
+            ((TransferRequest) opOrRequest).failed(new AsynchronousCloseException());
+        }
+    }
+
+    private void submitOnLoop(TransferRequest request) {
+        if (stopped || !((UringFile) request.target()).admit()) {
+            request.failed(new AsynchronousCloseException());
+            return;
+        }
+        enqueue(request);
     }
 
     void submitOnLoop(RingOp op) {
@@ -119,13 +157,32 @@ final class Ring implements IoUringIoHandle {
         }
     }
 
+    /** Submits an admitted request now, or keeps it in the backlog until a slot frees. */
+    private void enqueue(TransferRequest request) {
+        if (freeCount == 0) {
+            backlog.add(request);
+            return;
+        }
+        int slot = freeSlots[--freeCount];
+        UringFile.DirectTransfer op = transfers[slot];
+        if (op == null) {
+            op = transfers[slot] = new UringFile.DirectTransfer();
+        }
+        op.start((UringFile) request.target(), request);
+        push(op, slot);
+    }
+
     /** Submits an admitted op now, or keeps it in the backlog until a slot frees (admitted once, not again). */
     private void enqueue(RingOp op) {
         if (freeCount == 0) {
             backlog.add(op);
             return;
         }
-        int slot = freeSlots[--freeCount];
+        push(op, freeSlots[--freeCount]);
+    }
+
+    /** Puts {@code op} in the submission queue under its free {@code slot}. */
+    private void push(RingOp op, int slot) {
         slots[slot] = op;
         long id = registration.submit(new IoUringIoOps(op.opcode, (byte) 0, (short) 0, op.fd, op.union1, op.union2,
                 op.len, op.union3, (short) slot, (short) 0, (short) 0, 0, 0L));
@@ -159,7 +216,12 @@ final class Ring implements IoUringIoHandle {
     private void refillFromBacklog() {
         refillScheduled = false;
         while (freeCount > 0 && !backlog.isEmpty()) {
-            enqueue(backlog.poll());
+            Object next = backlog.poll();
+            if (next instanceof RingOp) {
+                enqueue((RingOp) next);
+            } else {
+                enqueue((TransferRequest) next);
+            }
         }
     }
 
@@ -185,9 +247,9 @@ final class Ring implements IoUringIoHandle {
                 op.abandon(new AsynchronousCloseException());
             }
         }
-        RingOp op;
-        while ((op = backlog.poll()) != null) {
-            op.reject(new AsynchronousCloseException());
+        Object next;
+        while ((next = backlog.poll()) != null) {
+            reject(next);
         }
         rejectIncoming();
     }

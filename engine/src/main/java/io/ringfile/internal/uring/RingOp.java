@@ -16,7 +16,7 @@ abstract class RingOp {
     int union3;
 
     /** The file this op counts against while in flight, or null for path operations. */
-    final UringFile file;
+    UringFile file;
 
     RingOp(UringFile file) {
         this.file = file;

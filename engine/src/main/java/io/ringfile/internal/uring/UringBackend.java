@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The io_uring backend: a group of Netty io_uring event loops, one {@link Ring} each. A file is opened on one ring
- * and stays there. Operations io_uring has no opcode for run on the blocking executor it is given.
+ * The io_uring backend: a group of Netty io_uring event loops, one {@link Ring} each. A file is opened on one ring,
+ * its home; reads and writes of a regular file spread over every ring (see {@link UringFile}). Operations io_uring has no opcode for run on the blocking executor it is given.
  */
 public final class UringBackend implements FileBackend {
     private final MultiThreadIoEventLoopGroup group;
@@ -107,12 +107,23 @@ public final class UringBackend implements FileBackend {
 
     /** The caller's own ring when it runs on one (no hop), otherwise the next in turn. */
     private Ring pickRing() {
+        Ring own = callersRing();
+        return own != null ? own : rings[Math.floorMod(nextRing.getAndIncrement(), rings.length)];
+    }
+
+    /** The ring whose thread calls, or null on any other thread. */
+    Ring callersRing() {
         for (Ring ring : rings) {
             if (ring.inLoop()) {
                 return ring;
             }
         }
-        return rings[Math.floorMod(nextRing.getAndIncrement(), rings.length)];
+        return null;
+    }
+
+    /** Ring number {@code i} modulo the ring count. */
+    Ring ring(int i) {
+        return rings[Math.floorMod(i, rings.length)];
     }
 
     @Override

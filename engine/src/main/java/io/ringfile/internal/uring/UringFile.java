@@ -2,6 +2,7 @@ package io.ringfile.internal.uring;
 
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.backend.TransferRequest;
 import io.ringfile.internal.uring.NativeMemory.Piece;
 
 import java.io.IOException;
@@ -13,29 +14,37 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A descriptor opened through a ring; every operation on it goes through that same ring.
+ * A descriptor opened through a ring, its home. Reads and writes of a regular file go to the calling thread's own
+ * ring, or from other threads to each ring in turn, so one file can keep every ring busy; everything else (size,
+ * truncate, force, close, and all I/O on pipes and other unseekable files, whose reads close must cancel) goes to
+ * the home ring.
  *
- * <p>The descriptor is closed only after every op accepted for it has completed, so its number is never reused
- * under a pending op. Close first asks the kernel to cancel what it can (pipe reads, for instance); regular-file
- * I/O cannot be cancelled and simply finishes.
+ * <p>The descriptor is closed only after every op accepted for it, on any ring, has completed, so its number is
+ * never reused under a pending op. Close first asks the kernel to cancel what it can (pipe reads, for instance);
+ * regular-file I/O cannot be cancelled and simply finishes.
  */
 final class UringFile implements BackendFile {
     private static final ByteBuffer EMPTY_PATH = ByteBuffer.allocateDirect(1); // "" for AT_EMPTY_PATH; never freed
     static final long EMPTY_PATH_ADDRESS = NativeMemory.address(EMPTY_PATH);
 
+    /** {@link #admitted}'s flag once close was requested; the bits below count admitted ops. */
+    private static final int CLOSING = 1 << 30;
+
     final UringBackend backend;
-    final Ring ring;
+    final Ring ring; // home
     final int fd;
     final String name;
     private final Path path;
     private final boolean direct;
     private final boolean seekable;
+    private final boolean spread; // reads and writes go to every ring
+    private final AtomicInteger admitted = new AtomicInteger();
+    private int nextRing; // racy on purpose: only spreads the load
 
-    // Loop-thread state
-    private int inFlight;
-    private boolean closeRequested;
+    // Home-ring state
     private boolean closed;
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
@@ -47,20 +56,28 @@ final class UringFile implements BackendFile {
         this.name = path.toString();
         this.direct = direct;
         this.seekable = seekable;
+        this.spread = seekable && backend.ringCount() > 1;
     }
 
     @Override
-    public void read(ByteBuffer dst, long position, Completion completion) {
-        if (seekCheck(position, completion)) {
-            ring.submit(new Transfer(this, true, dst, position, completion));
+    public void transfer(TransferRequest request) {
+        if (!seekCheck(request.position(), request)) {
+            return;
+        }
+        if (request.buffer().isDirect()) {
+            transferRing().submit(request); // the ring gives it a reusable op of its own
+        } else {
+            transferRing().submit(new HeapTransfer(this, request));
         }
     }
 
-    @Override
-    public void write(ByteBuffer src, long position, Completion completion) {
-        if (seekCheck(position, completion)) {
-            ring.submit(new Transfer(this, false, src, position, completion));
+    /** The ring for a read or write: the caller's own, or the next in turn. */
+    private Ring transferRing() {
+        if (!spread) {
+            return ring;
         }
+        Ring own = backend.callersRing();
+        return own != null ? own : backend.ring(nextRing++);
     }
 
     /** A position on a pipe or socket fails as pread(2) would, instead of being ignored as io_uring does. */
@@ -90,42 +107,60 @@ final class UringFile implements BackendFile {
 
     @Override
     public void close(Completion completion) {
-        ring.submit(new CloseRequest(this, completion));
+        CloseRequest request = new CloseRequest(this, completion);
+        if (!spread) {
+            ring.submit(request);
+            return;
+        }
+        // Ops this thread submitted before close reach their rings first: let a marker pass through every ring.
+        AtomicInteger toPass = new AtomicInteger(backend.ringCount());
+        for (int i = 0; i < backend.ringCount(); i++) {
+            backend.ring(i).submit(new CloseMarker(this, toPass, request));
+        }
     }
 
     // ---- loop thread
 
-    /** Counts {@code op} as in flight, or rejects it because the file is closing. */
-    private boolean admit(RingOp op, boolean partOfClose) {
-        if (closeRequested && !partOfClose) {
-            op.reject(new AsynchronousCloseException());
-            return false;
+    /** Counts an op as in flight; false when the file is closing, and the op must be refused. Any ring's thread. */
+    boolean admit() {
+        for (;;) {
+            int now = admitted.get();
+            if ((now & CLOSING) != 0) {
+                return false;
+            }
+            if (admitted.compareAndSet(now, now + 1)) {
+                return true;
+            }
         }
-        inFlight++;
-        return true;
     }
 
-    /** An admitted op has completed. */
+    /** An admitted op has completed; the last one after a close request closes the descriptor. Any ring's thread. */
     private void done() {
-        if (--inFlight == 0 && closeRequested && !closed) {
-            ring.submitOnLoop(new CloseFd(this));
+        if (admitted.decrementAndGet() == CLOSING) {
+            ring.submit(new CloseFd(this));
         }
     }
 
+    /** Home ring. */
     private void requestClose(Completion completion) {
         if (closed) {
             completion.completed(0);
             return;
         }
         closeWaiters.add(completion);
-        if (closeRequested) {
-            return;
-        }
-        closeRequested = true;
-        if (inFlight == 0) {
+        int before;
+        int after;
+        do {
+            before = admitted.get();
+            if ((before & CLOSING) != 0) {
+                return; // a close is under way; this caller waits for it too
+            }
+            after = before == 0 ? CLOSING : before + CLOSING + 1; // + 1: the cancel below counts as in flight
+        } while (!admitted.compareAndSet(before, after));
+        if (before == 0) {
             ring.submitOnLoop(new CloseFd(this));
         } else {
-            ring.submitOnLoop(new CancelAll(this)); // counts as in flight, so the close waits for it too
+            ring.submitOnLoop(new CancelAll(this));
         }
     }
 
@@ -166,7 +201,11 @@ final class UringFile implements BackendFile {
 
         @Override
         boolean beforeSubmit() {
-            return file.admit(this, false);
+            if (file.admit()) {
+                return true;
+            }
+            reject(new AsynchronousCloseException());
+            return false;
         }
 
         @Override
@@ -194,38 +233,31 @@ final class UringFile implements BackendFile {
         }
     }
 
-    /** READ or WRITE; heap buffers go through a pooled direct bounce buffer of at most 1 MiB. */
-    private static final class Transfer extends FileOp {
+    /** READ or WRITE of a heap buffer, through a pooled direct bounce buffer of at most 1 MiB. */
+    private static final class HeapTransfer extends FileOp {
         private final boolean read;
         private final ByteBuffer user;
         private final int length;
         private final Piece bounce;
 
-        Transfer(UringFile file, boolean read, ByteBuffer user, long position, Completion completion) {
-            super(file, completion);
-            this.read = read;
-            this.user = user;
-            long address;
-            if (user.isDirect()) {
-                length = user.remaining();
-                bounce = null;
-                address = NativeMemory.address(user) + user.position();
-            } else {
-                length = Math.min(user.remaining(), HEAP_TRANSFER_LIMIT);
-                bounce = NativeMemory.allocate(length, file.direct);
-                if (!read) {
-                    bounce.view.put(0, user, user.position(), length);
-                }
-                address = bounce.address;
+        HeapTransfer(UringFile file, TransferRequest request) {
+            super(file, request);
+            this.read = request.isRead();
+            this.user = request.buffer();
+            length = Math.min(user.remaining(), HEAP_TRANSFER_LIMIT);
+            bounce = NativeMemory.allocate(length, file.direct);
+            if (!read) {
+                bounce.view.put(0, user, user.position(), length);
             }
-            sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, position, address, length, 0);
+            sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, request.position(), bounce.address,
+                    length, 0);
         }
 
         @Override
         void complete(int res) {
             if (res > 0) {
                 int at = user.position();
-                if (read && bounce != null) {
+                if (read) {
                     user.put(at, bounce.view, 0, res);
                 }
                 user.position(at + res);
@@ -240,9 +272,68 @@ final class UringFile implements BackendFile {
 
         @Override
         void releaseMemory() {
-            if (bounce != null) {
-                bounce.release();
+            bounce.release();
+        }
+    }
+
+    /**
+     * READ or WRITE straight from a direct buffer. Each ring keeps one of these per slot and reuses it (loop thread
+     * only), so a transfer costs no allocation here.
+     */
+    static final class DirectTransfer extends RingOp {
+        private TransferRequest request;
+        private boolean read;
+        private int length;
+
+        DirectTransfer() {
+            super(null);
+        }
+
+        /** Loop thread: prepares the entry for {@code request}, already admitted by {@code file}. */
+        void start(UringFile file, TransferRequest request) {
+            ByteBuffer buffer = request.buffer();
+            this.file = file;
+            this.request = request;
+            this.read = request.isRead();
+            this.length = buffer.remaining();
+            sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, request.position(),
+                    NativeMemory.address(buffer) + buffer.position(), length, 0);
+        }
+
+        @Override
+        void complete(int res) {
+            // Read everything first: what the request does next may submit into this very slot.
+            TransferRequest done = request;
+            UringFile of = file;
+            boolean wasRead = read;
+            int asked = length;
+            request = null;
+            file = null;
+            if (res > 0) {
+                ByteBuffer buffer = done.buffer();
+                buffer.position(buffer.position() + res);
             }
+            of.done();
+            if (res < 0) {
+                done.failed(Errno.exception(-res, of.name));
+            } else {
+                done.completed(wasRead && res == 0 && asked > 0 ? -1 : res);
+            }
+        }
+
+        @Override
+        void reject(Throwable error) { // admitted, then refused by a ring that is going away
+            TransferRequest refused = request;
+            UringFile of = file;
+            request = null;
+            file = null;
+            of.done();
+            refused.failed(error);
+        }
+
+        @Override
+        void abandon(Throwable error) {
+            request.abandoned(error); // references stay: the kernel may still use the buffer
         }
     }
 
@@ -309,8 +400,10 @@ final class UringFile implements BackendFile {
         @Override
         boolean beforeSubmit() {
             if (!file.backend.ftruncateSupported) {
-                if (file.admit(this, false)) {
+                if (file.admit()) {
                     truncateOnPool();
+                } else {
+                    reject(new AsynchronousCloseException());
                 }
                 return false;
             }
@@ -361,13 +454,8 @@ final class UringFile implements BackendFile {
         }
 
         @Override
-        boolean beforeSubmit() {
-            return file.admit(this, true);
-        }
-
-        @Override
         void complete(int res) {
-            file.done();
+            file.done(); // admitted together with the close request
         }
 
         @Override
@@ -394,6 +482,44 @@ final class UringFile implements BackendFile {
         @Override
         void reject(Throwable error) {
             // the ring stopped first: the backend closes leftover descriptors itself
+        }
+
+        @Override
+        void abandon(Throwable error) {
+        }
+    }
+
+    /** Passes through one ring ahead of a close request; the last one to pass sends the request home. */
+    private static final class CloseMarker extends RingOp {
+        private final AtomicInteger toPass;
+        private final CloseRequest request;
+
+        CloseMarker(UringFile file, AtomicInteger toPass, CloseRequest request) {
+            super(file);
+            this.toPass = toPass;
+            this.request = request;
+        }
+
+        @Override
+        boolean beforeSubmit() {
+            passed();
+            return false;
+        }
+
+        private void passed() {
+            if (toPass.decrementAndGet() == 0) {
+                file.ring.submit(request);
+            }
+        }
+
+        @Override
+        void complete(int res) {
+            throw new IllegalStateException("never submitted");
+        }
+
+        @Override
+        void reject(Throwable error) {
+            passed(); // a stopped ring: the home ring (stopped too, or not) answers the request
         }
 
         @Override

@@ -1,6 +1,5 @@
 package io.ringfile.internal.backend;
 
-import java.nio.ByteBuffer;
 
 /**
  * One open file of a {@link FileBackend}.
@@ -21,11 +20,11 @@ public interface BackendFile {
      */
     int HEAP_TRANSFER_LIMIT = 1 << 20;
 
-    /** Reads into {@code dst} at {@code position}; completes with the byte count, or -1 at end of file. */
-    void read(ByteBuffer dst, long position, Completion completion);
-
-    /** Writes {@code src} at {@code position}; completes with the byte count (possibly short). */
-    void write(ByteBuffer src, long position, Completion completion);
+    /**
+     * Runs one read or write. A read completes with the byte count, or -1 at end of file; a write with the byte
+     * count (possibly short).
+     */
+    void transfer(TransferRequest request);
 
     /** Completes with the file's current size. */
     void size(Completion completion);

@@ -2,6 +2,7 @@ package io.ringfile.internal.nio;
 
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.backend.TransferRequest;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,25 +26,19 @@ final class NioFile implements BackendFile {
     }
 
     @Override
-    public void read(ByteBuffer dst, long position, Completion completion) {
-        backend.run(path, completion, () -> {
-            int limit = capHeapTransfer(dst);
+    public void transfer(TransferRequest request) {
+        boolean read = request.isRead();
+        ByteBuffer buffer = request.buffer();
+        long position = request.position();
+        backend.run(path, request, () -> {
+            int limit = capHeapTransfer(buffer);
             try {
-                return position == CURRENT_POSITION ? channel.read(dst) : channel.read(dst, position);
+                if (read) {
+                    return position == CURRENT_POSITION ? channel.read(buffer) : channel.read(buffer, position);
+                }
+                return position == CURRENT_POSITION ? channel.write(buffer) : channel.write(buffer, position);
             } finally {
-                dst.limit(limit);
-            }
-        });
-    }
-
-    @Override
-    public void write(ByteBuffer src, long position, Completion completion) {
-        backend.run(path, completion, () -> {
-            int limit = capHeapTransfer(src);
-            try {
-                return position == CURRENT_POSITION ? channel.write(src) : channel.write(src, position);
-            } finally {
-                src.limit(limit);
+                buffer.limit(limit);
             }
         });
     }
