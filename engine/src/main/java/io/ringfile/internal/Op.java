@@ -2,22 +2,51 @@ package io.ringfile.internal;
 
 import io.ringfile.internal.backend.Completion;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A user-visible future that is also the backend's {@link Completion} for the operation behind it: one object per
  * operation.
  *
- * <p>The backend reports on its own thread; the future is then completed on the completion executor, so user code
- * never runs on an I/O thread. With no executor (inline completion, or an internal step of a larger operation) it
- * is completed on the reporting thread.
+ * <p>The backend reports on its own thread; the future is then completed off that thread, so user code never runs
+ * on an I/O thread. Where it completes:
+ * <ul>
+ *   <li>a thread blocked in {@link #join()} or {@link #get()} on this very future, with no dependent stage
+ *       registered, completes it itself: the backend only unparks it, which saves the executor hop;
+ *   <li>otherwise the completion executor completes it;
+ *   <li>with no executor (inline completion, or an internal step of a larger operation) the reporting thread does.
+ * </ul>
  */
 abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnable {
+    /** {@link #handoff} once the outcome went to the executor. */
+    private static final Object POSTED = new Object();
+    /** {@link #handoff} once the outcome went to the waiting thread, which must now complete the future. */
+    private static final Object HANDED = new Object();
+    private static final VarHandle HANDOFF;
+
+    static {
+        try {
+            HANDOFF = MethodHandles.lookup().findVarHandle(Op.class, "handoff", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Executor completer;
     private long result;
     private Throwable error;
+    /** null (no outcome yet, nobody waiting), the waiting {@link Thread}, {@link #POSTED} or {@link #HANDED}. */
+    @SuppressWarnings("unused") // through HANDOFF
+    private volatile Object handoff;
 
     Op(Executor completer) {
         this.completer = completer;
@@ -55,6 +84,17 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
             run();
             return;
         }
+        Object waiting = handoff;
+        // Dependents run where the future completes; with none, the waiter's own thread is the right place.
+        if (waiting instanceof Thread && getNumberOfDependents() == 0
+                && HANDOFF.compareAndSet(this, waiting, HANDED)) {
+            LockSupport.unpark((Thread) waiting);
+            return;
+        }
+        waiting = HANDOFF.getAndSet(this, POSTED);
+        if (waiting instanceof Thread) {
+            LockSupport.unpark((Thread) waiting); // it sees POSTED and waits the ordinary way
+        }
         try {
             completer.execute(this);
         } catch (RejectedExecutionException e) {
@@ -62,7 +102,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         }
     }
 
-    /** Completes the future; runs on the completion executor. */
+    /** Completes the future with the backend's outcome; runs on the completion executor or the waiting thread. */
     @Override
     public final void run() {
         if (error != null) {
@@ -70,5 +110,144 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         } else {
             complete(value(result));
         }
+    }
+
+    // ---- blocking callers complete the future on their own thread
+
+    private static final int OUTCOME = 0;
+    private static final int INTERRUPTED = 1;
+    private static final int TIMED_OUT = 2;
+
+    @Override
+    public T join() {
+        if (!isDone() && register()) {
+            awaitOutcome(false, 0L);
+        }
+        return super.join();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        if (!isDone() && register() && awaitOutcome(true, 0L) == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+        return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!isDone() && register()) {
+            int why = awaitOutcome(true, deadline == 0L ? 1L : deadline);
+            if (why == INTERRUPTED) {
+                throw new InterruptedException();
+            } else if (why == TIMED_OUT) {
+                throw new TimeoutException();
+            }
+        }
+        return super.get(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Becomes the one thread the backend may hand the outcome to. Fork-join workers do not: they wait the
+     * ordinary way, so that the pool can compensate for a blocked worker.
+     */
+    private boolean register() {
+        Thread me = Thread.currentThread();
+        return completer != null && !(me instanceof ForkJoinWorkerThread)
+                && HANDOFF.compareAndSet(this, null, me);
+    }
+
+    /**
+     * Waits, registered as the waiter, until the outcome is handed here (and completes the future with it), went to
+     * the executor, or the future completed some other way (cancelled, completed by the caller). With
+     * {@code interruptible} an interrupt ends the wait, and a {@code deadline} other than 0 (a {@link
+     * System#nanoTime()} value) ends it then, both only while the outcome is still pending.
+     */
+    private int awaitOutcome(boolean interruptible, long deadline) {
+        boolean spin = Spinning.blocked();
+        long spinStart = spin ? System.nanoTime() : 0L;
+        int spins = 0;
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                Object state = handoff;
+                if (state == HANDED) {
+                    run();
+                    return OUTCOME;
+                } else if (state == POSTED) {
+                    return OUTCOME; // the executor completes it; the ordinary wait follows
+                } else if (isDone()) {
+                    return unregister(OUTCOME);
+                } else if (interruptible && Thread.interrupted()) {
+                    int why = unregister(INTERRUPTED);
+                    interrupted = why != INTERRUPTED; // the outcome came first: report it, keep the flag
+                    return why;
+                } else if (deadline != 0L && deadline - System.nanoTime() <= 0) {
+                    return unregister(TIMED_OUT);
+                } else if (spin) {
+                    spin = Spinning.spinOnce(spinStart, ++spins);
+                } else if (deadline == 0L) {
+                    LockSupport.park(this);
+                    interrupted |= !interruptible && Thread.interrupted(); // join ignores interrupts
+                } else {
+                    LockSupport.parkNanos(this, deadline - System.nanoTime());
+                }
+            }
+        } finally {
+            Spinning.unblocked();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Stops waiting with {@code why}; if the outcome was handed here meanwhile, completes the future with it and
+     * reports {@link #OUTCOME} instead.
+     */
+    private int unregister(int why) {
+        if (HANDOFF.compareAndSet(this, Thread.currentThread(), null)) {
+            return why;
+        }
+        if (handoff == HANDED) {
+            run();
+        }
+        return OUTCOME;
+    }
+
+    /** A caller completing the future itself wakes a thread parked in {@link #join()}. */
+    private void wakeWaiter() {
+        Object waiting = handoff;
+        if (waiting instanceof Thread) {
+            LockSupport.unpark((Thread) waiting);
+        }
+    }
+
+    @Override
+    public boolean complete(T value) {
+        boolean done = super.complete(value);
+        if (done) {
+            wakeWaiter();
+        }
+        return done;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        boolean done = super.completeExceptionally(ex);
+        if (done) {
+            wakeWaiter();
+        }
+        return done;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean done = super.cancel(mayInterruptIfRunning);
+        if (done) {
+            wakeWaiter();
+        }
+        return done;
     }
 }
