@@ -5,7 +5,7 @@
 #   bench/fio-compare.sh --jmh bench/results/jmh.json
 #   bench/fio-compare.sh --report bench/results/report.csv [--file DATA]   # the short report's results
 #   bench/fio-compare.sh --one --file DATA --rw randread --bs 4096 --qd 32 --direct 0
-# Options: --runtime S (1.5), --ramp S (0.5), --out CSV, --tmpdir DIR (/tmp). bench/report.sh already runs fio
+# Options: --runtime S (1.5), --ramp S (0.5), --out CSV, --tmpdir DIR (/tmp); --one also takes --numjobs N. bench/report.sh already runs fio
 # between its engines; use this script for JMH results or to repeat the comparison.
 # fio comes from the distribution: when it is missing and this runs as root with apt-get, it is installed with
 # `apt-get install -y fio`; otherwise the script says how and stops.

@@ -6,7 +6,9 @@ Inputs:
   --report CSV   the short report's bench/results/report.csv, with --file naming the data file it measured;
                  without --file fio runs on a new file of the size the report recorded.
   --jmh JSON     a JMH result file (-rf json); fio runs on a file of the same size (made here unless --file).
-  --one          one fio run printed as a CSV line (the short report calls this between its engines).
+  --one          one fio run printed as a CSV line (the short report calls this between its engines); with
+                 --numjobs N, N jobs of --qd each on the same file, summed (--group_reporting), labelled
+                 "fio io_uring N jobs" with queueDepth N x qd.
 
 For every distinct (workload, block size, queue depth, cache mode) fio runs once with the same block size, the same
 iodepth and --direct=1 for O_DIRECT results; page-cache-hot results get --direct=0 --invalidate=0 on a file that
@@ -70,11 +72,14 @@ def warm(path):
 
 
 def run_fio(job, ramp, runtime):
-    """Runs one fio job; returns a dict of ops_per_s, gib_per_s, p50/p99/p999 in microseconds."""
+    """Runs one fio job; returns a dict of ops_per_s, gib_per_s, p50/p99/p999 (total latency) and clat_p99 in
+    microseconds."""
     cmd = ["fio", "--name=ringfile-compare", "--ioengine=io_uring", "--filename=" + job["file"],
            "--size=%d" % job["size"], "--bs=%d" % job["bs"], "--iodepth=%d" % job["qd"],
            "--direct=%d" % (1 if job["direct"] else 0), "--invalidate=0", "--lat_percentiles=1",
            "--percentile_list=50:99:99.9", "--output-format=json"]
+    if job.get("numjobs", 1) > 1:
+        cmd += ["--numjobs=%d" % job["numjobs"], "--group_reporting"]  # one summed result in jobs[0]
     rw = job["rw"]
     if rw == "write":
         cmd += ["--rw=write", "--end_fsync=1"]  # one pass and an fsync, timed together
@@ -94,6 +99,7 @@ def run_fio(job, ramp, runtime):
     io_bytes = 0
     runtime_ms = 0
     lat = None
+    clat = None
     mean_ns = 0.0
     for side in ("read", "write"):
         s = j[side]
@@ -103,8 +109,10 @@ def run_fio(job, ramp, runtime):
             runtime_ms = max(runtime_ms, s["runtime"])
             if lat is None or side == "read":
                 lat = s["lat_ns"].get("percentile", {})
+                clat = s["clat_ns"].get("percentile", {})  # fio prints both with --lat_percentiles=1
                 mean_ns = s["lat_ns"].get("mean", 0.0)
     lat = lat or {}
+    clat = clat or {}
     gib = io_bytes / (runtime_ms / 1000.0) / (1 << 30) if runtime_ms else 0.0
     return {
         "ops_per_s": ops,
@@ -113,6 +121,7 @@ def run_fio(job, ramp, runtime):
         "p99": lat.get("99.000000", 0) / 1000.0,
         "p999": lat.get("99.900000", 0) / 1000.0,
         "mean": mean_ns / 1000.0,
+        "clat_p99": clat.get("99.000000", 0) / 1000.0,
     }
 
 
@@ -195,11 +204,11 @@ def report_with_file(args, rows):
         f.write("# %s, io_uring engine, --invalidate=0 (hot) or --direct=1, %.1f s per point\n"
                 % (fio_version(), args.runtime))
         f.write("workload,cache,blockSize,queueDepth,engine,opsPerSec,gibPerSec,p50us,p99us,p999us,ops,"
-                "allocBytesPerOp,meanUs\n")
+                "allocBytesPerOp,meanUs,clatP99us\n")
         for (workload, cache, bs, qd), res in fio.items():
-            f.write("%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%d,,%.3f\n" % (
+            f.write("%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%d,,%.3f,%.3f\n" % (
                 workload, cache, bs, qd, FIO_ENGINE, res["ops_per_s"], res["gib_per_s"], res["p50"], res["p99"],
-                res["p999"], int(res["ops_per_s"] * args.runtime), res["mean"]))
+                res["p999"], int(res["ops_per_s"] * args.runtime), res["mean"], res["clat_p99"]))
     # ratio table
     print()
     print("Throughput as a ratio of fio's (same file, block size, queue depth and cache mode):")
@@ -340,11 +349,13 @@ def one(args):
         sys.exit("--one needs --file")
     size = os.path.getsize(args.file)
     res = run_fio({"file": args.file, "size": size, "bs": args.bs, "qd": args.qd, "direct": args.direct == 1,
-                   "rw": args.rw}, args.ramp, args.runtime)
+                   "rw": args.rw, "numjobs": args.numjobs}, args.ramp, args.runtime)
     workload = {"read": "seqread", "randread": "randread"}.get(args.rw, args.rw)
-    print("%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%d,,%.3f" % (
-        workload, "DIRECT" if args.direct == 1 else "HOT", args.bs, args.qd, FIO_ENGINE, res["ops_per_s"],
-        res["gib_per_s"], res["p50"], res["p99"], res["p999"], int(res["ops_per_s"] * args.runtime), res["mean"]))
+    engine = FIO_ENGINE if args.numjobs == 1 else "%s %d jobs" % (FIO_ENGINE, args.numjobs)
+    print("%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%d,,%.3f,%.3f" % (
+        workload, "DIRECT" if args.direct == 1 else "HOT", args.bs, args.qd * args.numjobs, engine,
+        res["ops_per_s"], res["gib_per_s"], res["p50"], res["p99"], res["p999"], int(res["ops_per_s"] * args.runtime),
+        res["mean"], res["clat_p99"]))
 
 
 def main():
@@ -355,7 +366,8 @@ def main():
     src.add_argument("--one", action="store_true", help="one fio run (--file --rw --bs --qd --direct), as CSV")
     ap.add_argument("--rw", default="randread", help="--one: read, randread, write or randrw")
     ap.add_argument("--bs", type=int, default=4096, help="--one: block size in bytes")
-    ap.add_argument("--qd", type=int, default=1, help="--one: iodepth")
+    ap.add_argument("--qd", type=int, default=1, help="--one: iodepth (per job)")
+    ap.add_argument("--numjobs", type=int, default=1, help="--one: jobs on the same file, summed (default 1)")
     ap.add_argument("--direct", type=int, default=0, help="--one: 1 for O_DIRECT")
     ap.add_argument("--file", help="data file to read (report mode: the file the report measured)")
     ap.add_argument("--out", help="CSV to write (default: fio.csv or jmh-fio.csv beside the input)")

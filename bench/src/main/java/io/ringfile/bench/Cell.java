@@ -7,7 +7,7 @@ import java.util.Locale;
 /** One measured point of the short report (or of fio): a workload at a queue depth on one engine. */
 final class Cell {
     static final String HEADER = "workload,cache,blockSize,queueDepth,engine,opsPerSec,gibPerSec,p50us,p99us,"
-            + "p999us,ops,allocBytesPerOp,meanUs";
+            + "p999us,ops,allocBytesPerOp,meanUs,clatP99us";
 
     String workload;   // seqread or randread
     String cache;      // HOT or DIRECT
@@ -22,6 +22,8 @@ final class Cell {
     long ops;
     double allocBytesPerOp = Double.NaN;
     double meanUs = Double.NaN;
+    /** fio only: p99 of completion latency (clat, submission excluded); p99us is fio's total latency. */
+    double clatP99us = Double.NaN;
 
     boolean sameConfig(Cell o) {
         return workload.equals(o.workload) && cache.equals(o.cache) && blockSize == o.blockSize
@@ -31,7 +33,8 @@ final class Cell {
     String toCsv() {
         return String.join(",", workload, cache, Integer.toString(blockSize), Integer.toString(queueDepth), engine,
                 fmt(opsPerSec), fmt(gibPerSec), fmt(p50us), fmt(p99us), fmt(p999us), Long.toString(ops),
-                Double.isNaN(allocBytesPerOp) ? "" : fmt(allocBytesPerOp), Double.isNaN(meanUs) ? "" : fmt(meanUs));
+                Double.isNaN(allocBytesPerOp) ? "" : fmt(allocBytesPerOp), Double.isNaN(meanUs) ? "" : fmt(meanUs),
+                Double.isNaN(clatP99us) ? "" : fmt(clatP99us));
     }
 
     private static String fmt(double v) {
@@ -60,6 +63,7 @@ final class Cell {
             c.ops = Long.parseLong(f[10]);
             c.allocBytesPerOp = f.length > 11 && !f[11].isEmpty() ? Double.parseDouble(f[11]) : Double.NaN;
             c.meanUs = f.length > 12 && !f[12].isEmpty() ? Double.parseDouble(f[12]) : Double.NaN;
+            c.clatP99us = f.length > 13 && !f[13].isEmpty() ? Double.parseDouble(f[13]) : Double.NaN;
             cells.add(c);
         }
         return cells;

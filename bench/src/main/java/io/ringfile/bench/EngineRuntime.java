@@ -53,6 +53,22 @@ final class EngineRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code RINGFILE_IO_URING} or {@code RINGFILE_IO_URING_INLINE} with exactly {@code rings} rings, whatever the
+     * machine's core count or {@code ringfile.bench.rings} says (the short report's "2 rings" target row).
+     */
+    static EngineRuntime withRings(Engine engine, int rings) {
+        if (engine != Engine.RINGFILE_IO_URING && engine != Engine.RINGFILE_IO_URING_INLINE) {
+            throw new IllegalArgumentException("not an io_uring Ringfile engine: " + engine);
+        }
+        FileEngine.Builder builder = FileEngine.builder().backend(FileEngine.Backend.IO_URING)
+                .threadNamePrefix("bench-ringfile").rings(rings);
+        if (engine == Engine.RINGFILE_IO_URING_INLINE) {
+            builder.inlineCompletion(true);
+        }
+        return new EngineRuntime(engine, builder.build());
+    }
+
     /** A Ringfile engine as an application would build it, with the experiment overrides applied. */
     static FileEngine ringfileEngine(FileEngine.Backend backend, boolean inline) {
         FileEngine.Builder builder = FileEngine.builder().backend(backend).threadNamePrefix("bench-ringfile");

@@ -21,9 +21,11 @@ import java.util.concurrent.locks.LockSupport;
  * is stopped (or until a bounded number of operations is done).
  *
  * <p>Asynchronous engines are driven by {@code queueDepth} slots: each slot issues one operation and, from the
- * completion callback, the next one; nobody blocks. Thread-driven engines ({@code FILE_CHANNEL}, and every engine
- * in the virtual-thread benchmark) run {@code queueDepth} threads that each call the blocking form in a loop. Either
- * way exactly {@code queueDepth} operations are in flight (or queued inside the engine) at all times.
+ * completion callback, the next one; nobody blocks. Thread-driven loads ({@code FILE_CHANNEL} always; any engine
+ * with {@link Driver#PLATFORM_THREADS} or {@link Driver#VIRTUAL_THREADS}) run {@code queueDepth} threads that each
+ * call the blocking form in a loop; for Ringfile that is {@code read(..).join()}, a blocking caller on the
+ * asynchronous engine. Either way exactly {@code queueDepth} operations are in flight (or queued inside the engine)
+ * at all times.
  *
  * <p>Latency is measured per operation up to the moment the caller sees the completion (callback or return), so
  * it includes the engine's completion hand-off. An asynchronous slot starts the clock when it issues; a thread

@@ -7,37 +7,48 @@ import org.HdrHistogram.Recorder;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The short benchmark report (not JMH): one run, every engine side by side, on a generated file.
  *
  * <pre>
  * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/results] [--fio SCRIPT]
- *     creates DIR/data.bin, measures, writes OUT/report.csv (the caller deletes DIR); with --fio (the path of
- *     bench/fio_compare.py) fio runs each configuration right after the engines, into OUT/fio.csv
+ *                [--command TEXT]
+ *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv and
+ *     OUT/targets-points.csv (the caller deletes DIR); with --fio (the path of bench/fio_compare.py) fio runs each
+ *     configuration right after the engines, into OUT/fio.csv; --command is recorded as the command that ran
  * Report render [--out bench/results]
- *     reads OUT/report.csv and, if present, OUT/fio.csv; prints the table; writes OUT/report.md and
- *     OUT/report.svg
+ *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv; prints the tables and, last, the
+ *     targets table of issue 7 ({@link Targets}); writes OUT/report.md, OUT/report.svg and OUT/targets.csv
  * </pre>
  *
  * Every cell runs a {@link Load} at a fixed queue depth for a short warm-up, then measures for a fixed time:
  * throughput from the completion counter, latency from an HdrHistogram, allocation from the JVM's allocated-bytes
  * counter over all threads. Engines take turns within each workload and queue depth, so that the machine's noise
- * hits them alike; compare ratios within one run, not absolute numbers across runs.
+ * hits them alike; compare ratios within one run, not absolute numbers across runs. A point may also carry extra
+ * runs that only the targets table uses (other thread counts, blocking callers, two rings, fio with two jobs);
+ * they take their turn at the same point, after the main engines and fio.
  */
 public final class Report {
     private static final String[] HOT_SEQ_QD = {"1", "8", "32"};
     private static final String[] HOT_RAND_QD = {"1", "32", "128"};
+    private static final String[] DIRECT_RAND_QD = {"32", "128"};
+
+    /** Keys of the extra runtimes: io_uring engines with exactly two rings (target row 4). */
+    private static final String RINGS2_KEY = "rings2";
+    private static final String RINGS2_INLINE_KEY = "rings2-inline";
 
     private Report() {
     }
@@ -45,7 +56,7 @@ public final class Report {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !(args[0].equals("measure") || args[0].equals("render"))) {
             System.err.println("usage: Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] "
-                    + "[--out DIR] [--fio bench/fio_compare.py]\n       Report render [--out DIR]");
+                    + "[--out DIR] [--fio bench/fio_compare.py] [--command TEXT]\n       Report render [--out DIR]");
             System.exit(2);
         }
         Map<String, String> options = new LinkedHashMap<>();
@@ -62,7 +73,8 @@ public final class Report {
             }
             measure(Path.of(dir), TestFiles.parseSize(options.getOrDefault("size", "256m")),
                     Double.parseDouble(options.getOrDefault("warmup", "0.5")),
-                    Double.parseDouble(options.getOrDefault("seconds", "1.5")), out, options.get("fio"));
+                    Double.parseDouble(options.getOrDefault("seconds", "1.5")), out, options.get("fio"),
+                    options.getOrDefault("command", "io.ringfile.bench.Report measure"));
         } else {
             render(out);
         }
@@ -70,25 +82,104 @@ public final class Report {
 
     // ---- measure
 
-    /** One planned configuration. */
+    /** One point: a workload at a queue depth. The main engines and fio take turns, then the point's extras. */
     private static final class Plan {
         final String workload;
         final Cache cache;
         final int blockSize;
         final int queueDepth;
+        /** False for points that only the targets table uses: no main engines and no fio at queueDepth. */
+        final boolean main;
+        final List<Extra> extras = new ArrayList<>();
 
-        Plan(String workload, Cache cache, int blockSize, int queueDepth) {
+        Plan(String workload, Cache cache, int blockSize, int queueDepth, boolean main) {
             this.workload = workload;
             this.cache = cache;
             this.blockSize = blockSize;
             this.queueDepth = queueDepth;
+            this.main = main;
+        }
+
+        Plan extra(Extra e) {
+            extras.add(e);
+            return this;
+        }
+
+        String key() {
+            return Targets.point(workload, cache.name(), blockSize, queueDepth);
         }
     }
 
-    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fioScript)
-            throws Exception {
+    /** A run at a point beyond the main engines, for the targets table. */
+    private static final class Extra {
+        final String label;       // the engine column of its cell (fio's own label for fio)
+        final String runtime;     // key into the runtimes, null for fio
+        final Load.Driver driver;
+        final int inFlight;       // slots or threads; for fio the iodepth of each job
+        int fioJobs;
+        boolean write;            // random overwrites of DIR/write.bin instead of reads
+        double minWarmup;         // seconds; the allocation rows need C2 to have compiled the caller's loop
+
+        Extra(String label, String runtime, Load.Driver driver, int inFlight) {
+            this.label = label;
+            this.runtime = runtime;
+            this.driver = driver;
+            this.inFlight = inFlight;
+        }
+
+        static Extra fio(int jobs, int depthPerJob) {
+            Extra e = new Extra("fio io_uring " + jobs + " jobs x" + depthPerJob, null, null, depthPerJob);
+            e.fioJobs = jobs;
+            return e;
+        }
+    }
+
+    private static List<Plan> plans(boolean virtualThreads) {
+        List<Plan> plans = new ArrayList<>();
+        Load.Driver callbacks = Load.Driver.CALLBACKS;
+        Load.Driver threads = Load.Driver.PLATFORM_THREADS;
+        for (String qd : HOT_SEQ_QD) {
+            plans.add(new Plan("seqread", Cache.HOT, 1 << 20, Integer.parseInt(qd), true));
+        }
+        for (String qd : HOT_RAND_QD) {
+            Plan plan = new Plan("randread", Cache.HOT, 4096, Integer.parseInt(qd), true);
+            if (plan.queueDepth == 32) { // row 6: blocking callers on the default engine
+                plan.extra(new Extra(Targets.JOIN_32, Engine.RINGFILE_IO_URING.name(), threads, 32));
+            }
+            if (plan.queueDepth == 128) { // row 4: two rings whatever the core count; fio 2 jobs x 64
+                plan.extra(new Extra(Targets.RINGS2, RINGS2_KEY, callbacks, 128));
+                plan.extra(new Extra(Targets.RINGS2_INLINE, RINGS2_INLINE_KEY, callbacks, 128));
+                plan.extra(Extra.fio(2, 64));
+            }
+            plans.add(plan);
+        }
+        plans.add(new Plan("seqread", Cache.DIRECT, 1 << 20, 8, true));
+        for (String qd : DIRECT_RAND_QD) { // rows 1 and 2: FileChannel DIRECT with 8 threads at both depths
+            plans.add(new Plan("randread", Cache.DIRECT, 4096, Integer.parseInt(qd), true)
+                    .extra(new Extra(Targets.FC_8, Engine.FILE_CHANNEL.name(), threads, 8)));
+        }
+        if (virtualThreads) { // row 7
+            plans.add(new Plan("randread", Cache.DIRECT, 4096, 1024, false)
+                    .extra(new Extra(Targets.JOIN_1024_VIRTUAL, Engine.RINGFILE_IO_URING.name(),
+                            Load.Driver.VIRTUAL_THREADS, 1024))
+                    .extra(new Extra(Targets.FC_1024_VIRTUAL, Engine.FILE_CHANNEL.name(),
+                            Load.Driver.VIRTUAL_THREADS, 1024)));
+        }
+        // row 8: one caller thread joining each operation, queue depth 1
+        Extra read = new Extra(Targets.JOIN_READ, Engine.RINGFILE_IO_URING.name(), threads, 1);
+        Extra write = new Extra(Targets.JOIN_WRITE, Engine.RINGFILE_IO_URING.name(), threads, 1);
+        read.minWarmup = 1.0;
+        write.minWarmup = 1.0;
+        write.write = true;
+        plans.add(new Plan("randread", Cache.HOT, 4096, 1, false).extra(read).extra(write));
+        return plans;
+    }
+
+    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fioScript,
+                                String command) throws Exception {
         List<String> meta = new ArrayList<>();
         meta.add("date: " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")));
+        meta.add("command: " + command);
         meta.add("machine: " + Runtime.getRuntime().availableProcessors() + " cores, Linux "
                 + System.getProperty("os.version") + ", JDK " + System.getProperty("java.runtime.version"));
         int cores = Runtime.getRuntime().availableProcessors();
@@ -100,73 +191,125 @@ public final class Report {
         }
         Files.createDirectories(dir);
         Path data = dir.resolve("data.bin");
+        Path scratch = dir.resolve("write.bin");
         meta.add("file: " + TestFiles.formatSize(size) + " at " + data + " (generated, deleted after)");
         String sizeLine = "sizeBytes: " + size;
         meta.add("each point: " + warmup + " s warm-up, " + seconds + " s measured; engines (and fio) take turns"
                 + " at each point");
+        List<String> notes = new ArrayList<>();
+        String virtualThreads = VirtualThreads.unavailableReason();
+        if (virtualThreads != null) {
+            String note = "needs JDK 21+ (run with JAVA_HOME=" + newerJdk() + ")";
+            notes.add(Targets.JOIN_1024_VIRTUAL + ": " + note);
+            notes.add(Targets.FC_1024_VIRTUAL + ": needs JDK 21+");
+            meta.add("virtual-thread target row skipped: " + virtualThreads + "; " + note);
+        }
         for (String line : meta) {
             System.out.println(line);
         }
         System.out.println("generating " + TestFiles.formatSize(size) + " ...");
         TestFiles.create(data, size);
         TestFiles.warm(data);
+        long scratchSize = Math.min(size, 64L << 20);
+        TestFiles.create(scratch, scratchSize);
+        TestFiles.warm(scratch);
 
-        Map<Engine, EngineRuntime> runtimes = new EnumMap<>(Engine.class);
+        Map<String, EngineRuntime> runtimes = new LinkedHashMap<>();
+        List<EngineRuntime> mainRuntimes = new ArrayList<>();
         for (Engine engine : Engine.values()) {
             try {
-                runtimes.put(engine, EngineRuntime.start(engine));
+                EngineRuntime runtime = EngineRuntime.start(engine);
+                runtimes.put(engine.name(), runtime);
+                mainRuntimes.add(runtime);
             } catch (RuntimeException e) {
                 String line = engine.label() + " skipped: " + e.getMessage();
                 System.out.println(line);
                 meta.add(line);
             }
         }
-
-        List<Plan> plans = new ArrayList<>();
-        for (String qd : HOT_SEQ_QD) {
-            plans.add(new Plan("seqread", Cache.HOT, 1 << 20, Integer.parseInt(qd)));
+        for (String key : new String[] {RINGS2_KEY, RINGS2_INLINE_KEY}) {
+            try {
+                runtimes.put(key, EngineRuntime.withRings(key.equals(RINGS2_KEY) ? Engine.RINGFILE_IO_URING
+                        : Engine.RINGFILE_IO_URING_INLINE, 2));
+            } catch (RuntimeException e) {
+                String line = (key.equals(RINGS2_KEY) ? Targets.RINGS2 : Targets.RINGS2_INLINE) + " skipped: "
+                        + e.getMessage();
+                System.out.println(line);
+                meta.add(line);
+            }
         }
-        for (String qd : HOT_RAND_QD) {
-            plans.add(new Plan("randread", Cache.HOT, 4096, Integer.parseInt(qd)));
-        }
-        plans.add(new Plan("seqread", Cache.DIRECT, 1 << 20, 8));
-        plans.add(new Plan("randread", Cache.DIRECT, 4096, 32));
 
+        List<Plan> plans = plans(virtualThreads == null);
         List<Cell> cells = new ArrayList<>();
         List<Cell> fioCells = new ArrayList<>();
-        int total = plans.size() * (runtimes.size() + (fioScript != null ? 1 : 0));
+        List<String> extraLines = new ArrayList<>();
+        int total = 0;
+        for (Plan plan : plans) {
+            total += (plan.main ? mainRuntimes.size() + (fioScript != null ? 1 : 0) : 0);
+            for (Extra e : plan.extras) {
+                total += e.runtime == null ? (fioScript != null ? 1 : 0) : runtimes.containsKey(e.runtime) ? 1 : 0;
+            }
+        }
         int n = 0;
         long began = System.nanoTime();
         try {
             for (Plan plan : plans) {
-                for (EngineRuntime runtime : runtimes.values()) {
-                    n++;
-                    String name = String.format(Locale.ROOT, "[%2d/%d] %-8s %-6s %4s QD %-4d %-26s", n, total,
-                            plan.workload, plan.cache, plan.blockSize >= 1 << 20 ? "1m" : "4k", plan.queueDepth,
-                            runtime.engine().label());
+                boolean direct = plan.cache == Cache.DIRECT;
+                if (plan.main) {
+                    for (EngineRuntime runtime : mainRuntimes) {
+                        String name = progressName(++n, total, plan, runtime.engine().label());
+                        System.out.print(name);
+                        System.out.flush();
+                        try {
+                            Cell cell = runCell(runtime, runtime.engine().label(), data, Options.read(direct),
+                                    spec(plan, size, Load.Driver.CALLBACKS, plan.queueDepth, false), plan.workload,
+                                    plan.cache, warmup, seconds);
+                            cells.add(cell);
+                            System.out.println(progress(cell));
+                        } catch (Exception e) {
+                            System.out.println("FAILED: " + e);
+                            meta.add("failed: " + name.trim() + ": " + e);
+                        }
+                    }
+                    if (fioScript != null) {
+                        System.out.print(progressName(++n, total, plan, "fio io_uring"));
+                        System.out.flush();
+                        try {
+                            Cell cell = runFio(fioScript, data, plan, 1, plan.queueDepth, warmup, seconds);
+                            fioCells.add(cell);
+                            System.out.println(progress(cell));
+                        } catch (Exception e) {
+                            System.out.println("FAILED: " + e.getMessage());
+                        }
+                    }
+                }
+                for (Extra extra : plan.extras) {
+                    EngineRuntime runtime = extra.runtime == null ? null : runtimes.get(extra.runtime);
+                    if (extra.runtime == null ? fioScript == null : runtime == null) {
+                        continue;
+                    }
+                    String name = progressName(++n, total, plan, extra.label);
                     System.out.print(name);
                     System.out.flush();
                     try {
-                        Cell cell = runCell(runtime, data, size, plan, warmup, seconds);
-                        cells.add(cell);
-                        System.out.println(progress(cell));
+                        Cell cell;
+                        if (runtime == null) {
+                            cell = runFio(fioScript, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
+                        } else {
+                            Path path = extra.write ? scratch : data;
+                            Set<OpenOption> options = extra.write ? Options.readWrite(direct) : Options.read(direct);
+                            cell = runCell(runtime, extra.label, path, options,
+                                    spec(plan, extra.write ? scratchSize : size, extra.driver, extra.inFlight,
+                                            extra.write), extra.write ? "randwrite" : plan.workload, plan.cache,
+                                    Math.max(warmup, extra.minWarmup), seconds);
+                        }
+                        extraLines.add(plan.key() + "," + cell.toCsv());
+                        boolean allocationRow = extra.minWarmup > 0 && !Double.isNaN(cell.allocBytesPerOp);
+                        System.out.println(progress(cell) + (allocationRow
+                                ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : ""));
                     } catch (Exception e) {
                         System.out.println("FAILED: " + e);
                         meta.add("failed: " + name.trim() + ": " + e);
-                    }
-                }
-                if (fioScript != null) {
-                    n++;
-                    System.out.print(String.format(Locale.ROOT, "[%2d/%d] %-8s %-6s %4s QD %-4d %-26s", n, total,
-                            plan.workload, plan.cache, plan.blockSize >= 1 << 20 ? "1m" : "4k", plan.queueDepth,
-                            "fio io_uring"));
-                    System.out.flush();
-                    try {
-                        Cell cell = runFio(fioScript, data, plan, warmup, seconds);
-                        fioCells.add(cell);
-                        System.out.println(progress(cell));
-                    } catch (Exception e) {
-                        System.out.println("FAILED: " + e.getMessage());
                     }
                 }
             }
@@ -187,6 +330,18 @@ public final class Report {
         }
         Files.write(out.resolve("report.csv"), lines, StandardCharsets.UTF_8);
         System.out.println("wrote " + out.resolve("report.csv"));
+        List<String> targetLines = new ArrayList<>();
+        targetLines.add("# runs for the targets table beside report.csv's; point = the point they ran at");
+        for (String note : notes) {
+            targetLines.add("# note: " + note);
+        }
+        if (fioScript != null) {
+            targetLines.add("# fio: installed");
+        }
+        targetLines.add("point," + Cell.HEADER);
+        targetLines.addAll(extraLines);
+        Files.write(out.resolve("targets-points.csv"), targetLines, StandardCharsets.UTF_8);
+        System.out.println("wrote " + out.resolve("targets-points.csv"));
         Path fioCsv = out.resolve("fio.csv");
         if (fioScript == null || fioCells.isEmpty()) {
             Files.deleteIfExists(fioCsv);
@@ -203,18 +358,61 @@ public final class Report {
         }
     }
 
+    private static Load.Spec spec(Plan plan, long fileSize, Load.Driver driver, int inFlight, boolean write) {
+        return new Load.Spec()
+                .pattern(plan.workload.equals("seqread") ? Load.Pattern.SEQUENTIAL : Load.Pattern.RANDOM)
+                .mix(write ? Load.Mix.WRITE : Load.Mix.READ).blockSize(plan.blockSize).queueDepth(inFlight)
+                .fileSize(fileSize).aligned(plan.cache == Cache.DIRECT).driver(driver);
+    }
+
+    private static String progressName(int n, int total, Plan plan, String label) {
+        return String.format(Locale.ROOT, "[%2d/%d] %-8s %-6s %4s QD %-4d %-34s", n, total, plan.workload,
+                plan.cache, plan.blockSize >= 1 << 20 ? "1m" : "4k", plan.queueDepth, label);
+    }
+
+    /** The newest JDK 21+ under /usr/lib/jvm, for the hint of the virtual-thread row; "..." if none. */
+    private static String newerJdk() {
+        Path best = null;
+        int bestFeature = 20;
+        try (DirectoryStream<Path> jdks = Files.newDirectoryStream(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : jdks) {
+                Path release = jdk.resolve("release");
+                if (!Files.isRegularFile(release) || !Files.isExecutable(jdk.resolve("bin/java"))) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+                    if (line.startsWith("JAVA_VERSION=")) {
+                        String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                        int feature = Integer.parseInt(v.split("[.+-]")[0]);
+                        if (feature > bestFeature) {
+                            bestFeature = feature;
+                            best = jdk;
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no hint then
+        }
+        return best == null ? "..." : best.toString();
+    }
+
     private static String progress(Cell cell) {
         return cell.workload.equals("seqread")
                 ? String.format(Locale.ROOT, "%7.2f GiB/s  p99 %s", cell.gibPerSec, fmtMicros(cell.p99us))
                 : String.format(Locale.ROOT, "%7.0f k/s    p99 %s", cell.opsPerSec / 1000, fmtMicros(cell.p99us));
     }
 
-    /** Runs fio once through fio_compare.py --one, on the same file and configuration. */
-    private static Cell runFio(String script, Path data, Plan plan, double warmup, double seconds)
-            throws IOException, InterruptedException {
+    /**
+     * Runs fio once through fio_compare.py --one, on the same file and configuration: {@code jobs} jobs of
+     * {@code depth} each (more than one job: summed with --group_reporting).
+     */
+    private static Cell runFio(String script, Path data, Plan plan, int jobs, int depth, double warmup,
+                               double seconds) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("python3", script, "--one", "--file", data.toString(),
                 "--rw", plan.workload.equals("seqread") ? "read" : "randread",
-                "--bs", Integer.toString(plan.blockSize), "--qd", Integer.toString(plan.queueDepth),
+                "--bs", Integer.toString(plan.blockSize), "--qd", Integer.toString(depth),
+                "--numjobs", Integer.toString(jobs),
                 "--direct", plan.cache == Cache.DIRECT ? "1" : "0",
                 "--ramp", Double.toString(warmup), "--runtime", Double.toString(seconds));
         pb.redirectErrorStream(true);
@@ -243,22 +441,19 @@ public final class Report {
         }
     }
 
-    private static Cell runCell(EngineRuntime runtime, Path data, long size, Plan plan, double warmup,
-                                double seconds) throws Exception {
-        boolean direct = plan.cache == Cache.DIRECT;
+    private static Cell runCell(EngineRuntime runtime, String label, Path path, Set<OpenOption> options,
+                                Load.Spec spec, String workload, Cache cache, double warmup, double seconds)
+            throws Exception {
         Recorder recorder = new Recorder(3);
-        try (OpenFile file = runtime.open(data, Options.read(direct))) {
-            Load load = Load.start(file, new Load.Spec()
-                    .pattern(plan.workload.equals("seqread") ? Load.Pattern.SEQUENTIAL : Load.Pattern.RANDOM)
-                    .mix(Load.Mix.READ).blockSize(plan.blockSize).queueDepth(plan.queueDepth).fileSize(size)
-                    .aligned(direct), recorder);
+        try (OpenFile file = runtime.open(path, options)) {
+            Load load = Load.start(file, spec, recorder);
             try {
                 Thread.sleep((long) (warmup * 1000));
+                recorder.getIntervalHistogram(); // discard the warm-up (before the allocation counter starts)
                 long ops0 = load.completedOps();
                 long bytes0 = load.completedBytes();
                 long alloc0 = allocatedBytes();
                 long t0 = System.nanoTime();
-                recorder.getIntervalHistogram(); // discard the warm-up
                 Thread.sleep((long) (seconds * 1000));
                 long ops1 = load.completedOps();
                 long bytes1 = load.completedBytes();
@@ -268,11 +463,11 @@ public final class Report {
                 load.awaitCompleted(0); // throws if the load failed
                 double elapsed = (t1 - t0) / 1e9;
                 Cell cell = new Cell();
-                cell.workload = plan.workload;
-                cell.cache = plan.cache.name();
-                cell.blockSize = plan.blockSize;
-                cell.queueDepth = plan.queueDepth;
-                cell.engine = runtime.engine().label();
+                cell.workload = workload;
+                cell.cache = cache.name();
+                cell.blockSize = spec.blockSize;
+                cell.queueDepth = spec.queueDepth;
+                cell.engine = label;
                 cell.ops = ops1 - ops0;
                 cell.opsPerSec = cell.ops / elapsed;
                 cell.gibPerSec = (bytes1 - bytes0) / elapsed / (1L << 30);
@@ -360,6 +555,10 @@ public final class Report {
         } else {
             meta.add("fio: not run (install fio for ratios: apt-get install -y fio)");
         }
+        Targets.Inputs inputs = Targets.Inputs.read(cells, fio, out.resolve("targets-points.csv"));
+        List<Targets.Row> targets = Targets.rows(inputs);
+        String date = metaValue(meta, "date: ");
+        String command = metaValue(meta, "command: ");
         String table = table(cells, fio);
         StringBuilder text = new StringBuilder();
         for (String m : meta) {
@@ -373,7 +572,13 @@ public final class Report {
         for (String m : meta) {
             md.append("- ").append(m).append('\n');
         }
-        md.append("\nThroughput is GiB/s for sequential reads and thousands of reads per second for random "
+        md.append("\n## Targets (issue 7)\n\n")
+                .append("- date: ").append(date).append('\n')
+                .append("- command: `").append(command).append("`\n\n")
+                .append(Targets.EXPLANATION).append("\n\n")
+                .append(Targets.markdown(targets))
+                .append("\n## Tables\n\n");
+        md.append("Throughput is GiB/s for sequential reads and thousands of reads per second for random "
                 + "reads. `x fio` is the engine's throughput divided by fio's (io_uring engine, same file, block "
                 + "size, queue depth and cache mode). Latencies are per operation, from submission to the completion the "
                 + "caller sees; for FileChannel threads the clock starts when the thread finished its previous "
@@ -381,6 +586,7 @@ public final class Report {
                 + "B/op is heap allocated per operation by all JVM threads.\n\n```\n")
                 .append(table).append("```\n\n![throughput and p99 against queue depth](report.svg)\n");
         Files.writeString(out.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
+        Files.write(out.resolve("targets.csv"), Targets.csv(targets, date, command), StandardCharsets.UTF_8);
         StringBuilder subtitle = new StringBuilder();
         for (String m : meta) {
             if (m.startsWith("date:") || m.startsWith("machine:") || m.startsWith("cpu check:")) {
@@ -390,7 +596,22 @@ public final class Report {
         Files.writeString(out.resolve("report.svg"), Chart.svg(cells, fio, subtitle.toString()),
                 StandardCharsets.UTF_8);
         System.out.println();
-        System.out.println("wrote " + out.resolve("report.md") + " and " + out.resolve("report.svg"));
+        System.out.println("wrote " + out.resolve("report.md") + ", " + out.resolve("report.svg") + " and "
+                + out.resolve("targets.csv"));
+        System.out.println();
+        System.out.println("Targets (issue 7), " + date + ": " + command);
+        System.out.println(Targets.EXPLANATION);
+        System.out.println();
+        System.out.print(Targets.text(targets));
+    }
+
+    private static String metaValue(List<String> meta, String prefix) {
+        for (String m : meta) {
+            if (m.startsWith(prefix)) {
+                return m.substring(prefix.length());
+            }
+        }
+        return "-";
     }
 
     static String table(List<Cell> cells, List<Cell> fio) {
