@@ -62,6 +62,14 @@ public final class AsyncFileImpl implements AsyncFile {
         return writable;
     }
 
+    BackendFile backendFile() {
+        return file;
+    }
+
+    String name() {
+        return name;
+    }
+
     /** Makes {@link #closeAsync()} delete the file once it is closed (a named temporary file). */
     void deleteAfterClose() {
         deleteAfterClose = true;
@@ -99,7 +107,7 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new ReadPendingException();
         }
-        return start(TransferOp.atCursor(engine.completer(), file, name, true, dst, cursor, this));
+        return start(TransferOp.atCursor(engine.completer(), this, true, dst, cursor));
     }
 
     @Override
@@ -109,7 +117,7 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new WritePendingException();
         }
-        return start(TransferOp.atCursor(engine.completer(), file, name, false, src, cursor, this));
+        return start(TransferOp.atCursor(engine.completer(), this, false, src, cursor));
     }
 
     /** A cursor operation has finished: advance by what it transferred and accept the next one. */
@@ -170,14 +178,14 @@ public final class AsyncFileImpl implements AsyncFile {
             throw new IllegalArgumentException("Read-only buffer");
         }
         checkReadable();
-        return start(TransferOp.of(completer, file, name, true, full, dst, position));
+        return start(TransferOp.of(completer, this, true, full, dst, position));
     }
 
     CompletableFuture<Integer> write(ByteBuffer src, long position, boolean full, Executor completer) {
         Objects.requireNonNull(src, "src");
         checkPosition(position);
         checkWritable();
-        return start(TransferOp.of(completer, file, name, false, full, src, position));
+        return start(TransferOp.of(completer, this, false, full, src, position));
     }
 
     private CompletableFuture<Integer> read(ByteBuf dst, long position, boolean full) {
@@ -187,14 +195,14 @@ public final class AsyncFileImpl implements AsyncFile {
             throw new IllegalArgumentException("Read-only buffer");
         }
         checkReadable();
-        return start(TransferOp.of(engine.completer(), file, name, true, full, dst, position));
+        return start(TransferOp.of(engine.completer(), this, true, full, dst, position));
     }
 
     private CompletableFuture<Integer> write(ByteBuf src, long position, boolean full) {
         Objects.requireNonNull(src, "src");
         checkPosition(position);
         checkWritable();
-        return start(TransferOp.of(engine.completer(), file, name, false, full, src, position));
+        return start(TransferOp.of(engine.completer(), this, false, full, src, position));
     }
 
     private CompletableFuture<Integer> start(TransferOp op) {

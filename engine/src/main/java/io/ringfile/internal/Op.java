@@ -42,7 +42,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     }
 
     private final Executor completer;
-    private long result;
+    private long result; // the backend's result; a transfer keeps its running total here until then
     private Throwable error;
     /** null (no outcome yet, nobody waiting), the waiting {@link Thread}, {@link #POSTED} or {@link #HANDED}. */
     @SuppressWarnings("unused") // through HANDOFF
@@ -54,6 +54,16 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     /** The future's value for a backend result. */
     abstract T value(long result);
+
+    /** Adds {@code n} bytes to a transfer's running total. Backend thread, before the outcome. */
+    final void accumulate(long n) {
+        result += n;
+    }
+
+    /** A transfer's running total. */
+    final long transferred() {
+        return result;
+    }
 
     /** Releases what the op owns once the backend is done with it. */
     void release() {
@@ -81,7 +91,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     private void dispatch() {
         if (completer == null) {
-            run();
+            completeNow();
             return;
         }
         Object waiting = handoff;
@@ -98,13 +108,18 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         try {
             completer.execute(this);
         } catch (RejectedExecutionException e) {
-            run(); // a shut-down executor must not leave the future hanging
+            completeNow(); // a shut-down executor must not leave the future hanging
         }
     }
 
-    /** Completes the future with the backend's outcome; runs on the completion executor or the waiting thread. */
+    /** The completion executor's task. */
     @Override
     public final void run() {
+        completeNow();
+    }
+
+    /** Completes the future with the backend's outcome, on the calling thread. */
+    final void completeNow() {
         if (error != null) {
             completeExceptionally(error);
         } else {
@@ -173,7 +188,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
             for (;;) {
                 Object state = handoff;
                 if (state == HANDED) {
-                    run();
+                    completeNow();
                     return OUTCOME;
                 } else if (state == POSTED) {
                     return OUTCOME; // the executor completes it; the ordinary wait follows
@@ -211,7 +226,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
             return why;
         }
         if (handoff == HANDED) {
-            run();
+            completeNow();
         }
         return OUTCOME;
     }

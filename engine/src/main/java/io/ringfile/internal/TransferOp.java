@@ -27,22 +27,19 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         }
     }
 
-    private final BackendFile file;
-    private final String name;
+    private final AsyncFileImpl file;
+    private final ByteBuffer buffer;
+    private final ByteBuf owner;
+    private final long position;
     private final boolean read;
     private final boolean full;
-    private final ByteBuffer buffer;
-    private final long position;
-    private final ByteBuf owner;
     private final boolean copyThrough; // owner has no single NIO view: bytes go through {@code buffer}
-    private AsyncFileImpl cursorOwner; // a cursor op: the file whose cursor advances when it finishes
-    private long total;
+    private boolean atCursor; // until it finishes: the file's cursor then advances by what it transferred
 
-    private TransferOp(Executor completer, BackendFile file, String name, boolean read, boolean full,
-                       ByteBuffer buffer, long position, ByteBuf owner, boolean copyThrough) {
+    private TransferOp(Executor completer, AsyncFileImpl file, boolean read, boolean full, ByteBuffer buffer,
+                       long position, ByteBuf owner, boolean copyThrough) {
         super(completer);
         this.file = file;
-        this.name = name;
         this.read = read;
         this.full = full;
         this.buffer = buffer;
@@ -51,22 +48,22 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         this.copyThrough = copyThrough;
     }
 
-    static TransferOp of(Executor completer, BackendFile file, String name, boolean read, boolean full,
-                         ByteBuffer buffer, long position) {
-        return new TransferOp(completer, file, name, read, full, buffer, position, null, false);
+    static TransferOp of(Executor completer, AsyncFileImpl file, boolean read, boolean full, ByteBuffer buffer,
+                         long position) {
+        return new TransferOp(completer, file, read, full, buffer, position, null, false);
     }
 
-    /** A single transfer at the cursor of {@code owner}, which is told the outcome before the future completes. */
-    static TransferOp atCursor(Executor completer, BackendFile file, String name, boolean read, ByteBuffer buffer,
-                               long position, AsyncFileImpl owner) {
-        TransferOp op = of(completer, file, name, read, false, buffer, position);
-        op.cursorOwner = owner;
+    /** A single transfer at the cursor of {@code file}, which is told the outcome before the future completes. */
+    static TransferOp atCursor(Executor completer, AsyncFileImpl file, boolean read, ByteBuffer buffer,
+                               long position) {
+        TransferOp op = of(completer, file, read, false, buffer, position);
+        op.atCursor = true;
         return op;
     }
 
     /** Takes a reference to {@code owner} that the op releases when the backend is done. */
-    static TransferOp of(Executor completer, BackendFile file, String name, boolean read, boolean full,
-                         ByteBuf owner, long position) {
+    static TransferOp of(Executor completer, AsyncFileImpl file, boolean read, boolean full, ByteBuf owner,
+                         long position) {
         int index = read ? owner.writerIndex() : owner.readerIndex();
         int length = read ? owner.writableBytes() : owner.readableBytes();
         boolean single = owner.nioBufferCount() == 1;
@@ -81,7 +78,7 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
             }
         }
         owner.retain();
-        return new TransferOp(completer, file, name, read, full, view, position, owner, !single);
+        return new TransferOp(completer, file, read, full, view, position, owner, !single);
     }
 
     /** Starts the first transfer. */
@@ -90,14 +87,14 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
     }
 
     private void issue() {
-        file.transfer(this);
+        file.backendFile().transfer(this);
     }
 
     // ---- the request the backend sees
 
     @Override
     public BackendFile target() {
-        return file;
+        return file.backendFile();
     }
 
     @Override
@@ -112,23 +109,23 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
 
     @Override
     public long position() {
-        return position == BackendFile.CURRENT_POSITION ? position : position + total;
+        return position == BackendFile.CURRENT_POSITION ? position : position + transferred();
     }
 
     @Override
     public void completed(long n) {
         if (n > 0) {
-            total += n;
+            accumulate(n);
             if (full && buffer.hasRemaining()) {
                 issue();
                 return;
             }
         } else if (n == 0 && full && !read && buffer.hasRemaining()) {
-            failed(new FileSystemException(name, null, "write made no progress"));
+            failed(new FileSystemException(file.name(), null, "write made no progress"));
             return;
         }
         settleCursor();
-        super.completed(n < 0 && total == 0 ? -1 : total);
+        super.completed(n < 0 && transferred() == 0 ? -1 : transferred());
     }
 
     @Override
@@ -144,16 +141,17 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
     }
 
     private void settleCursor() {
-        if (cursorOwner != null) {
-            cursorOwner.cursorDone(total);
-            cursorOwner = null;
+        if (atCursor) {
+            atCursor = false;
+            file.cursorDone(transferred());
         }
     }
 
     @Override
     Integer value(long result) {
         int n = (int) result;
-        return n >= 0 && n <= BOXED_LIMIT && (n & (BOXED_STEP - 1)) == 0 ? BOXED[n / BOXED_STEP] : n;
+        boolean whole = n >= 0 && n <= BOXED_LIMIT && (n & (BOXED_STEP - 1)) == 0;
+        return whole ? BOXED[n / BOXED_STEP] : Integer.valueOf(n); // not ?: n, which would unbox and rebox
     }
 
     @Override
@@ -161,7 +159,7 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         if (owner == null) {
             return;
         }
-        int moved = (int) total;
+        int moved = (int) transferred();
         if (read) {
             if (copyThrough) {
                 owner.setBytes(owner.writerIndex(), buffer.flip());
