@@ -45,6 +45,7 @@ final class Ring implements IoUringIoHandle {
     // Loop-thread state
     private final RingOp[] slots;
     private final UringFile.DirectTransfer[] transfers; // one reusable op per slot, made on first use
+    private final AddressCache addresses = new AddressCache();
     private final int[] freeSlots;
     private int freeCount;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(); // admitted, as in incoming
@@ -168,7 +169,7 @@ final class Ring implements IoUringIoHandle {
         if (op == null) {
             op = transfers[slot] = new UringFile.DirectTransfer();
         }
-        op.start((UringFile) request.target(), request);
+        op.start((UringFile) request.target(), request, addresses);
         push(op, slot);
     }
 

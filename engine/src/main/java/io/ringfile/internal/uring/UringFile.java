@@ -290,14 +290,14 @@ final class UringFile implements BackendFile {
         }
 
         /** Loop thread: prepares the entry for {@code request}, already admitted by {@code file}. */
-        void start(UringFile file, TransferRequest request) {
+        void start(UringFile file, TransferRequest request, AddressCache addresses) {
             ByteBuffer buffer = request.buffer();
             this.file = file;
             this.request = request;
             this.read = request.isRead();
             this.length = buffer.remaining();
             sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, request.position(),
-                    NativeMemory.address(buffer) + buffer.position(), length, 0);
+                    addresses.address(buffer) + buffer.position(), length, 0);
         }
 
         @Override

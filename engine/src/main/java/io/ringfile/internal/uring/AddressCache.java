@@ -1,0 +1,32 @@
+package io.ringfile.internal.uring;
+
+import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+
+/**
+ * Remembers the native address of recently used direct buffers. Finding a buffer's address allocates on some JDKs
+ * (through {@code MemorySegment.ofBuffer} on 24+), and callers usually read into the same few buffers again and
+ * again. Entries are weak, so the cache never keeps a buffer alive.
+ *
+ * <p>Threading: one ring's loop thread only.
+ */
+final class AddressCache {
+    private static final int SIZE = 64; // a power of two
+
+    @SuppressWarnings("unchecked")
+    private final WeakReference<ByteBuffer>[] buffers = new WeakReference[SIZE];
+    private final long[] addresses = new long[SIZE];
+
+    /** The address of {@code buffer}'s first byte (not its position). */
+    long address(ByteBuffer buffer) {
+        int i = System.identityHashCode(buffer) & (SIZE - 1);
+        WeakReference<ByteBuffer> known = buffers[i];
+        if (known != null && known.get() == buffer) {
+            return addresses[i];
+        }
+        long address = NativeMemory.address(buffer);
+        buffers[i] = new WeakReference<>(buffer);
+        addresses[i] = address;
+        return address;
+    }
+}
