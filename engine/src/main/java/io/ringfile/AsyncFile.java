@@ -15,8 +15,10 @@ import java.util.concurrent.Flow;
  * <h2>Contract</h2>
  * <ul>
  *   <li><b>Threads.</b> Every method may be called from any thread and returns without blocking, except
- *       {@link #close()}. Futures complete with a value or an exception, never hang; dependent stages run on the
- *       engine's completion executor, never on an I/O thread, unless the engine was built with inline completion.
+ *       {@link #close()}. Futures complete with a value or an exception, never hang, and never on an I/O thread
+ *       unless the engine was built with inline completion: a future is completed by the engine's completion
+ *       executor, or, when a thread is blocked in its {@code join()} or {@code get()} and no dependent stage is
+ *       registered on it, by that thread itself (which saves a thread hop per blocking call).
  *   <li><b>Buffers.</b> A buffer passed to an operation belongs to the engine until the returned future completes:
  *       do not read, write or reuse it before then. Cancelling the future does not stop the kernel: the engine keeps
  *       the buffer referenced until the operation's completion arrives. A Netty {@link ByteBuf} is retained for that

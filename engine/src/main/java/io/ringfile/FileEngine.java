@@ -287,7 +287,11 @@ public interface FileEngine extends AutoCloseable {
             return this;
         }
 
-        /** Where dependent stages of returned futures run; default {@link ForkJoinPool#commonPool()}. */
+        /**
+         * Where returned futures complete, and so where their dependent stages run; default
+         * {@link ForkJoinPool#commonPool()}. A future with no dependent stage and a thread blocked in its
+         * {@code join()} or {@code get()} is completed by that thread instead.
+         */
         public Builder completionExecutor(Executor executor) {
             this.completionExecutor = Objects.requireNonNull(executor, "executor");
             return this;
