@@ -35,8 +35,8 @@ final class Targets {
     static final String EXPLANATION = "ringfile default = FileEngine.builder().build() on io_uring (callbacks on "
             + "ForkJoinPool.commonPool()); tuned (inline) = the same with inlineCompletion(true). The verdict uses "
             + "the default figure. Async rows: completion callbacks issue the next operation; join rows: threads "
-            + "call read(..).join(). fio p99 is fio's completion latency (clat_ns); ringfile's p99 runs from the "
-            + "call to the callback. B/op: heap allocated by all JVM threads per operation.";
+            + "call read(..).join(). p99 is total latency for both: fio's lat_ns (submission + completion), "
+            + "ringfile's from the call to the callback. B/op: heap allocated by all JVM threads per operation.";
 
     private Targets() {
     }
@@ -234,7 +234,7 @@ final class Targets {
                     "FileChannel DIRECT x8 threads", Measure.IOPS.of(fc), fc == null ? in.missing(FC_8) : null,
                     false, 1.5));
             rows.add(row(ids[k] + "c", where + ": p99", Measure.P99, ringfile, tuned, DEFAULT, in,
-                    "fio clat p99 (1 job QD" + qd + ")", fio == null ? Double.NaN : fio.clatP99us,
+                    "fio p99 (1 job QD" + qd + ")", fio == null ? Double.NaN : fio.p99us,
                     fio == null ? in.fioMissing() : null, true, 1.25));
         }
         // 3: O_DIRECT sequential 1 MiB, 8 in flight
