@@ -441,7 +441,7 @@ public final class Report {
         }
     }
 
-    private static Cell runCell(EngineRuntime runtime, String label, Path path, Set<OpenOption> options,
+    static Cell runCell(EngineRuntime runtime, String label, Path path, Set<OpenOption> options,
                                 Load.Spec spec, String workload, Cache cache, double warmup, double seconds)
             throws Exception {
         Recorder recorder = new Recorder(3);
