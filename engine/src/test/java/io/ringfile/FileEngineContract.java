@@ -141,6 +141,31 @@ public abstract class FileEngineContract extends FileSystemContract {
     }
 
     @Test
+    void directByteBufsAtNonZeroIndexesTransferFromThoseIndexes() throws IOException {
+        Path path = dir.resolve("bytebuf-offsets.bin");
+        byte[] data = random(40_000, 14);
+        ByteBuf src = Unpooled.directBuffer(100 + data.length).writeZero(100).writeBytes(data);
+        src.readerIndex(100); // only the bytes after the first 100 are written
+        ByteBuf dst = Unpooled.directBuffer(50 + data.length).writeBytes(new byte[50]).setByte(49, 0x5a);
+        try (AsyncFile file = await(engine.open(path, CREATE_NEW, READ, WRITE))) {
+            for (int round = 0; round < 3; round++) { // the same buffers again: addresses may be remembered
+                src.readerIndex(100);
+                dst.writerIndex(50);
+                assertEquals(data.length, await(file.writeFully(src, 0)));
+                assertEquals(data.length, await(file.readFully(dst, 0)));
+                byte[] got = new byte[data.length];
+                dst.getBytes(50, got);
+                assertArrayEquals(data, got, "round " + round);
+                assertEquals(0x5a, dst.getByte(49), "bytes before the writer index stay untouched");
+            }
+            assertEquals(data.length, await(file.size()).intValue());
+        } finally {
+            src.release();
+            dst.release();
+        }
+    }
+
+    @Test
     void nettyByteBufsAreReadIntoAndWrittenFromTheirIndexes() throws IOException {
         Path path = dir.resolve("bytebuf.bin");
         byte[] data = random(50_000, 4);

@@ -108,6 +108,14 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
     }
 
     @Override
+    public long bufferAddress() {
+        if (owner == null || copyThrough || !owner.hasMemoryAddress()) {
+            return 0;
+        }
+        return owner.memoryAddress() + (read ? owner.writerIndex() : owner.readerIndex()); // where the view starts
+    }
+
+    @Override
     public long position() {
         return position == BackendFile.CURRENT_POSITION ? position : position + transferred();
     }

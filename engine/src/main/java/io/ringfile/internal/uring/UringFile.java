@@ -297,7 +297,12 @@ final class UringFile implements BackendFile {
             this.read = request.isRead();
             this.length = buffer.remaining();
             sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, request.position(),
-                    addresses.address(buffer) + buffer.position(), length, 0);
+                    base(request, buffer, addresses) + buffer.position(), length, 0);
+        }
+
+        private static long base(TransferRequest request, ByteBuffer buffer, AddressCache addresses) {
+            long known = request.bufferAddress();
+            return known != 0 ? known : addresses.address(buffer);
         }
 
         @Override

@@ -21,6 +21,14 @@ public interface TransferRequest extends Completion {
     /** The bytes between position and limit are read into or written from. */
     ByteBuffer buffer();
 
+    /**
+     * The native address of {@link #buffer()}'s first byte (not its position) when the request knows it without a
+     * lookup (a Netty buffer does), else 0.
+     */
+    default long bufferAddress() {
+        return 0;
+    }
+
     /** Where in the file, or {@link BackendFile#CURRENT_POSITION}. */
     long position();
 }
