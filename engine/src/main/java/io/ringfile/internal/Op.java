@@ -133,17 +133,19 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     private static final int INTERRUPTED = 1;
     private static final int TIMED_OUT = 2;
 
+    private static final long NO_LIMIT = -1L;
+
     @Override
     public T join() {
         if (!isDone() && register()) {
-            awaitOutcome(false, 0L);
+            awaitOutcome(false, System.nanoTime(), NO_LIMIT);
         }
         return super.join();
     }
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        if (!isDone() && register() && awaitOutcome(true, 0L) == INTERRUPTED) {
+        if (!isDone() && register() && awaitOutcome(true, System.nanoTime(), NO_LIMIT) == INTERRUPTED) {
             throw new InterruptedException();
         }
         return super.get();
@@ -151,16 +153,17 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long start = System.nanoTime();
+        long limit = Math.max(0L, unit.toNanos(timeout)); // toNanos saturates: no overflow below
         if (!isDone() && register()) {
-            int why = awaitOutcome(true, deadline == 0L ? 1L : deadline);
+            int why = awaitOutcome(true, start, limit);
             if (why == INTERRUPTED) {
                 throw new InterruptedException();
             } else if (why == TIMED_OUT) {
                 throw new TimeoutException();
             }
         }
-        return super.get(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return super.get(Math.max(0L, limit - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -176,12 +179,12 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     /**
      * Waits, registered as the waiter, until the outcome is handed here (and completes the future with it), went to
      * the executor, or the future completed some other way (cancelled, completed by the caller). With
-     * {@code interruptible} an interrupt ends the wait, and a {@code deadline} other than 0 (a {@link
-     * System#nanoTime()} value) ends it then, both only while the outcome is still pending.
+     * {@code interruptible} an interrupt ends the wait, and {@code limit} nanoseconds after {@code start} (a
+     * {@link System#nanoTime()} value; {@link #NO_LIMIT} for none) so does the time, both only while the outcome is
+     * still pending.
      */
-    private int awaitOutcome(boolean interruptible, long deadline) {
+    private int awaitOutcome(boolean interruptible, long start, long limit) {
         boolean spin = Spinning.blocked();
-        long spinStart = spin ? System.nanoTime() : 0L;
         int spins = 0;
         boolean interrupted = false;
         try {
@@ -198,15 +201,17 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
                     int why = unregister(INTERRUPTED);
                     interrupted = why != INTERRUPTED; // the outcome came first: report it, keep the flag
                     return why;
-                } else if (deadline != 0L && deadline - System.nanoTime() <= 0) {
+                }
+                long left = limit == NO_LIMIT ? Long.MAX_VALUE : limit - (System.nanoTime() - start);
+                if (left <= 0) {
                     return unregister(TIMED_OUT);
                 } else if (spin) {
-                    spin = Spinning.spinOnce(spinStart, ++spins);
-                } else if (deadline == 0L) {
+                    spin = Spinning.spinOnce(start, ++spins);
+                } else if (limit == NO_LIMIT) {
                     LockSupport.park(this);
                     interrupted |= !interruptible && Thread.interrupted(); // join ignores interrupts
                 } else {
-                    LockSupport.parkNanos(this, deadline - System.nanoTime());
+                    LockSupport.parkNanos(this, left);
                 }
             }
         } finally {

@@ -90,6 +90,27 @@ class OpHandoffTest {
     }
 
     @Test
+    void theLongestTimeoutsDoNotOverflow() throws Exception {
+        ValueOp<Long> op = newOp();
+        Thread reporter = reportLater(op, Thread.currentThread(), 11);
+        assertEquals(11L, op.get(Long.MAX_VALUE, TimeUnit.DAYS));
+        reporter.join();
+        ValueOp<Long> nanos = newOp();
+        reporter = reportLater(nanos, Thread.currentThread(), 12);
+        assertEquals(12L, nanos.get(Long.MAX_VALUE, TimeUnit.NANOSECONDS));
+        reporter.join();
+    }
+
+    @Test
+    void aZeroOrNegativeTimeoutOnAPendingOpTimesOutAtOnce() {
+        ValueOp<Long> op = newOp();
+        assertThrows(TimeoutException.class, () -> op.get(0, TimeUnit.SECONDS));
+        assertThrows(TimeoutException.class, () -> op.get(-5, TimeUnit.SECONDS));
+        op.completed(13);
+        assertEquals(13L, op.join());
+    }
+
+    @Test
     void aTimedOutGetLeavesTheOutcomeToTheExecutor() throws Exception {
         ValueOp<Long> op = newOp();
         assertThrows(TimeoutException.class, () -> op.get(20, TimeUnit.MILLISECONDS));
