@@ -25,6 +25,40 @@ final class Cell {
     /** fio only: p99 of completion latency (clat, submission excluded); p99us is fio's total latency. */
     double clatP99us = Double.NaN;
 
+    /** The mean of {@code cells} (the same run measured more than once): rates and latencies averaged, ops summed. */
+    static Cell mean(List<Cell> cells) {
+        Cell first = cells.get(0);
+        if (cells.size() == 1) {
+            return first;
+        }
+        Cell m = new Cell();
+        m.workload = first.workload;
+        m.cache = first.cache;
+        m.blockSize = first.blockSize;
+        m.queueDepth = first.queueDepth;
+        m.engine = first.engine;
+        for (Cell c : cells) {
+            m.ops += c.ops;
+        }
+        m.opsPerSec = mean(cells, c -> c.opsPerSec);
+        m.gibPerSec = mean(cells, c -> c.gibPerSec);
+        m.p50us = mean(cells, c -> c.p50us);
+        m.p99us = mean(cells, c -> c.p99us);
+        m.p999us = mean(cells, c -> c.p999us);
+        m.allocBytesPerOp = mean(cells, c -> c.allocBytesPerOp);
+        m.meanUs = mean(cells, c -> c.meanUs);
+        m.clatP99us = mean(cells, c -> c.clatP99us);
+        return m;
+    }
+
+    private static double mean(List<Cell> cells, java.util.function.ToDoubleFunction<Cell> field) {
+        double sum = 0;
+        for (Cell c : cells) {
+            sum += field.applyAsDouble(c);
+        }
+        return sum / cells.size(); // NaN stays NaN
+    }
+
     boolean sameConfig(Cell o) {
         return workload.equals(o.workload) && cache.equals(o.cache) && blockSize == o.blockSize
                 && queueDepth == o.queueDepth;

@@ -134,6 +134,75 @@ public final class Report {
         }
     }
 
+    /**
+     * How often a point is measured. O_DIRECT points run twice, the second time in reverse order, and report the mean:
+     * the virtual disk's speed drifts within a point, and whoever ran last would otherwise take the drift alone.
+     */
+    private static int passes(Plan plan) {
+        return plan.cache == Cache.DIRECT ? 2 : 1;
+    }
+
+    /** The runs at {@code plan}, in order: the main engines, fio, then the extras that can run here. */
+    private static List<Run> runsOf(Plan plan, List<EngineRuntime> mainRuntimes, Map<String, EngineRuntime> runtimes,
+                                    String fioScript) {
+        List<Run> runs = new ArrayList<>();
+        if (plan.main) {
+            for (EngineRuntime runtime : mainRuntimes) {
+                runs.add(new Run(runtime.engine().label(), runtime, null));
+            }
+            if (fioScript != null) {
+                runs.add(new Run("fio io_uring", null, null));
+            }
+        }
+        for (Extra extra : plan.extras) {
+            EngineRuntime runtime = extra.runtime == null ? null : runtimes.get(extra.runtime);
+            if (extra.runtime == null ? fioScript != null : runtime != null) {
+                runs.add(new Run(extra.label, runtime, extra));
+            }
+        }
+        return runs;
+    }
+
+    /** One engine (or fio) at one point: a main engine, main fio, or an extra. */
+    private static final class Run {
+        final String label;
+        final EngineRuntime runtime; // null for fio
+        final Extra extra;           // null for the main engines and main fio
+
+        Run(String label, EngineRuntime runtime, Extra extra) {
+            this.label = label;
+            this.runtime = runtime;
+            this.extra = extra;
+        }
+
+        boolean isFio() {
+            return runtime == null;
+        }
+
+        boolean allocationRow(Cell cell) {
+            return extra != null && extra.minWarmup > 0 && !Double.isNaN(cell.allocBytesPerOp);
+        }
+
+        Cell measure(Plan plan, Path data, Path scratch, long size, long scratchSize, double warmup, double seconds,
+                     String fioScript) throws Exception {
+            boolean direct = plan.cache == Cache.DIRECT;
+            if (extra == null) {
+                return isFio() ? runFio(fioScript, data, plan, 1, plan.queueDepth, warmup, seconds)
+                        : runCell(runtime, label, data, Options.read(direct),
+                                spec(plan, size, Load.Driver.CALLBACKS, plan.queueDepth, false), plan.workload,
+                                plan.cache, warmup, seconds);
+            }
+            if (isFio()) {
+                return runFio(fioScript, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
+            }
+            Path path = extra.write ? scratch : data;
+            Set<OpenOption> options = extra.write ? Options.readWrite(direct) : Options.read(direct);
+            return runCell(runtime, extra.label, path, options,
+                    spec(plan, extra.write ? scratchSize : size, extra.driver, extra.inFlight, extra.write),
+                    extra.write ? "randwrite" : plan.workload, plan.cache, Math.max(warmup, extra.minWarmup), seconds);
+        }
+    }
+
     private static List<Plan> plans(boolean virtualThreads) {
         List<Plan> plans = new ArrayList<>();
         Load.Driver callbacks = Load.Driver.CALLBACKS;
@@ -195,7 +264,7 @@ public final class Report {
         meta.add("file: " + TestFiles.formatSize(size) + " at " + data + " (generated, deleted after)");
         String sizeLine = "sizeBytes: " + size;
         meta.add("each point: " + warmup + " s warm-up, " + seconds + " s measured; engines (and fio) take turns"
-                + " at each point");
+                + " at each point; O_DIRECT points run twice, the second pass in reverse order, and report the mean");
         List<String> notes = new ArrayList<>();
         String virtualThreads = VirtualThreads.unavailableReason();
         if (virtualThreads != null) {
@@ -245,71 +314,46 @@ public final class Report {
         List<String> extraLines = new ArrayList<>();
         int total = 0;
         for (Plan plan : plans) {
-            total += (plan.main ? mainRuntimes.size() + (fioScript != null ? 1 : 0) : 0);
-            for (Extra e : plan.extras) {
-                total += e.runtime == null ? (fioScript != null ? 1 : 0) : runtimes.containsKey(e.runtime) ? 1 : 0;
-            }
+            total += runsOf(plan, mainRuntimes, runtimes, fioScript).size() * passes(plan);
         }
         int n = 0;
         long began = System.nanoTime();
         try {
             for (Plan plan : plans) {
-                boolean direct = plan.cache == Cache.DIRECT;
-                if (plan.main) {
-                    for (EngineRuntime runtime : mainRuntimes) {
-                        String name = progressName(++n, total, plan, runtime.engine().label());
+                List<Run> runs = runsOf(plan, mainRuntimes, runtimes, fioScript);
+                Map<Run, List<Cell>> results = new LinkedHashMap<>();
+                for (int pass = 0; pass < passes(plan); pass++) {
+                    List<Run> order = new ArrayList<>(runs);
+                    if (pass % 2 == 1) {
+                        java.util.Collections.reverse(order); // the second pass runs last what ran first
+                    }
+                    for (Run run : order) {
+                        String name = progressName(++n, total, plan, run.label);
                         System.out.print(name);
                         System.out.flush();
                         try {
-                            Cell cell = runCell(runtime, runtime.engine().label(), data, Options.read(direct),
-                                    spec(plan, size, Load.Driver.CALLBACKS, plan.queueDepth, false), plan.workload,
-                                    plan.cache, warmup, seconds);
-                            cells.add(cell);
-                            System.out.println(progress(cell));
+                            Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
+                                    fioScript);
+                            results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
+                            System.out.println(progress(cell) + (run.allocationRow(cell)
+                                    ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : ""));
                         } catch (Exception e) {
-                            System.out.println("FAILED: " + e);
-                            meta.add("failed: " + name.trim() + ": " + e);
-                        }
-                    }
-                    if (fioScript != null) {
-                        System.out.print(progressName(++n, total, plan, "fio io_uring"));
-                        System.out.flush();
-                        try {
-                            Cell cell = runFio(fioScript, data, plan, 1, plan.queueDepth, warmup, seconds);
-                            fioCells.add(cell);
-                            System.out.println(progress(cell));
-                        } catch (Exception e) {
-                            System.out.println("FAILED: " + e.getMessage());
+                            System.out.println("FAILED: " + (run.isFio() ? e.getMessage() : e.toString()));
+                            if (!run.isFio()) {
+                                meta.add("failed: " + name.trim() + ": " + e);
+                            }
                         }
                     }
                 }
-                for (Extra extra : plan.extras) {
-                    EngineRuntime runtime = extra.runtime == null ? null : runtimes.get(extra.runtime);
-                    if (extra.runtime == null ? fioScript == null : runtime == null) {
-                        continue;
-                    }
-                    String name = progressName(++n, total, plan, extra.label);
-                    System.out.print(name);
-                    System.out.flush();
-                    try {
-                        Cell cell;
-                        if (runtime == null) {
-                            cell = runFio(fioScript, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
-                        } else {
-                            Path path = extra.write ? scratch : data;
-                            Set<OpenOption> options = extra.write ? Options.readWrite(direct) : Options.read(direct);
-                            cell = runCell(runtime, extra.label, path, options,
-                                    spec(plan, extra.write ? scratchSize : size, extra.driver, extra.inFlight,
-                                            extra.write), extra.write ? "randwrite" : plan.workload, plan.cache,
-                                    Math.max(warmup, extra.minWarmup), seconds);
-                        }
+                for (Map.Entry<Run, List<Cell>> result : results.entrySet()) {
+                    Cell cell = Cell.mean(result.getValue());
+                    Run run = result.getKey();
+                    if (run.extra != null) {
                         extraLines.add(plan.key() + "," + cell.toCsv());
-                        boolean allocationRow = extra.minWarmup > 0 && !Double.isNaN(cell.allocBytesPerOp);
-                        System.out.println(progress(cell) + (allocationRow
-                                ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : ""));
-                    } catch (Exception e) {
-                        System.out.println("FAILED: " + e);
-                        meta.add("failed: " + name.trim() + ": " + e);
+                    } else if (run.isFio()) {
+                        fioCells.add(cell);
+                    } else {
+                        cells.add(cell);
                     }
                 }
             }
