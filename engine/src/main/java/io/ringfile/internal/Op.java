@@ -236,38 +236,29 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         return OUTCOME;
     }
 
-    /** A caller completing the future itself wakes a thread parked in {@link #join()}. */
-    private void wakeWaiter() {
+    /** Wakes a thread parked in {@link #join()} once the future is {@code done} some other way; returns it. */
+    private boolean wakeWaiterIf(boolean done) {
         Object waiting = handoff;
-        if (waiting instanceof Thread) {
+        if (done && waiting instanceof Thread) {
             LockSupport.unpark((Thread) waiting);
         }
+        return done;
     }
+
+    // A caller completing the future itself (cancel, orTimeout, complete) must end a waiter's park.
 
     @Override
     public boolean complete(T value) {
-        boolean done = super.complete(value);
-        if (done) {
-            wakeWaiter();
-        }
-        return done;
+        return wakeWaiterIf(super.complete(value));
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        boolean done = super.completeExceptionally(ex);
-        if (done) {
-            wakeWaiter();
-        }
-        return done;
+        return wakeWaiterIf(super.completeExceptionally(ex));
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean done = super.cancel(mayInterruptIfRunning);
-        if (done) {
-            wakeWaiter();
-        }
-        return done;
+        return wakeWaiterIf(super.cancel(mayInterruptIfRunning));
     }
 }
