@@ -353,7 +353,7 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public void close() throws IOException {
-        engine.checkMayBlock("AsyncFile.close()");
+        EngineImpl.checkMayBlock("AsyncFile.close()");
         try {
             closeAsync().join();
         } catch (CompletionException e) {

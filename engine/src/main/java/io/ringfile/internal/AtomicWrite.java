@@ -22,7 +22,7 @@ final class AtomicWrite {
     static CompletableFuture<Path> run(EngineImpl engine, FileBackend backend, Path target, byte[] bytes) {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
-        Path temp = TempFiles.name(dir, "." + absolute.getFileName() + ".", ".tmp", ".tmp");
+        Path temp = TempFiles.name(dir, "." + asciiName(absolute.getFileName()) + ".", ".tmp", ".tmp");
         OpenSpec spec = OpenSpec.of(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
         CompletableFuture<Void> written = EngineImpl.withFile(engine.openInternal(spec), file ->
                 Chunks.write(file, bytes, 0, bytes.length, 0, false).thenCompose(n -> file.force(true, null)));
@@ -38,6 +38,21 @@ final class AtomicWrite {
                     }).thenApply(x -> target);
                 })
                 .thenCompose(Function.identity());
+    }
+
+    /**
+     * The file name with every character outside printable ASCII replaced: the temporary file's name must be valid
+     * in any file-name encoding (the target's own name may be bytes that are not text there, kept by its Path).
+     */
+    private static String asciiName(Path name) {
+        StringBuilder ascii = new StringBuilder(name.toString());
+        for (int i = 0; i < ascii.length(); i++) {
+            char c = ascii.charAt(i);
+            if (c < 0x20 || c >= 0x7f) {
+                ascii.setCharAt(i, '_');
+            }
+        }
+        return ascii.toString();
     }
 
     /** fsync of the directory: makes the rename itself survive a crash. */

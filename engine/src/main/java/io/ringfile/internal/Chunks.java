@@ -91,7 +91,7 @@ final class Chunks {
         try {
             step = read ? file.read(slice, position + start, true, null)
                     : file.write(slice, position + start, true, null);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // out of memory, say: this chunk fails, and with it the transfer, once the rest end
             step = CompletableFuture.failedFuture(e);
         }
         step.whenComplete((n, e) -> finished(start, size, n, e));

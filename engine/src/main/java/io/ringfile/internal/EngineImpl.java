@@ -98,14 +98,11 @@ public final class EngineImpl implements FileEngine {
     }
 
     /**
-     * Refuses a blocking call on a ring thread: the ring could never deliver the completion it would wait for.
-     * (Only reachable from code run with inline completion.)
+     * Refuses a blocking call on a ring thread (of any engine): the ring could never deliver the completion it would
+     * wait for. (Only reachable from code run with inline completion.)
      */
-    void checkMayBlock(String what) {
-        if (primary instanceof io.ringfile.internal.uring.UringBackend
-                && ((io.ringfile.internal.uring.UringBackend) primary).onRingThread()) {
-            throw new IllegalStateException(what + " would block an io_uring thread; use the asynchronous form");
-        }
+    static void checkMayBlock(String what) {
+        io.ringfile.internal.uring.RingThreads.checkMayBlock(what);
     }
 
     FileBackend backendFor(Path path) {
@@ -124,7 +121,7 @@ public final class EngineImpl implements FileEngine {
     public CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options,
                                              FileAttribute<?>... attributes) {
         OpenSpec spec = OpenSpec.of(path, options, attributes);
-        CompletableFuture<AsyncFile> result = new CompletableFuture<>();
+        CompletableFuture<AsyncFile> result = new EngineFuture<>();
         openInternal(spec).whenComplete((file, error) -> deliver(() -> {
             if (error != null) {
                 result.completeExceptionally(unwrap(error));
@@ -213,7 +210,7 @@ public final class EngineImpl implements FileEngine {
         OpenSpec spec = OpenSpec.of(path, Set.of(StandardOpenOption.READ));
         CompletableFuture<byte[]> bytes = withFile(openInternal(spec), EngineImpl::readAll);
         // Decoding can be long: it runs on the completion executor, not on an I/O thread.
-        return completer == null ? bytes.thenApply(b -> decode(b, charset))
+        return completer == null ? deliver(bytes.thenApply(b -> decode(b, charset)))
                 : bytes.thenApplyAsync(b -> decode(b, charset), completer);
     }
 
@@ -559,12 +556,15 @@ public final class EngineImpl implements FileEngine {
 
     // ---- completion
 
-    /** A future that completes on the completion executor when {@code source} does. */
+    /**
+     * A future for the caller that completes on the completion executor when {@code source} does (at once with
+     * inline completion), and refuses blocking waits on ring threads.
+     */
     private <T> CompletableFuture<T> deliver(CompletableFuture<T> source) {
-        if (completer == null) {
+        if (completer == null && source instanceof EngineFuture) {
             return source;
         }
-        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<T> result = new EngineFuture<>();
         source.whenComplete((value, error) -> deliver(() -> {
             if (error != null) {
                 result.completeExceptionally(unwrap(error));
@@ -602,7 +602,7 @@ public final class EngineImpl implements FileEngine {
         CompletableFuture<Void> done = shutdown();
         try {
             // The shutdown bounds itself; the extra margin only guards against a bug hanging the caller forever.
-            done.get(shutdownMillis * 2 + 5_000, TimeUnit.MILLISECONDS);
+            done.get(shutdownMillis * 2 + 4 * FileBackend.REAP_MILLIS + 5_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -610,24 +610,24 @@ public final class EngineImpl implements FileEngine {
         }
     }
 
+    /**
+     * Refuses new calls, starts the close of every open file (through its user-visible close future), then lets the
+     * primary backend and the pool stop within the one shutdown timeout: each finishes what it holds until then and
+     * fails or abandons the rest (see {@link FileBackend#shutdown}).
+     */
     private synchronized CompletableFuture<Void> shutdown() {
         if (terminated != null) {
             return terminated;
         }
         closed = true;
-        // User-visible closes: the caller may hold these futures too, so they complete on the completion executor.
-        CompletableFuture<?>[] closes = openFiles.stream().map(AsyncFileImpl::closeAsync)
-                .toArray(CompletableFuture[]::new);
+        for (AsyncFileImpl file : openFiles) {
+            file.closeAsync();
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(shutdownMillis);
-        terminated = CompletableFuture.allOf(closes)
-                .handle((ignored, error) -> null)
-                .completeOnTimeout(null, shutdownMillis, TimeUnit.MILLISECONDS)
-                .thenCompose(ignored -> {
-                    long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-                    CompletableFuture<Void> first = primary == pool ? CompletableFuture.completedFuture(null)
-                            : primary.shutdown(left);
-                    return first.thenCompose(x -> pool.shutdown(left));
-                });
+        CompletableFuture<Void> first = primary == pool ? CompletableFuture.completedFuture(null)
+                : primary.shutdown(shutdownMillis);
+        terminated = first.thenCompose(ignored ->
+                pool.shutdown(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
         return terminated;
     }
 

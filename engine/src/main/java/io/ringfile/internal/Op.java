@@ -1,6 +1,7 @@
 package io.ringfile.internal;
 
 import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.uring.RingThreads;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -8,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -71,16 +71,34 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     @Override
     public void completed(long result) {
-        release();
         this.result = result;
-        dispatch();
+        releaseThenDispatch();
     }
 
     @Override
     public void failed(Throwable error) {
-        release();
         this.error = error;
+        releaseThenDispatch();
+    }
+
+    private void releaseThenDispatch() {
+        try {
+            release();
+        } catch (Throwable e) { // a ByteBuf changed under the op, say: the future still completes, with that error
+            if (error == null) {
+                error = e;
+            }
+        }
         dispatch();
+    }
+
+    @Override
+    public void reaped() {
+        try {
+            release(); // after abandoned(): the kernel is done with the buffers at last
+        } catch (Throwable ignored) {
+            // the future has its outcome already; nothing is left to tell
+        }
     }
 
     @Override
@@ -107,8 +125,8 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         }
         try {
             completer.execute(this);
-        } catch (RejectedExecutionException e) {
-            completeNow(); // a shut-down executor must not leave the future hanging
+        } catch (Throwable e) { // a shut-down (or failing) executor must not leave the future hanging
+            completeNow();
         }
     }
 
@@ -136,7 +154,20 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     private static final long NO_LIMIT = -1L;
 
     @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new EngineFuture<>(); // derived stages refuse blocking waits on ring threads too
+    }
+
+    /** Refuses to wait on a ring thread, which would have to deliver this very outcome. */
+    private void checkMayWait(String call) {
+        if (!isDone()) {
+            RingThreads.checkMayBlock(call + " on an unfinished Ringfile future");
+        }
+    }
+
+    @Override
     public T join() {
+        checkMayWait("join()");
         if (!isDone() && register()) {
             awaitOutcome(false, System.nanoTime(), NO_LIMIT);
         }
@@ -145,6 +176,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
+        checkMayWait("get()");
         if (!isDone() && register() && awaitOutcome(true, System.nanoTime(), NO_LIMIT) == INTERRUPTED) {
             throw new InterruptedException();
         }
@@ -155,6 +187,9 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         long start = System.nanoTime();
         long limit = Math.max(0L, unit.toNanos(timeout)); // toNanos saturates: no overflow below
+        if (limit > 0) {
+            checkMayWait("get(timeout)");
+        }
         if (!isDone() && register()) {
             int why = awaitOutcome(true, start, limit);
             if (why == INTERRUPTED) {

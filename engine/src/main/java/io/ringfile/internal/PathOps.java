@@ -56,20 +56,34 @@ final class PathOps {
     }
 
     CompletableFuture<Boolean> exists(Path path, LinkOption... options) {
-        return basicAttributes(path, options).handle((attributes, error) -> error == null);
+        return basicAttributes(path, options).handle((attributes, error) -> error == null || ioFailure(error, false));
     }
 
     CompletableFuture<Boolean> notExists(Path path, LinkOption... options) {
         return basicAttributes(path, options).handle((attributes, error) ->
-                error != null && EngineImpl.unwrap(error) instanceof NoSuchFileException);
+                error != null && ioFailure(error, EngineImpl.unwrap(error) instanceof NoSuchFileException));
     }
 
     CompletableFuture<Boolean> isDirectory(Path path, LinkOption... options) {
-        return basicAttributes(path, options).handle((a, error) -> error == null && a.isDirectory());
+        return basicAttributes(path, options).handle((a, error) -> error == null ? a.isDirectory()
+                : ioFailure(error, false));
     }
 
     CompletableFuture<Boolean> isRegularFile(Path path, LinkOption... options) {
-        return basicAttributes(path, options).handle((a, error) -> error == null && a.isRegularFile());
+        return basicAttributes(path, options).handle((a, error) -> error == null ? a.isRegularFile()
+                : ioFailure(error, false));
+    }
+
+    /**
+     * As {@code Files.exists} and its kin: an I/O error answers {@code answer}; anything else (a closed engine, no
+     * memory) is not an answer and fails the call.
+     */
+    private static boolean ioFailure(Throwable error, boolean answer) {
+        Throwable cause = EngineImpl.unwrap(error);
+        if (cause instanceof java.io.IOException) {
+            return answer;
+        }
+        throw cause instanceof CompletionException ? (CompletionException) cause : new CompletionException(cause);
     }
 
     @SuppressWarnings("unchecked")

@@ -141,6 +141,7 @@ final class TempFiles {
 
         @Override
         public void close() throws IOException {
+            EngineImpl.checkMayBlock("TempDirectory.close()");
             try {
                 closeAsync().join();
             } catch (CompletionException e) {

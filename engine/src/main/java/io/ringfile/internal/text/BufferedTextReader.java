@@ -1,6 +1,7 @@
 package io.ringfile.internal.text;
 
 import io.ringfile.AsyncReader;
+import io.ringfile.internal.EngineFuture;
 
 import java.io.IOException;
 import java.nio.CharBuffer;
@@ -53,6 +54,7 @@ final class BufferedTextReader implements AsyncReader {
 
     @Override
     public void close() throws IOException {
+        EngineFuture.checkMayBlock("AsyncReader.close()");
         Failures.awaitClose(closeAsync());
     }
 

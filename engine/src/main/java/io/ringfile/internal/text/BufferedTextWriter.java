@@ -2,6 +2,7 @@ package io.ringfile.internal.text;
 
 import io.ringfile.AsyncFile;
 import io.ringfile.AsyncWriter;
+import io.ringfile.internal.EngineFuture;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -67,6 +68,7 @@ final class BufferedTextWriter implements AsyncWriter {
 
     @Override
     public void close() throws IOException {
+        EngineFuture.checkMayBlock("AsyncWriter.close()");
         Failures.awaitClose(closeAsync());
     }
 

@@ -2,6 +2,8 @@ package io.ringfile.internal.text;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import io.ringfile.internal.EngineFuture;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -16,7 +18,7 @@ import java.util.function.Supplier;
 final class SerialQueue {
     private static final class Task<T> {
         final Supplier<CompletableFuture<T>> step;
-        final CompletableFuture<T> result = new CompletableFuture<>();
+        final CompletableFuture<T> result = new EngineFuture<>(); // handed to the caller
 
         Task(Supplier<CompletableFuture<T>> step) {
             this.step = step;

@@ -4,6 +4,7 @@ import io.ringfile.AsyncFile;
 import io.ringfile.AsyncReader;
 import io.ringfile.AsyncWriter;
 import io.ringfile.FileEngine;
+import io.ringfile.internal.EngineFuture;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
@@ -66,7 +67,7 @@ public final class Text {
                     lines.add((String) answer);
                 }
             });
-            CompletableFuture<List<String>> result = new CompletableFuture<>();
+            CompletableFuture<List<String>> result = new EngineFuture<>();
             all.whenComplete((answer, e) -> {
                 Throwable error = e != null ? Failures.unwrap(e)
                         : answer == TextSource.FAILED ? source.failure() : null;

@@ -13,20 +13,27 @@ import java.nio.ByteBuffer;
 final class AddressCache {
     private static final int SIZE = 64; // a power of two
 
-    @SuppressWarnings("unchecked")
-    private final WeakReference<ByteBuffer>[] buffers = new WeakReference[SIZE];
-    private final long[] addresses = new long[SIZE];
+    private final Entry[] entries = new Entry[SIZE];
 
     /** The address of {@code buffer}'s first byte (not its position). */
     long address(ByteBuffer buffer) {
         int i = System.identityHashCode(buffer) & (SIZE - 1);
-        WeakReference<ByteBuffer> known = buffers[i];
+        Entry known = entries[i];
         if (known != null && known.get() == buffer) {
-            return addresses[i];
+            return known.address;
         }
         long address = NativeMemory.address(buffer);
-        buffers[i] = new WeakReference<>(buffer);
-        addresses[i] = address;
+        entries[i] = new Entry(buffer, address);
         return address;
+    }
+
+    /** A buffer, held weakly, and its address. */
+    private static final class Entry extends WeakReference<ByteBuffer> {
+        final long address;
+
+        Entry(ByteBuffer buffer, long address) {
+            super(buffer);
+            this.address = address;
+        }
     }
 }

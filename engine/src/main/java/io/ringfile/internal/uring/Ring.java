@@ -12,6 +12,8 @@ import io.ringfile.internal.backend.TransferRequest;
 import java.nio.channels.AsynchronousCloseException;
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -23,16 +25,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Everything else runs on the loop thread only.
  *
  * <p>The in-flight bound is half the completion queue, so completions never overflow; ops past it wait in a
- * backlog. Each SQE carries its slot number as Netty's 16-bit data, which keeps Netty on its fast path.
+ * backlog. Each SQE carries its slot number as its user data, small enough for Netty's fast path.
+ *
+ * <p>Lifecycle: the ring runs until {@link #stop()} (its backend's shutdown, on the loop thread). From then on every
+ * op offered from anywhere is refused by the thread that offers it, queued ops are refused, and ops still in the
+ * kernel are abandoned: their callers hear of it at once, while the ops, and every buffer they point to, stay
+ * referenced until the kernel's completion arrives ({@link RingOp#reap}) or, if it never does, for the life of the
+ * JVM. No exception from an op's completion may end the loop thread: each is caught and logged here.
  */
 final class Ring implements IoUringIoHandle {
     private static final int MAX_SLOTS = Short.MAX_VALUE + 1;
+    private static final System.Logger LOG = System.getLogger("io.ringfile");
 
     /**
-     * Ops the kernel may still be working on when their ring stopped (a forced shutdown). They stay referenced for
-     * the life of the JVM, and with them every buffer they point to: a deliberate leak, never a use after free.
+     * Ops the kernel may still be working on when their ring stopped. They stay referenced until the kernel reports
+     * them, and with them every buffer they point to: never a use after free, a deliberate leak if it never does.
      */
-    private static final Queue<RingOp> ABANDONED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final Set<RingOp> ABANDONED = ConcurrentHashMap.newKeySet();
 
     final IoEventLoop loop;
     private IoRegistration registration;
@@ -40,7 +49,11 @@ final class Ring implements IoUringIoHandle {
     /** {@link RingOp}s and direct-buffer {@link TransferRequest}s from other threads. */
     private final Queue<Object> incoming = PlatformDependent.newMpscQueue();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Held by the one thread taking from {@link #incoming} (the queue allows one at a time). */
+    private final AtomicBoolean consuming = new AtomicBoolean();
     private final Runnable drainTask = this::drainIncoming;
+    /** Set once, on the loop thread, when the ring stops accepting ops. */
+    private volatile boolean stopped;
 
     // Loop-thread state
     private final RingOp[] slots;
@@ -51,7 +64,7 @@ final class Ring implements IoUringIoHandle {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(); // admitted, as in incoming
     private final Runnable refillTask = this::refillFromBacklog;
     private boolean refillScheduled;
-    private boolean stopped;
+    private int abandonedInKernel; // abandoned ops whose completion has not arrived
 
     Ring(IoEventLoop loop, int completionQueueSize) {
         this.loop = loop;
@@ -94,55 +107,74 @@ final class Ring implements IoUringIoHandle {
 
     private void offer(Object opOrRequest) {
         incoming.offer(opOrRequest);
+        if (stopped) { // no drain will come: refuse it here (after the offer, so that stop() or we see it)
+            rejectQueued();
+            return;
+        }
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(drainTask);
-            } catch (RejectedExecutionException e) { // the loop has shut down
-                rejectIncoming();
+            } catch (RejectedExecutionException e) { // the loop has ended
+                rejectQueued();
             }
-        }
-    }
-
-    /** Runs {@code task} on the loop thread, or not at all once the loop has ended. */
-    void execute(Runnable task) {
-        try {
-            loop.execute(task);
-        } catch (RejectedExecutionException ignored) {
-            // the loop has ended; everything it owned was abandoned then
         }
     }
 
     private void drainIncoming() {
         drainScheduled.set(false);
-        Object next;
-        while ((next = incoming.poll()) != null) {
-            if (next instanceof RingOp) {
-                submitOnLoop((RingOp) next);
-            } else {
-                submitOnLoop((TransferRequest) next);
+        if (!consuming.compareAndSet(false, true)) {
+            return; // a stopped ring: the thread holding the queue refuses what is in it
+        }
+        try {
+            Object next;
+            while ((next = incoming.poll()) != null) {
+                if (next instanceof RingOp) {
+                    submitOnLoop((RingOp) next);
+                } else {
+                    submitOnLoop((TransferRequest) next);
+                }
+            }
+        } finally {
+            consuming.set(false);
+        }
+        if (stopped) {
+            rejectQueued(); // offered while this drain held the queue
+        }
+    }
+
+    /**
+     * Refuses every op in {@link #incoming}; any thread, once the ring has stopped. Threads take turns through
+     * {@link #consuming}, and look again after their turn, so an op offered meanwhile is never left behind.
+     */
+    private void rejectQueued() {
+        while (!incoming.isEmpty() && consuming.compareAndSet(false, true)) {
+            try {
+                Object next;
+                while ((next = incoming.poll()) != null) {
+                    reject(next, new AsynchronousCloseException());
+                }
+            } finally {
+                consuming.set(false);
             }
         }
     }
 
-    private void rejectIncoming() {
-        Object next;
-        while ((next = incoming.poll()) != null) {
-            reject(next);
-        }
-    }
-
     /** Refuses an op or request that never reached the kernel. */
-    private static void reject(Object opOrRequest) {
-        if (opOrRequest instanceof RingOp) {
-            ((RingOp) opOrRequest).reject(new AsynchronousCloseException());
-        } else {
-            ((TransferRequest) opOrRequest).failed(new AsynchronousCloseException());
+    private static void reject(Object opOrRequest, Throwable error) {
+        try {
+            if (opOrRequest instanceof RingOp) {
+                ((RingOp) opOrRequest).reject(error);
+            } else {
+                ((TransferRequest) opOrRequest).failed(error);
+            }
+        } catch (Throwable e) {
+            LOG.log(System.Logger.Level.ERROR, "Ringfile: reporting a refused operation failed", e);
         }
     }
 
     private void submitOnLoop(TransferRequest request) {
         if (stopped || !((UringFile) request.target()).admit()) {
-            request.failed(new AsynchronousCloseException());
+            reject(request, new AsynchronousCloseException());
             return;
         }
         enqueue(request);
@@ -150,10 +182,17 @@ final class Ring implements IoUringIoHandle {
 
     void submitOnLoop(RingOp op) {
         if (stopped) {
-            op.reject(new AsynchronousCloseException());
+            reject(op, new AsynchronousCloseException());
             return;
         }
-        if (op.beforeSubmit()) {
+        boolean submit;
+        try {
+            submit = op.beforeSubmit();
+        } catch (Throwable e) { // out of memory, say: the op fails, the ring goes on
+            reject(op, e);
+            return;
+        }
+        if (submit) {
             enqueue(op);
         }
     }
@@ -165,11 +204,20 @@ final class Ring implements IoUringIoHandle {
             return;
         }
         int slot = freeSlots[--freeCount];
-        UringFile.DirectTransfer op = transfers[slot];
-        if (op == null) {
-            op = transfers[slot] = new UringFile.DirectTransfer();
+        UringFile file = (UringFile) request.target();
+        UringFile.DirectTransfer op;
+        try {
+            op = transfers[slot];
+            if (op == null) {
+                op = transfers[slot] = new UringFile.DirectTransfer();
+            }
+            op.start(file, request, addresses);
+        } catch (Throwable e) { // out of memory for the op or the buffer's address: this transfer fails
+            freeSlots[freeCount++] = slot;
+            file.done();
+            reject(request, e);
+            return;
         }
-        op.start((UringFile) request.target(), request, addresses);
         push(op, slot);
     }
 
@@ -185,32 +233,57 @@ final class Ring implements IoUringIoHandle {
     /** Puts {@code op} in the submission queue under its free {@code slot}. */
     private void push(RingOp op, int slot) {
         slots[slot] = op;
-        long id = registration.submit(new IoUringIoOps(op.opcode, (byte) 0, (short) 0, op.fd, op.union1, op.union2,
-                op.len, op.union3, (short) slot, (short) 0, (short) 0, 0, 0L));
-        if (id == 0) { // registration cancelled: Netty dropped the entry
-            slots[slot] = null;
-            freeSlots[freeCount++] = slot;
-            op.reject(new AsynchronousCloseException());
+        Throwable refused;
+        try {
+            long id = registration.submit(new IoUringIoOps(op.opcode, (byte) 0, (short) 0, op.fd, op.union1,
+                    op.union2, op.len, op.union3, slot, (short) 0, (short) 0, 0, 0L));
+            if (id != 0) {
+                return;
+            }
+            refused = new AsynchronousCloseException(); // registration cancelled: Netty dropped the entry
+        } catch (Throwable e) {
+            refused = e;
         }
+        slots[slot] = null;
+        freeSlots[freeCount++] = slot;
+        reject(op, refused);
     }
 
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
         IoUringIoEvent completion = (IoUringIoEvent) event; // reused by Netty: read it, never keep it
-        int slot = completion.data();
+        int slot = (int) completion.userData();
         int res = completion.res();
         RingOp op = slots[slot];
-        if (op == null) { // abandoned by stop(); its memory stays leaked on purpose
+        if (op == null) {
             return;
         }
         slots[slot] = null;
+        if (stopped) { // abandoned by stop(): the kernel is done with it after all
+            abandonedInKernel--;
+            ABANDONED.remove(op);
+            try {
+                op.reap(res);
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.ERROR, "Ringfile: releasing an abandoned operation failed", e);
+            }
+            return;
+        }
         freeSlots[freeCount++] = slot;
-        op.complete(res);
+        try {
+            op.complete(res);
+        } catch (Throwable e) { // a bug: ops report their own failures; never let it end the loop thread
+            LOG.log(System.Logger.Level.ERROR, "Ringfile: completing an operation failed", e);
+        }
         if (!backlog.isEmpty() && !refillScheduled) {
             // Refill after this batch of completions: Netty publishes the queue's head only when the batch ends,
             // and ops refilled now could complete into a queue that still counts the whole batch as unread.
             refillScheduled = true;
-            loop.execute(refillTask);
+            try {
+                loop.execute(refillTask);
+            } catch (RejectedExecutionException e) {
+                refillScheduled = false; // the loop is ending; stop() refuses the backlog
+            }
         }
     }
 
@@ -226,33 +299,48 @@ final class Ring implements IoUringIoHandle {
         }
     }
 
-    /** Ops submitted and not yet completed (loop thread). */
-    int inFlight() {
-        return slots.length - freeCount;
+    /** True when nothing is in flight, waiting in the backlog or queued for this ring (loop thread). */
+    boolean idle() {
+        return freeCount == slots.length && backlog.isEmpty() && incoming.isEmpty();
+    }
+
+    /** Abandoned ops whose completion has not arrived yet (loop thread). */
+    int abandonedInKernel() {
+        return abandonedInKernel;
     }
 
     /**
-     * Stops the ring (loop thread): queued ops are rejected, ops in the kernel are abandoned with their memory,
-     * because the kernel may still write into it after the ring is gone.
+     * Stops the ring (loop thread): from now on ops are refused, queued ones at once; ops the kernel still holds are
+     * abandoned with their memory, which stays referenced until their completions arrive. Idempotent.
      */
     void stop() {
         if (stopped) {
             return;
         }
         stopped = true;
-        for (int i = 0; i < slots.length; i++) {
-            RingOp op = slots[i];
+        for (RingOp op : slots) {
             if (op != null) {
-                slots[i] = null;
+                abandonedInKernel++;
                 ABANDONED.add(op); // keeps its buffers reachable: the GC must never free memory the kernel may write
-                op.abandon(new AsynchronousCloseException());
+                try {
+                    op.abandon(new AsynchronousCloseException());
+                } catch (Throwable e) {
+                    LOG.log(System.Logger.Level.ERROR, "Ringfile: reporting an abandoned operation failed", e);
+                }
             }
         }
         Object next;
         while ((next = backlog.poll()) != null) {
-            reject(next);
+            reject(next, new AsynchronousCloseException());
         }
-        rejectIncoming();
+        rejectQueued();
+    }
+
+    /** Refuses whatever is still queued once the loop has ended (any thread). */
+    void rejectLeftovers() {
+        if (stopped) {
+            rejectQueued();
+        }
     }
 
     /** Netty calls this on the loop thread when the event loop shuts down. */

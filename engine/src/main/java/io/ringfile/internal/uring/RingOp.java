@@ -40,12 +40,28 @@ abstract class RingOp {
         return true;
     }
 
-    /** The kernel's result: a count, a descriptor, 0, or -errno. Loop thread; memory may be released now. */
+    /**
+     * The kernel's result: a count, a descriptor, 0, or -errno. Loop thread; memory may be released now. Must not
+     * throw: every failure, allocation failures included, is reported to whoever waits for the op.
+     */
     abstract void complete(int res);
 
-    /** The op was never submitted: report {@code error}; its memory is free. */
+    /**
+     * The op was never submitted (or a stopping ring refused it): report {@code error}; its memory is free. Any
+     * thread. Must not throw.
+     */
     abstract void reject(Throwable error);
 
-    /** The ring stops while the kernel may still use the op's memory: report {@code error}, free nothing. */
+    /**
+     * The ring stops while the kernel may still use the op's memory: report {@code error}, free nothing. The op
+     * stays referenced until {@link #reap}, or for good.
+     */
     abstract void abandon(Throwable error);
+
+    /**
+     * After {@link #abandon}: the kernel finished the op after all, with {@code res}. Its memory is free now, and a
+     * descriptor the kernel opened for it must be closed. Loop thread; must not throw.
+     */
+    void reap(int res) {
+    }
 }

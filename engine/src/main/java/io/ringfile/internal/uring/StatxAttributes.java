@@ -28,7 +28,12 @@ final class StatxAttributes implements BasicFileAttributes {
         this.accessed = time(b, 64);
         this.modified = time(b, 112);
         this.created = (mask & Linux.STATX_BTIME) != 0 ? time(b, 80) : modified;
-        this.key = new Key(((long) b.getInt(136) << 32) | (b.getInt(140) & 0xffffffffL), b.getLong(32));
+        this.key = new Key(device(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL), b.getLong(32));
+    }
+
+    /** A device number as stat(2) reports it (glibc's makedev), so keys read the same as the JDK's. */
+    static long device(long major, long minor) {
+        return ((major & 0xfffL) << 8) | ((major & 0xfffff000L) << 32) | (minor & 0xffL) | ((minor & 0xffffff00L) << 12);
     }
 
     static StatxAttributes parse(ByteBuffer statx) {

@@ -34,9 +34,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its home; reads and writes of a regular file spread over every ring (see {@link UringFile}). Operations io_uring has no opcode for run on the blocking executor it is given.
  */
 public final class UringBackend implements FileBackend {
+    private static final System.Logger LOG = System.getLogger("io.ringfile");
+
     private final MultiThreadIoEventLoopGroup group;
     private final Ring[] rings;
     private final Executor blocking;
+    private final String threadPrefix;
     private final AtomicInteger nextRing = new AtomicInteger();
     private final Set<UringFile> openFiles = ConcurrentHashMap.newKeySet();
     private volatile boolean shutdown;
@@ -45,10 +48,11 @@ public final class UringBackend implements FileBackend {
     /** False once the kernel has rejected FTRUNCATE (before Linux 6.9); then truncation runs on the pool. */
     volatile boolean ftruncateSupported = true;
 
-    private UringBackend(MultiThreadIoEventLoopGroup group, Ring[] rings, Executor blocking) {
+    private UringBackend(MultiThreadIoEventLoopGroup group, Ring[] rings, Executor blocking, String threadPrefix) {
         this.group = group;
         this.rings = rings;
         this.blocking = blocking;
+        this.threadPrefix = threadPrefix;
     }
 
     /**
@@ -65,16 +69,17 @@ public final class UringBackend implements FileBackend {
         Ring[] rings = new Ring[ringCount];
         try {
             for (int i = 0; i < ringCount; i++) {
-                IoEventLoop loop = (IoEventLoop) group.next();
+                IoEventLoop loop = group.next();
                 Ring ring = new Ring(loop, cqSize);
                 ring.registered(loop.register(ring).syncUninterruptibly().getNow());
+                loop.submit(RingThreads::markCurrent).syncUninterruptibly();
                 rings[i] = ring;
             }
         } catch (Throwable e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-        return new UringBackend(group, rings, blocking);
+        return new UringBackend(group, rings, blocking, threadPrefix);
     }
 
     /** Why io_uring cannot run here, from Netty's probe, or null when the probe found no obstacle. */
@@ -134,7 +139,14 @@ public final class UringBackend implements FileBackend {
             return result;
         }
         Ring ring = pickRing();
-        ring.submit(new Open(ring, spec, result));
+        Open open;
+        try {
+            open = new Open(ring, spec, result);
+        } catch (Throwable e) { // no direct memory for the path: this open fails, nothing else
+            result.completeExceptionally(e);
+            return result;
+        }
+        ring.submit(open);
         return result;
     }
 
@@ -148,42 +160,97 @@ public final class UringBackend implements FileBackend {
             return terminated;
         }
         shutdown = true;
-        List<CompletableFuture<Void>> closes = new ArrayList<>();
-        for (UringFile file : openFiles) {
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            file.close(new io.ringfile.internal.backend.Completion() {
-                @Override
-                public void completed(long r) {
-                    closed.complete(null);
-                }
-
-                @Override
-                public void failed(Throwable error) {
-                    closed.complete(null);
-                }
-            });
-            closes.add(closed);
-        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         terminated = done;
-        CompletableFuture.allOf(closes.toArray(new CompletableFuture<?>[0]))
-                .completeOnTimeout(null, timeoutMillis, TimeUnit.MILLISECONDS)
-                .whenComplete((ignored, error) -> {
-                    // Loops shutting down call Ring.close(): what is still in the kernel is abandoned there.
-                    group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).addListener(f -> {
-                        for (UringFile file : openFiles) {
-                            file.closeAfterStop();
-                        }
-                        openFiles.clear();
-                        done.complete(null);
-                    });
-                });
+        Thread stopper = new Thread(() -> {
+            try {
+                stop(timeoutMillis);
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.ERROR, "Ringfile: io_uring shutdown failed", e);
+            } finally {
+                done.complete(null);
+            }
+        }, threadPrefix + "-shutdown");
+        stopper.setDaemon(true);
+        stopper.start();
         return done;
+    }
+
+    /**
+     * The shutdown, in order, on its own thread. New opens and path operations are refused from the moment the
+     * flag is set (at the rings too, so none slips in later).
+     * <ol>
+     * <li>Every open file is closed; until the timeout, the rings finish what they hold: closes wait for the
+     * file's operations, opens that complete meanwhile are closed at once.</li>
+     * <li>Each ring stops: what is still queued fails, what is still in the kernel is abandoned (its caller is
+     * told, its memory stays referenced).</li>
+     * <li>For at most {@link #REAP_MILLIS} the rings wait for the kernel to report abandoned operations, closing
+     * what those opened.</li>
+     * <li>Descriptors no close reached are closed directly; then the event loops end.</li>
+     * </ol>
+     */
+    private void stop(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (UringFile file : openFiles) {
+            file.close(IGNORE);
+        }
+        while (!(openFiles.isEmpty() && onEveryRing(Ring::idle)) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1);
+        }
+        onEveryRing(ring -> {
+            ring.stop();
+            return true;
+        });
+        long reapDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REAP_MILLIS);
+        while (!onEveryRing(ring -> ring.abandonedInKernel() == 0) && System.nanoTime() - reapDeadline < 0) {
+            Thread.sleep(1);
+        }
+        for (Ring ring : rings) { // on each file's home thread, where its close state lives
+            onRing(ring, () -> {
+                for (UringFile file : openFiles) {
+                    if (file.ring == ring) {
+                        file.closeAfterStop();
+                    }
+                }
+                return true;
+            });
+        }
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(REAP_MILLIS, TimeUnit.MILLISECONDS);
+        for (Ring ring : rings) {
+            ring.rejectLeftovers();
+        }
+        for (UringFile file : openFiles) { // homed on a loop that could not run the step above
+            file.closeAfterStop();
+        }
+    }
+
+    /** True when {@code check} holds on every ring, each asked on its own thread. */
+    private boolean onEveryRing(java.util.function.Predicate<Ring> check) throws InterruptedException {
+        boolean all = true;
+        for (Ring ring : rings) {
+            all &= onRing(ring, () -> check.test(ring));
+        }
+        return all;
+    }
+
+    /** Runs {@code task} on {@code ring}'s thread and returns its answer; false if the loop cannot run it. */
+    private static boolean onRing(Ring ring, java.util.concurrent.Callable<Boolean> task) throws InterruptedException {
+        io.netty.util.concurrent.Future<Boolean> answer;
+        try {
+            answer = ring.loop.submit(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+        if (!answer.await(REAP_MILLIS, TimeUnit.MILLISECONDS) || !answer.isSuccess()) {
+            return false;
+        }
+        return answer.getNow();
     }
 
     /**
      * OPENAT, then STATX on the new descriptor to learn whether it is seekable (pipes and sockets are not, and the
      * kernel would silently ignore positions there), then with DELETE_ON_CLOSE an UNLINKAT, as the JDK does on Unix.
+     * Every descriptor it gets is either handed over in a {@link UringFile} or closed, whatever happens.
      */
     private final class Open extends RingOp {
         private final Ring ring;
@@ -204,13 +271,26 @@ public final class UringBackend implements FileBackend {
         }
 
         @Override
+        boolean beforeSubmit() {
+            if (fd < 0 && shutdown) { // not yet opened: a shutting-down backend opens nothing more
+                reject(new ClosedFileSystemException());
+                return false;
+            }
+            return true;
+        }
+
+        @Override
         void complete(int res) {
-            if (fd < 0) {
-                opened(res);
-            } else if (opened == null) {
-                typeKnown(res);
-            } else { // the unlink for DELETE_ON_CLOSE; like the JDK, its outcome is ignored
-                finish();
+            try {
+                if (fd < 0) {
+                    opened(res);
+                } else if (opened == null) {
+                    typeKnown(res);
+                } else { // the unlink for DELETE_ON_CLOSE; like the JDK, its outcome is ignored
+                    finish();
+                }
+            } catch (Throwable e) { // out of memory, say: close what was opened, fail the open
+                fail(e);
             }
         }
 
@@ -253,24 +333,50 @@ public final class UringBackend implements FileBackend {
             result.complete(opened);
         }
 
-        @Override
-        void reject(Throwable error) {
+        /** Fails the open and gives back everything it holds; nothing of it is in the kernel. */
+        private void fail(Throwable error) {
             path.release();
             if (statx != null) {
                 statx.release();
+                statx = null;
             }
             if (opened != null) {
-                opened.closeAfterStop();
+                opened.close(IGNORE);
             } else if (fd >= 0) {
                 closeQuietly(fd);
             }
-            result.completeExceptionally(error instanceof AsynchronousCloseException
-                    ? new ClosedFileSystemException() : error);
+            result.completeExceptionally(error);
+        }
+
+        @Override
+        void reject(Throwable error) {
+            if (opened != null) { // the unlink was refused by a stopped ring: the backend closes the file
+                path.release();
+                opened.closeAfterStop();
+                result.completeExceptionally(new ClosedFileSystemException());
+                return;
+            }
+            fail(error instanceof AsynchronousCloseException ? new ClosedFileSystemException() : error);
         }
 
         @Override
         void abandon(Throwable error) {
             result.completeExceptionally(new ClosedFileSystemException());
+            if (opened == null && fd >= 0) { // the statx in flight keeps its own reference to the file
+                closeQuietly(fd);
+                fd = Integer.MAX_VALUE; // closed: reap() must not close it again
+            }
+        }
+
+        @Override
+        void reap(int res) {
+            path.release();
+            if (statx != null) {
+                statx.release();
+            }
+            if (fd < 0 && res >= 0) { // the kernel opened it after the ring stopped: nobody else will close it
+                closeQuietly(res);
+            }
         }
     }
 
@@ -282,25 +388,29 @@ public final class UringBackend implements FileBackend {
         }
     }
 
-    /** A path operation: its C strings and statx buffer live until the completion arrives. */
-    private static final class PathOp<T> extends RingOp {
-        /** Turns the kernel's result (and the statx buffer, if any) into a value, or throws the error. */
-        interface Outcome<T> {
-            T of(int res, ByteBuffer statx) throws IOException;
-        }
-
-        private final Piece first;
-        private final Piece second;
-        private final Piece statx;
+    /**
+     * A path operation: its C strings and statx buffer live until the completion arrives. Prepared on the caller's
+     * thread by {@link #pathOp}, which fails the future, instead of throwing, if the memory cannot be had.
+     */
+    private final class PathOp<T> extends RingOp {
+        private Piece first;
+        private Piece second;
+        private Piece statx;
         private final Outcome<T> outcome;
         private final CompletableFuture<T> result = new CompletableFuture<>();
 
-        PathOp(Piece first, Piece second, Piece statx, Outcome<T> outcome) {
+        PathOp(Outcome<T> outcome) {
             super(null);
-            this.first = first;
-            this.second = second;
-            this.statx = statx;
             this.outcome = outcome;
+        }
+
+        @Override
+        boolean beforeSubmit() {
+            if (shutdown) {
+                reject(new ClosedFileSystemException());
+                return false;
+            }
+            return true;
         }
 
         @Override
@@ -318,43 +428,65 @@ public final class UringBackend implements FileBackend {
         }
 
         private void release() {
-            first.release();
-            if (second != null) {
-                second.release();
-            }
-            if (statx != null) {
-                statx.release();
+            for (Piece piece : new Piece[] {first, second, statx}) {
+                if (piece != null) {
+                    piece.release();
+                }
             }
         }
 
         @Override
         void reject(Throwable error) {
             release();
-            result.completeExceptionally(new ClosedFileSystemException());
+            result.completeExceptionally(error instanceof AsynchronousCloseException
+                    ? new ClosedFileSystemException() : error);
         }
 
         @Override
         void abandon(Throwable error) {
             result.completeExceptionally(new ClosedFileSystemException());
         }
+
+        @Override
+        void reap(int res) {
+            release();
+        }
     }
 
-    private <T> CompletableFuture<T> submit(PathOp<T> op) {
+    /** Turns the kernel's result (and the statx buffer, if any) into a value, or throws the error. */
+    private interface Outcome<T> {
+        T of(int res, ByteBuffer statx) throws IOException;
+    }
+
+    /** Sets a path op's memory and entry; may fail for want of memory. */
+    private interface Preparation<T> {
+        void prepare(PathOp<T> op);
+    }
+
+    /** Prepares and submits a path op; a failure to prepare it (out of memory) fails the future. */
+    private <T> CompletableFuture<T> pathOp(Outcome<T> outcome, Preparation<T> preparation) {
+        PathOp<T> op = new PathOp<>(outcome);
         if (shutdown) {
             op.reject(new ClosedFileSystemException());
-        } else {
-            pickRing().submit(op);
+            return op.result;
         }
+        try {
+            preparation.prepare(op);
+        } catch (Throwable e) {
+            op.reject(e);
+            return op.result;
+        }
+        pickRing().submit(op);
         return op.result;
     }
 
-    private <T> CompletableFuture<T> statx(Path path, boolean followLinks, PathOp.Outcome<T> outcome) {
-        Piece name = NativeMemory.cString(path);
-        Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
-        PathOp<T> op = new PathOp<>(name, null, statx, outcome);
-        op.sqe(Linux.IORING_OP_STATX, Linux.AT_FDCWD, statx.address, name.address, Linux.STATX_BASIC_AND_BIRTH,
-                followLinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW);
-        return submit(op);
+    private <T> CompletableFuture<T> statx(Path path, boolean followLinks, Outcome<T> outcome) {
+        return pathOp(outcome, op -> {
+            op.first = NativeMemory.cString(path);
+            op.statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+            op.sqe(Linux.IORING_OP_STATX, Linux.AT_FDCWD, op.statx.address, op.first.address,
+                    Linux.STATX_BASIC_AND_BIRTH, followLinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW);
+        });
     }
 
     private static void check(int res, Path path) throws IOException {
@@ -381,21 +513,21 @@ public final class UringBackend implements FileBackend {
 
     @Override
     public CompletableFuture<Void> createDirectory(Path dir, int mode) {
-        Piece name = NativeMemory.cString(dir);
-        PathOp<Void> op = new PathOp<>(name, null, null, (res, statx) -> {
+        return pathOp((res, statx) -> {
             check(res, dir);
             return null;
+        }, op -> {
+            op.first = NativeMemory.cString(dir);
+            op.sqe(Linux.IORING_OP_MKDIRAT, Linux.AT_FDCWD, 0, op.first.address, mode, 0);
         });
-        op.sqe(Linux.IORING_OP_MKDIRAT, Linux.AT_FDCWD, 0, name.address, mode, 0);
-        return submit(op);
     }
 
-    /** unlink(2), then rmdir(2) if it named a directory; the raw result. */
+    /** unlink(2), or rmdir(2) with AT_REMOVEDIR; the raw result. */
     private CompletableFuture<Integer> unlink(Path path, int flags) {
-        Piece name = NativeMemory.cString(path);
-        PathOp<Integer> op = new PathOp<>(name, null, null, (res, statx) -> res);
-        op.sqe(Linux.IORING_OP_UNLINKAT, Linux.AT_FDCWD, 0, name.address, 0, flags);
-        return submit(op);
+        return pathOp((res, statx) -> res, op -> {
+            op.first = NativeMemory.cString(path);
+            op.sqe(Linux.IORING_OP_UNLINKAT, Linux.AT_FDCWD, 0, op.first.address, 0, flags);
+        });
     }
 
     @Override
@@ -419,9 +551,7 @@ public final class UringBackend implements FileBackend {
 
     @Override
     public CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting) {
-        Piece from = NativeMemory.cString(source);
-        Piece to = NativeMemory.cString(target);
-        PathOp<Void> op = new PathOp<>(from, to, null, (res, statx) -> {
+        return pathOp((res, statx) -> {
             if (res == -Errno.EXDEV) {
                 throw new AtomicMoveNotSupportedException(source.toString(), target.toString(),
                         Errno.message(Errno.EXDEV));
@@ -433,17 +563,17 @@ public final class UringBackend implements FileBackend {
                 throw Errno.exception(-res, source.toString(), target.toString());
             }
             return null;
+        }, op -> {
+            op.first = NativeMemory.cString(source);
+            op.second = NativeMemory.cString(target);
+            op.sqe(Linux.IORING_OP_RENAMEAT, Linux.AT_FDCWD, op.second.address, op.first.address, Linux.AT_FDCWD,
+                    replaceExisting ? 0 : Linux.RENAME_NOREPLACE);
         });
-        op.sqe(Linux.IORING_OP_RENAMEAT, Linux.AT_FDCWD, to.address, from.address, Linux.AT_FDCWD,
-                replaceExisting ? 0 : Linux.RENAME_NOREPLACE);
-        return submit(op);
     }
 
     @Override
     public CompletableFuture<Void> createLink(Path link, Path existing) {
-        Piece from = NativeMemory.cString(existing);
-        Piece to = NativeMemory.cString(link);
-        PathOp<Void> op = new PathOp<>(from, to, null, (res, statx) -> {
+        return pathOp((res, statx) -> {
             if (res == -Errno.EEXIST) {
                 throw Errno.exception(-res, link.toString(), null);
             }
@@ -451,21 +581,23 @@ public final class UringBackend implements FileBackend {
                 throw Errno.exception(-res, link.toString(), existing.toString());
             }
             return null;
+        }, op -> {
+            op.first = NativeMemory.cString(existing);
+            op.second = NativeMemory.cString(link);
+            op.sqe(Linux.IORING_OP_LINKAT, Linux.AT_FDCWD, op.second.address, op.first.address, Linux.AT_FDCWD, 0);
         });
-        op.sqe(Linux.IORING_OP_LINKAT, Linux.AT_FDCWD, to.address, from.address, Linux.AT_FDCWD, 0);
-        return submit(op);
     }
 
     @Override
     public CompletableFuture<Void> createSymbolicLink(Path link, Path target) {
-        Piece content = NativeMemory.cString(target);
-        Piece name = NativeMemory.cString(link);
-        PathOp<Void> op = new PathOp<>(content, name, null, (res, statx) -> {
+        return pathOp((res, statx) -> {
             check(res, link);
             return null;
+        }, op -> {
+            op.first = NativeMemory.cString(target);
+            op.second = NativeMemory.cString(link);
+            op.sqe(Linux.IORING_OP_SYMLINKAT, Linux.AT_FDCWD, op.second.address, op.first.address, 0, 0);
         });
-        op.sqe(Linux.IORING_OP_SYMLINKAT, Linux.AT_FDCWD, name.address, content.address, 0, 0);
-        return submit(op);
     }
 
     private static final io.ringfile.internal.backend.Completion IGNORE =

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,7 +45,8 @@ final class UringFile implements BackendFile {
     private final AtomicInteger admitted = new AtomicInteger();
     private int nextRing; // racy on purpose: only spreads the load
 
-    // Home-ring state
+    private final AtomicBoolean fdClaimed = new AtomicBoolean(); // see claimClose()
+    // Close state, guarded by this
     private boolean closed;
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
@@ -66,9 +68,16 @@ final class UringFile implements BackendFile {
         }
         if (request.buffer().isDirect()) {
             transferRing().submit(request); // the ring gives it a reusable op of its own
-        } else {
-            transferRing().submit(new HeapTransfer(this, request));
+            return;
         }
+        HeapTransfer op;
+        try {
+            op = new HeapTransfer(this, request);
+        } catch (Throwable e) { // no direct memory for the copy: this transfer fails, nothing else
+            request.failed(e);
+            return;
+        }
+        transferRing().submit(op);
     }
 
     /** The ring for a read or write: the caller's own, or the next in turn. */
@@ -91,18 +100,38 @@ final class UringFile implements BackendFile {
 
     @Override
     public void size(Completion completion) {
-        ring.submit(new Size(this, completion, -1));
+        Size op;
+        try {
+            op = new Size(this, completion, -1);
+        } catch (Throwable e) {
+            completion.failed(e);
+            return;
+        }
+        ring.submit(op);
     }
 
     @Override
     public void truncate(long size, Completion completion) {
-        ring.submit(new Size(this, completion, size));
+        Size op;
+        try {
+            op = new Size(this, completion, size);
+        } catch (Throwable e) {
+            completion.failed(e);
+            return;
+        }
+        ring.submit(op);
     }
 
     @Override
     public void force(boolean metaData, Completion completion) {
-        ring.submit(new Simple(this, completion)
-                .sqe(Linux.IORING_OP_FSYNC, fd, 0, 0, 0, metaData ? 0 : Linux.IORING_FSYNC_DATASYNC));
+        Simple op;
+        try {
+            op = new Simple(this, completion);
+        } catch (Throwable e) {
+            completion.failed(e);
+            return;
+        }
+        ring.submit(op.sqe(Linux.IORING_OP_FSYNC, fd, 0, 0, 0, metaData ? 0 : Linux.IORING_FSYNC_DATASYNC));
     }
 
     @Override
@@ -135,7 +164,7 @@ final class UringFile implements BackendFile {
     }
 
     /** An admitted op has completed; the last one after a close request closes the descriptor. Any ring's thread. */
-    private void done() {
+    void done() {
         if (admitted.decrementAndGet() == CLOSING) {
             ring.submit(new CloseFd(this));
         }
@@ -143,11 +172,13 @@ final class UringFile implements BackendFile {
 
     /** Home ring. */
     private void requestClose(Completion completion) {
-        if (closed) {
-            completion.completed(0);
-            return;
+        synchronized (this) {
+            if (closed) {
+                completion.completed(0);
+                return;
+            }
+            closeWaiters.add(completion);
         }
-        closeWaiters.add(completion);
         int before;
         int after;
         do {
@@ -164,28 +195,55 @@ final class UringFile implements BackendFile {
         }
     }
 
+    /**
+     * Claims the one close of the descriptor: true for exactly one caller, whether the close goes through the ring,
+     * or happens directly once the rings have stopped. A descriptor closed twice could close another file's.
+     */
+    private boolean claimClose() {
+        return fdClaimed.compareAndSet(false, true);
+    }
+
+    /** The descriptor is closed ({@code res} 0) or its close failed: tell everyone waiting. Any thread. */
     private void closed(int res) {
-        closed = true;
+        List<Completion> waiters;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            waiters = new ArrayList<>(closeWaiters);
+            closeWaiters.clear();
+        }
         backend.forget(this);
-        for (Completion waiter : closeWaiters) {
+        for (Completion waiter : waiters) {
             if (res < 0) {
                 waiter.failed(Errno.exception(-res, name));
             } else {
                 waiter.completed(0);
             }
         }
-        closeWaiters.clear();
     }
 
-    /** Engine shutdown after the rings have stopped: close a descriptor whose close never ran. */
+    /**
+     * Engine shutdown, once the rings have stopped: closes the descriptor directly if no close was submitted
+     * (ops the kernel still holds keep their own reference to the file). Any thread.
+     */
     void closeAfterStop() {
-        if (!closed) {
-            closed = true;
+        if (claimClose()) {
             UringBackend.closeQuietly(fd);
-            for (Completion waiter : closeWaiters) {
-                waiter.completed(0);
+            closed(0);
+        }
+    }
+
+    /** A close request the stopped home ring refused: it completes when the descriptor is closed. */
+    private void closeWhenStopped(Completion completion) {
+        synchronized (this) {
+            if (!closed) {
+                closeWaiters.add(completion);
+                return;
             }
         }
+        completion.completed(0);
     }
 
     // ---- ops
@@ -217,6 +275,12 @@ final class UringFile implements BackendFile {
         @Override
         void abandon(Throwable error) {
             completion.abandoned(error);
+        }
+
+        @Override
+        void reap(int res) {
+            releaseMemory();
+            completion.reaped();
         }
 
         void releaseMemory() {
@@ -340,6 +404,14 @@ final class UringFile implements BackendFile {
         void abandon(Throwable error) {
             request.abandoned(error); // references stay: the kernel may still use the buffer
         }
+
+        @Override
+        void reap(int res) {
+            TransferRequest done = request;
+            request = null;
+            file = null;
+            done.reaped();
+        }
     }
 
     /** An op whose result is 0 or -errno (fsync, fdatasync). */
@@ -427,26 +499,26 @@ final class UringFile implements BackendFile {
             }
         }
 
+        /** Truncates on the pool and reports from there: the ring may have stopped by the time it is done. */
         private void truncateOnPool() {
             UringFile f = file;
-            f.backend.blockingExecutor().execute(() -> {
-                Throwable error = null;
-                try (FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + f.fd),
-                        StandardOpenOption.WRITE)) {
-                    channel.truncate(size);
-                } catch (IOException e) {
-                    error = e;
-                }
-                Throwable outcome = error;
-                f.ring.execute(() -> {
-                    if (outcome == null) {
-                        report(0);
-                    } else {
+            try {
+                f.backend.blockingExecutor().execute(() -> {
+                    try (FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + f.fd),
+                            StandardOpenOption.WRITE)) {
+                        channel.truncate(size);
+                    } catch (IOException e) {
                         f.done();
-                        completion.failed(new java.nio.file.FileSystemException(f.name, null, outcome.getMessage()));
+                        completion.failed(new java.nio.file.FileSystemException(f.name, null, e.getMessage()));
+                        return;
                     }
+                    report(0);
                 });
-            });
+            } catch (Throwable e) { // the pool refused it (shut down)
+                f.done();
+                completion.failed(e instanceof java.util.concurrent.RejectedExecutionException
+                        ? new AsynchronousCloseException() : e);
+            }
         }
     }
 
@@ -480,17 +552,28 @@ final class UringFile implements BackendFile {
         }
 
         @Override
+        boolean beforeSubmit() {
+            return file.claimClose(); // else closed directly already, after the rings stopped
+        }
+
+        @Override
         void complete(int res) {
             file.closed(res);
         }
 
         @Override
         void reject(Throwable error) {
-            // the ring stopped first: the backend closes leftover descriptors itself
+            file.closeAfterStop(); // the home ring has stopped: close it here
         }
 
         @Override
         void abandon(Throwable error) {
+            // the kernel closes it or has; reap() reports it
+        }
+
+        @Override
+        void reap(int res) {
+            file.closed(res);
         }
     }
 
@@ -554,7 +637,7 @@ final class UringFile implements BackendFile {
 
         @Override
         void reject(Throwable error) {
-            completion.completed(0); // the ring has stopped; the backend closes leftover descriptors itself
+            file.closeWhenStopped(completion); // the ring has stopped; the backend closes the descriptor itself
         }
 
         @Override

@@ -24,4 +24,11 @@ public interface Completion {
     default void abandoned(Throwable error) {
         failed(error);
     }
+
+    /**
+     * After {@link #abandoned}: the kernel has finished the operation after all, so its buffers are free now. Called
+     * at most once, on a backend thread, and only if the backend learns of the end (it may never).
+     */
+    default void reaped() {
+    }
 }

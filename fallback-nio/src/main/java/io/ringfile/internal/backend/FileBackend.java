@@ -47,9 +47,15 @@ public interface FileBackend {
     CompletableFuture<Void> createSymbolicLink(Path link, Path target);
 
     /**
-     * Stops the backend: files still open are closed, accepted operations complete or fail, threads end. Waits at
-     * most {@code timeoutMillis} for the kernel to finish operations in flight; operations still running then are
-     * {@linkplain Completion#abandoned abandoned}. Idempotent.
+     * Stops the backend: new opens and path operations are refused, files still open are closed, and operations
+     * already accepted finish, for at most {@code timeoutMillis}. Operations still queued then fail, those still in
+     * the kernel are {@linkplain Completion#abandoned abandoned}; after a further bounded wait for the kernel
+     * ({@link #REAP_MILLIS}) the backend's descriptors are closed and its threads end. The returned future
+     * completes then; every operation has its outcome by that time, except one the kernel never finishes (a hung
+     * file system), whose memory stays referenced. Idempotent.
      */
     CompletableFuture<Void> shutdown(long timeoutMillis);
+
+    /** How long a shutdown waits, after its timeout, for the kernel to finish what it still holds. */
+    long REAP_MILLIS = 1000;
 }

@@ -191,14 +191,50 @@ public final class NioBackend implements FileBackend {
 
     /** Runs {@code call} on the pool and reports its outcome to {@code completion}. */
     void run(Path path, Completion completion, IoCall call) {
-        execute(new Task(path, completion, call), () -> completion.failed(new ClosedChannelException()));
+        execute(() -> {
+            long result;
+            try {
+                result = call.call();
+            } catch (Throwable e) {
+                completion.failed(NioErrors.translate(e, path));
+                return;
+            }
+            completion.completed(result);
+        }, () -> completion.failed(new AsynchronousCloseException()));
     }
 
-    private void execute(Runnable task, Runnable onRejected) {
+    /**
+     * Queues {@code task}; if the pool refuses it, or drops it unstarted at a forced shutdown, {@code onRefused}
+     * reports that instead, so that no operation is ever lost.
+     */
+    private void execute(Runnable task, Runnable onRefused) {
+        Job job = new Job(task, onRefused);
         try {
-            pool.execute(task);
+            pool.execute(job);
         } catch (RejectedExecutionException e) {
-            onRejected.run();
+            job.refuse();
+        } catch (Throwable e) { // could not even be queued (out of memory): report that instead
+            job.refuse();
+        }
+    }
+
+    /** A queued task and what to report if it never runs. */
+    private static final class Job implements Runnable {
+        private final Runnable task;
+        private final Runnable onRefused;
+
+        Job(Runnable task, Runnable onRefused) {
+            this.task = task;
+            this.onRefused = onRefused;
+        }
+
+        @Override
+        public void run() {
+            task.run();
+        }
+
+        void refuse() {
+            onRefused.run();
         }
     }
 
@@ -206,7 +242,7 @@ public final class NioBackend implements FileBackend {
         openFiles.remove(file);
     }
 
-    private static final Completion IGNORE = new Completion() {
+    static final Completion IGNORE = new Completion() {
         @Override
         public void completed(long result) {
         }
@@ -218,9 +254,6 @@ public final class NioBackend implements FileBackend {
 
     @Override
     public CompletableFuture<Void> shutdown(long timeoutMillis) {
-        if (shutdown) {
-            return terminated;
-        }
         synchronized (this) {
             if (shutdown) {
                 return terminated;
@@ -240,41 +273,17 @@ public final class NioBackend implements FileBackend {
     private void awaitTermination(long timeoutMillis) {
         try {
             if (!pool.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                // A thread is stuck in the kernel (a hung file system): interrupt it; tasks that never started fail.
-                List<Runnable> neverRan = pool.shutdownNow();
-                for (Runnable task : neverRan) {
-                    if (task instanceof Task) {
-                        ((Task) task).completion.failed(new AsynchronousCloseException());
-                    }
+                // Out of time: tasks that never started fail; running ones are interrupted (a FileChannel call
+                // then ends with ClosedByInterruptException) and get a last moment to finish, opens included,
+                // whose channels are closed as soon as they exist.
+                for (Runnable task : pool.shutdownNow()) {
+                    ((Job) task).refuse();
                 }
+                pool.awaitTermination(REAP_MILLIS, TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         terminated.complete(null);
-    }
-
-    private static final class Task implements Runnable {
-        final Path path;
-        final Completion completion;
-        final IoCall call;
-
-        Task(Path path, Completion completion, IoCall call) {
-            this.path = path;
-            this.completion = completion;
-            this.call = call;
-        }
-
-        @Override
-        public void run() {
-            long result;
-            try {
-                result = call.call();
-            } catch (Throwable e) {
-                completion.failed(NioErrors.translate(e, path));
-                return;
-            }
-            completion.completed(result);
-        }
     }
 }

@@ -1,0 +1,60 @@
+package io.ringfile.internal;
+
+import io.ringfile.internal.uring.RingThreads;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A future the engine hands out, and every stage derived from it: a blocking wait for it on an io_uring thread is
+ * refused with {@link IllegalStateException} (see {@link RingThreads}), since that thread would wait for a completion
+ * only it can deliver. A wait on a future that is already done is no wait and is allowed.
+ */
+public final class EngineFuture<T> extends CompletableFuture<T> {
+
+    /** An incomplete future. */
+    public EngineFuture() {
+    }
+
+    @Override
+    public T join() {
+        checkMayWait("join()");
+        return super.join();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        checkMayWait("get()");
+        return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        if (timeout > 0) {
+            checkMayWait("get(timeout)");
+        }
+        return super.get(timeout, unit);
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new EngineFuture<>();
+    }
+
+    private void checkMayWait(String call) {
+        if (!isDone()) {
+            RingThreads.checkMayBlock(call + " on an unfinished Ringfile future");
+        }
+    }
+
+    /**
+     * Refuses a blocking call such as {@code close()} on an io_uring thread.
+     *
+     * @throws IllegalStateException on an io_uring thread
+     */
+    public static void checkMayBlock(String what) {
+        RingThreads.checkMayBlock(what);
+    }
+}
