@@ -120,7 +120,8 @@ public interface AsyncFile extends AutoCloseable {
     /**
      * The file's bytes from {@code position} as a publisher of buffers of {@code chunkSize} bytes (the last may be
      * shorter), with backpressure: one read per requested buffer, nothing read ahead. Each buffer is new and
-     * belongs to the subscriber. The file stays open; it is the caller's.
+     * belongs to the subscriber. The file stays open; it is the caller's. Read errors reach {@code onError}; a
+     * subscription made after the file was closed gets {@code onError} with ClosedChannelException at once.
      */
     Flow.Publisher<ByteBuffer> publisher(long position, int chunkSize);
 

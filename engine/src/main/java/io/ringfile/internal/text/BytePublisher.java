@@ -3,13 +3,16 @@ package io.ringfile.internal.text;
 import io.ringfile.AsyncFile;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 
 /**
  * The bytes of an open file from a position to its end, as a cold publisher of chunks: one read per item requested,
- * none ahead of demand. The file stays open: it belongs to the caller.
+ * none ahead of demand. The file stays open: it belongs to the caller. A subscription to a file that is already
+ * closed fails at once, without demand: {@code onSubscribe}, then {@code onError} with
+ * {@link ClosedChannelException} (Reactive Streams rules 1.4 and 1.9: a publisher that cannot serve says so).
  */
 final class BytePublisher implements Flow.Publisher<ByteBuffer> {
     private final AsyncFile file;
@@ -25,7 +28,7 @@ final class BytePublisher implements Flow.Publisher<ByteBuffer> {
     @Override
     public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
-        new ChunkSubscription(subscriber).start();
+        new ChunkSubscription(subscriber).begin();
     }
 
     private final class ChunkSubscription extends PullSubscription<ByteBuffer> {
@@ -36,6 +39,13 @@ final class BytePublisher implements Flow.Publisher<ByteBuffer> {
 
         ChunkSubscription(Flow.Subscriber<? super ByteBuffer> subscriber) {
             super(subscriber);
+        }
+
+        void begin() {
+            start();
+            if (!file.isOpen()) { // no read could ever succeed: fail now rather than on the first request
+                fail(new ClosedChannelException());
+            }
         }
 
         @Override

@@ -203,7 +203,8 @@ public final class Text {
      * heap buffer (position 0, limit the bytes read) that the subscriber owns: {@code chunkSize} bytes, except
      * the last which may be shorter. As for lines, the end is found by a read: {@code onComplete} comes without
      * demand after a short last chunk, otherwise on the next request. The file stays open
-     * (it belongs to the caller); read errors reach {@code onError}.
+     * (it belongs to the caller); read errors reach {@code onError}. A file already closed when a subscriber
+     * subscribes fails that subscription at once, without demand, with {@code ClosedChannelException}.
      *
      * @throws IllegalArgumentException if {@code position} is negative or {@code chunkSize} not positive
      */
