@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 
@@ -18,7 +19,9 @@ import java.util.concurrent.Flow;
  *       {@link #close()}. Futures complete with a value or an exception, never hang, and never on an I/O thread
  *       unless the engine was built with inline completion: a future is completed by the engine's completion
  *       executor, or, when a thread is blocked in its {@code join()} or {@code get()} and no dependent stage is
- *       registered on it, by that thread itself (which saves a thread hop per blocking call).
+ *       registered on it, by that thread itself (which saves a thread hop per blocking call). On an io_uring thread
+ *       (a dependent stage run with inline completion) a blocking wait for an unfinished future, or
+ *       {@link #close()}, throws {@link IllegalStateException}: that thread would have to deliver the outcome.
  *   <li><b>Buffers.</b> A buffer passed to an operation belongs to the engine until the returned future completes:
  *       do not read, write or reuse it before then. Cancelling the future does not stop the kernel: the engine keeps
  *       the buffer referenced until the operation's completion arrives. A Netty {@link ByteBuf} is retained for that
@@ -131,6 +134,30 @@ public interface AsyncFile extends AutoCloseable {
      * (which cancels the subscription). The file is neither forced nor closed.
      */
     CompletableFuture<Long> writeAll(Flow.Publisher<? extends ByteBuffer> source, long position);
+
+    // ---- direct I/O
+
+    /**
+     * For a file opened with {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}: what file positions, transfer
+     * lengths and buffer addresses must be multiples of. On io_uring it is what the kernel reports for the file
+     * ({@code statx} {@code STATX_DIOALIGN}, Linux 6.1+; else the file system's block size); on NIO it is the block
+     * size the JDK checks against. A transfer that breaks it fails with an {@link IOException} saying which value is
+     * not a multiple of what, as {@code FileChannel} does. Empty for a file not opened for direct I/O.
+     *
+     * @return the alignment in bytes, or empty
+     */
+    OptionalInt directIoAlignment();
+
+    /**
+     * A new direct buffer of {@code capacity} bytes whose address is aligned for this file's direct I/O (to
+     * {@link #directIoAlignment()}; to the page size when the file is not opened for direct I/O). Its capacity is not
+     * rounded: choose a multiple of the alignment for transfers.
+     *
+     * @param capacity the buffer's capacity in bytes
+     * @return a new direct buffer, position 0, limit and capacity {@code capacity}
+     * @throws IllegalArgumentException if {@code capacity} is negative
+     */
+    ByteBuffer allocateAligned(int capacity);
 
     /** The file's current size in bytes. */
     CompletableFuture<Long> size();

@@ -33,6 +33,13 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Threading: all methods may be called from any thread. {@link #close()} blocks until files are closed and
  * threads have ended, or the shutdown timeout passes; operations still pending then fail with
  * {@code AsynchronousCloseException}. Operations on a closed engine fail with {@code ClosedFileSystemException}.
+ *
+ * <p>Blocking on an I/O thread: with {@link Builder#inlineCompletion(boolean) inline completion}, dependent stages
+ * run on an io_uring thread, which must deliver every completion of its ring. A blocking wait there for an engine's
+ * operation ({@code join()} or {@code get()} on an unfinished future an engine returned, or on a stage derived from
+ * one; {@code close()} of an engine, {@link AsyncFile}, {@link AsyncReader}, {@link AsyncWriter} or
+ * {@link TempDirectory}) could never end, so it throws {@link IllegalStateException} instead: chain a dependent
+ * stage, or use the asynchronous form.
  */
 public interface FileEngine extends AutoCloseable {
 
@@ -245,7 +252,22 @@ public interface FileEngine extends AutoCloseable {
     /** As {@link #writeAtomically(Path, byte[])} with the text encoded in {@code charset}. */
     CompletableFuture<Path> writeAtomically(Path target, CharSequence text, Charset charset);
 
-    /** Closes open files and stops the engine's threads, waiting at most the shutdown timeout. Idempotent. */
+    /**
+     * Closes the engine: refuses new operations, closes every open file, and lets operations in flight finish for
+     * at most the {@linkplain Builder#shutdownTimeout(Duration) shutdown timeout}. Then operations still queued fail
+     * and those still in the kernel are abandoned: their futures fail with {@code AsynchronousCloseException} (or
+     * {@code ClosedFileSystemException} for opens and path operations), while the buffers they use stay referenced
+     * until the kernel has finished with them, for the life of the JVM if it never does. The engine waits up to one
+     * more second for the kernel to finish those, closing any descriptor it opened meanwhile; then it closes every
+     * descriptor it still has and its threads end.
+     *
+     * <p>When this method returns, every future the engine returned has its outcome, and each completes on the
+     * completion executor (at once with inline completion); every descriptor the engine opened is closed, except
+     * one whose open the kernel has still not finished (a hung file system). It returns after at most the timeout
+     * plus a few seconds. Idempotent; other calls wait for the first.
+     *
+     * @throws IllegalStateException if called on an io_uring thread (see the class description)
+     */
     @Override
     void close();
 
@@ -306,7 +328,10 @@ public interface FileEngine extends AutoCloseable {
             return this;
         }
 
-        /** How long {@link FileEngine#close()} waits for operations in flight; default 10 seconds. */
+        /**
+         * How long {@link FileEngine#close()} lets operations in flight finish before it fails or abandons them;
+         * default 10 seconds. Zero fails them at once.
+         */
         public Builder shutdownTimeout(Duration timeout) {
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("negative timeout: " + timeout);

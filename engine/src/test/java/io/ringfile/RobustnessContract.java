@@ -1,5 +1,6 @@
 package io.ringfile;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -214,6 +216,51 @@ public abstract class RobustnessContract extends ContractSupport {
         assertEquals(FileSystemException.class, delete.getClass(), delete::toString);
         assertEquals("Invalid argument", delete.getReason());
         failsWith(FileAlreadyExistsException.class, engine.createDirectory(empty));
+    }
+
+    // ---------------------------------------------------------------- direct I/O alignment
+
+    @Test
+    void directIoThatBreaksTheAlignmentSaysWhichValueIsNotAMultipleOfWhat() throws Exception {
+        Path path = fileWith("direct.bin", random(1 << 16, 4));
+        CompletableFuture<AsyncFile> opening = engine.open(path, Set.of(READ, WRITE, ExtendedOpenOption.DIRECT));
+        AsyncFile file;
+        try {
+            file = opening.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Assumptions.abort("O_DIRECT cannot be used in " + dir + ": " + e.getCause());
+            return;
+        }
+        try (AsyncFile direct = file) {
+            int alignment = direct.directIoAlignment().orElseThrow();
+            assertTrue(alignment >= 512 && Integer.bitCount(alignment) == 1, () -> "alignment " + alignment);
+            ByteBuffer aligned = direct.allocateAligned(2 * alignment);
+            assertEquals(2 * alignment, aligned.capacity());
+            assertEquals(2 * alignment, (int) await(direct.read(aligned, alignment)), "an aligned read works");
+
+            IOException position = assertInstanceOf(IOException.class,
+                    failure(direct.read(direct.allocateAligned(alignment), 100)));
+            assertTrue(position.getMessage().matches(
+                    ".*Channel position \\(100\\) is not a multiple of the block size \\(\\d+\\).*"),
+                    position::getMessage);
+            IOException length = assertInstanceOf(IOException.class,
+                    failure(direct.read(direct.allocateAligned(alignment + 1), 0)));
+            assertTrue(length.getMessage().matches(".*Number of remaining bytes \\(" + (alignment + 1)
+                    + "\\) is not a multiple of the block size \\(\\d+\\).*"), length::getMessage);
+            // A buffer address the device cannot take: the JDK always refuses one off by a byte; the kernel may take
+            // it (its memory alignment can be smaller than the block size), but if it refuses, it says why.
+            ByteBuffer shifted = direct.allocateAligned(2 * alignment).position(1).slice().limit(alignment);
+            try {
+                direct.read(shifted, 0).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                IOException address = assertInstanceOf(IOException.class, e.getCause());
+                assertTrue(address.getMessage().matches(".*Current location of the bytebuffer \\(.*\\) is not a "
+                        + "multiple of the block size \\(\\d+\\).*"), address::getMessage);
+            }
+        }
+        try (AsyncFile buffered = await(engine.open(path, READ))) {
+            assertFalse(buffered.directIoAlignment().isPresent(), "no alignment without direct I/O");
+        }
     }
 
     // ---------------------------------------------------------------- blocking on an I/O thread

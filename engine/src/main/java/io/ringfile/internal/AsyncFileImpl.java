@@ -18,6 +18,7 @@ import java.nio.channels.WritePendingException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -245,6 +246,29 @@ public final class AsyncFileImpl implements AsyncFile {
         FileSubscriber subscriber = Text.writingTo(this, position);
         source.subscribe(subscriber);
         return subscriber.result();
+    }
+
+    // ---- direct I/O
+
+    /** Alignment of {@link #allocateAligned} for a file without direct I/O: a page. */
+    private static final int PAGE = 4096;
+
+    @Override
+    public OptionalInt directIoAlignment() {
+        int alignment = file.directIoAlignment();
+        return alignment > 0 ? OptionalInt.of(alignment) : OptionalInt.empty();
+    }
+
+    @Override
+    public ByteBuffer allocateAligned(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("Negative capacity: " + capacity);
+        }
+        int alignment = Math.max(file.directIoAlignment(), 1);
+        int align = Integer.highestOneBit(alignment) == alignment ? Math.max(alignment, PAGE) : PAGE;
+        ByteBuffer block = ByteBuffer.allocateDirect(capacity + align);
+        int start = (align - block.alignmentOffset(0, align)) % align;
+        return block.position(start).limit(start + capacity).slice();
     }
 
     // ---- the rest

@@ -37,6 +37,10 @@ final class Linux {
     static final int STATX_BUFFER_SIZE = 256;
     static final int STATX_SIZE_OFFSET = 40;
     static final int STATX_MODE_OFFSET = 28;
+    static final int STATX_DIOALIGN = 0x2000; // Linux 6.1+
+    static final int STATX_BLKSIZE_OFFSET = 4;
+    static final int STATX_DIO_MEM_ALIGN_OFFSET = 152;
+    static final int STATX_DIO_OFFSET_ALIGN_OFFSET = 156;
     static final int S_IFMT = 0170000;
     static final int S_IFIFO = 0010000;
     static final int S_IFSOCK = 0140000;

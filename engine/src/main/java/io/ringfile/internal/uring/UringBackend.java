@@ -302,17 +302,25 @@ public final class UringBackend implements FileBackend {
             }
             fd = res;
             statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
-            sqe(Linux.IORING_OP_STATX, fd, statx.address, UringFile.EMPTY_PATH_ADDRESS, Linux.STATX_BASIC_STATS,
-                    Linux.AT_EMPTY_PATH);
+            sqe(Linux.IORING_OP_STATX, fd, statx.address, UringFile.EMPTY_PATH_ADDRESS,
+                    Linux.STATX_BASIC_STATS | (spec.direct() ? Linux.STATX_DIOALIGN : 0), Linux.AT_EMPTY_PATH);
             ring.submitOnLoop(this);
         }
 
         private void typeKnown(int res) {
-            int type = statx.view.order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
+            ByteBuffer b = statx.view.order(ByteOrder.nativeOrder());
+            int type = b.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
+            // O_DIRECT alignment: what the kernel reports (6.1+), else the file system's block size.
+            int blockSize = res < 0 ? 0 : b.getInt(Linux.STATX_BLKSIZE_OFFSET);
+            boolean dio = res >= 0 && (b.getInt(0) & Linux.STATX_DIOALIGN) != 0
+                    && b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) > 0;
+            int memoryAlignment = dio ? b.getInt(Linux.STATX_DIO_MEM_ALIGN_OFFSET) : blockSize;
+            int offsetAlignment = dio ? b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) : blockSize;
             statx.release();
             statx = null;
             boolean seekable = res < 0 || (type != Linux.S_IFIFO && type != Linux.S_IFSOCK);
-            opened = new UringFile(UringBackend.this, ring, fd, spec.path(), spec.direct(), seekable);
+            opened = new UringFile(UringBackend.this, ring, fd, spec.path(), spec.direct(), seekable,
+                    memoryAlignment, offsetAlignment);
             openFiles.add(opened);
             if (shutdown) { // raced with shutdown, which may not have seen this file
                 opened.close(IGNORE);

@@ -40,6 +40,9 @@ final class UringFile implements BackendFile {
     final String name;
     private final Path path;
     private final boolean direct;
+    /** With O_DIRECT: what buffer addresses, and file positions and lengths, must be multiples of; else 0. */
+    private final int memoryAlignment;
+    private final int offsetAlignment;
     private final boolean seekable;
     private final boolean spread; // reads and writes go to every ring
     private final AtomicInteger admitted = new AtomicInteger();
@@ -50,13 +53,16 @@ final class UringFile implements BackendFile {
     private boolean closed;
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
-    UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable) {
+    UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable,
+              int memoryAlignment, int offsetAlignment) {
         this.backend = backend;
         this.ring = ring;
         this.fd = fd;
         this.path = path;
         this.name = path.toString();
         this.direct = direct;
+        this.memoryAlignment = direct ? memoryAlignment : 0;
+        this.offsetAlignment = direct ? offsetAlignment : 0;
         this.seekable = seekable;
         this.spread = seekable && backend.ringCount() > 1;
     }
@@ -96,6 +102,35 @@ final class UringFile implements BackendFile {
         }
         completion.failed(Errno.exception(Errno.ESPIPE, name));
         return false;
+    }
+
+    @Override
+    public int directIoAlignment() {
+        return Math.max(memoryAlignment, offsetAlignment);
+    }
+
+    /**
+     * The exception for a failed transfer: for EINVAL on a file opened with O_DIRECT, which value is not aligned
+     * (worded as the JDK words it), when one is not.
+     */
+    private IOException transferError(int res, long position, int length, long address) {
+        if (res == -Errno.EINVAL && direct) {
+            String reason = null;
+            if (offsetAlignment > 0 && position >= 0 && position % offsetAlignment != 0) {
+                reason = "Channel position (" + position + ") is not a multiple of the block size ("
+                        + offsetAlignment + ")";
+            } else if (offsetAlignment > 0 && length % offsetAlignment != 0) {
+                reason = "Number of remaining bytes (" + length + ") is not a multiple of the block size ("
+                        + offsetAlignment + ")";
+            } else if (memoryAlignment > 0 && address % memoryAlignment != 0) {
+                reason = "Current location of the bytebuffer (address " + address
+                        + ") is not a multiple of the block size (" + memoryAlignment + ")";
+            }
+            if (reason != null) {
+                return new java.nio.file.FileSystemException(name, null, reason);
+            }
+        }
+        return Errno.exception(-res, name);
     }
 
     @Override
@@ -302,6 +337,7 @@ final class UringFile implements BackendFile {
         private final boolean read;
         private final ByteBuffer user;
         private final int length;
+        private final long position;
         private final Piece bounce;
 
         HeapTransfer(UringFile file, TransferRequest request) {
@@ -313,8 +349,8 @@ final class UringFile implements BackendFile {
             if (!read) {
                 bounce.view.put(0, user, user.position(), length);
             }
-            sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, request.position(), bounce.address,
-                    length, 0);
+            position = request.position();
+            sqe(read ? Linux.IORING_OP_READ : Linux.IORING_OP_WRITE, file.fd, position, bounce.address, length, 0);
         }
 
         @Override
@@ -328,7 +364,8 @@ final class UringFile implements BackendFile {
             }
             releaseMemory();
             if (res < 0) {
-                reportErrno(res);
+                file.done();
+                completion.failed(file.transferError(res, position, length, 0)); // the copy is aligned
             } else {
                 report(read && res == 0 && length > 0 ? -1 : res);
             }
@@ -384,7 +421,7 @@ final class UringFile implements BackendFile {
             }
             of.done();
             if (res < 0) {
-                done.failed(Errno.exception(-res, of.name));
+                done.failed(of.transferError(res, union1, asked, union2));
             } else {
                 done.completed(wasRead && res == 0 && asked > 0 ? -1 : res);
             }

@@ -26,6 +26,14 @@ public interface BackendFile {
      */
     void transfer(TransferRequest request);
 
+    /**
+     * For a file opened for direct I/O ({@code ExtendedOpenOption.DIRECT}): what file positions, transfer lengths
+     * and buffer addresses must be multiples of; 0 for other files.
+     */
+    default int directIoAlignment() {
+        return 0;
+    }
+
     /** Completes with the file's current size. */
     void size(Completion completion);
 

@@ -78,7 +78,7 @@ public final class NioBackend implements FileBackend {
         execute(() -> {
             try {
                 FileChannel channel = FileChannel.open(spec.path(), spec.options(), spec.attributes());
-                NioFile file = new NioFile(this, channel, spec.path());
+                NioFile file = new NioFile(this, channel, spec.path(), spec.direct() ? blockSize(spec.path()) : 0);
                 openFiles.add(file);
                 if (shutdown) { // raced with shutdown: it may not have seen this file
                     file.close(IGNORE);
@@ -90,6 +90,15 @@ public final class NioBackend implements FileBackend {
             }
         }, () -> result.completeExceptionally(new ClosedFileSystemException()));
         return result;
+    }
+
+    /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
+    private static int blockSize(Path path) {
+        try {
+            return (int) Files.getFileStore(path).getBlockSize();
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
     }
 
     @Override

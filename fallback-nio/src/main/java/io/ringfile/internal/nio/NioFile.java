@@ -14,11 +14,18 @@ final class NioFile implements BackendFile {
     private final NioBackend backend;
     private final FileChannel channel;
     private final Path path;
+    private final int directIoAlignment;
 
-    NioFile(NioBackend backend, FileChannel channel, Path path) {
+    NioFile(NioBackend backend, FileChannel channel, Path path, int directIoAlignment) {
         this.backend = backend;
         this.channel = channel;
         this.path = path;
+        this.directIoAlignment = directIoAlignment;
+    }
+
+    @Override
+    public int directIoAlignment() {
+        return directIoAlignment; // the JDK checks transfers against it itself, with its own messages
     }
 
     Path path() {
