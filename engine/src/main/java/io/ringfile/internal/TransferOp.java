@@ -162,6 +162,14 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         return whole ? BOXED[n / BOXED_STEP] : Integer.valueOf(n); // not ?: n, which would unbox and rebox
     }
 
+    /** After an abandoned transfer: the kernel is done with the buffer at last; give the reference back only. */
+    @Override
+    public void reaped() {
+        if (owner != null) {
+            owner.release();
+        }
+    }
+
     @Override
     void release() {
         if (owner == null) {
