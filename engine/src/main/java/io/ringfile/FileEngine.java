@@ -236,6 +236,37 @@ public interface FileEngine extends AutoCloseable {
      * it, renames it over {@code target} and fsyncs the directory. After a crash the file holds the old content or
      * the new, never a mix. Each step is issued when the one before has completed (not as linked SQEs: Netty may
      * flush a full submission queue mid-chain, which would cut the link and let the rename overtake the fsync).
+     * Ring, with two short steps on the pool (following links and reading the old file's attributes; setting them
+     * on the temporary file), which io_uring has no opcode for.
+     *
+     * <p>Permissions: the replacement keeps the replaced file's permission bits (read, write, execute for owner,
+     * group and others; set-user-ID, set-group-ID and sticky bits are not carried over, nor ACLs or extended
+     * attributes), and its owner and group where the process may set them (root may; another user keeps a group
+     * only if it belongs to it). Where the group cannot be kept, the group gets no more access than others have;
+     * where the owner cannot be kept, the file belongs to the writing process. The temporary file is created
+     * readable and writable by its owner only and gets its final owner and mode before it is renamed, so the new
+     * content is never readable by anyone the old file kept out. A new file gets the mode
+     * {@link java.nio.file.Files#write} would give it (0666 less the umask).
+     *
+     * <p>Symbolic links are followed, as {@code Files.write} follows them: the link chain is resolved to its final
+     * target (each link relative to its own directory), that file is replaced in its own directory and that
+     * directory is fsynced; the links stay as they are. A dangling link gets the file it names created. A target
+     * that is (or resolves to) a directory fails with {@link java.nio.file.FileSystemException} "Is a directory",
+     * another non-regular file (a device, a FIFO) with "Not a regular file", a loop of links with "Too many levels
+     * of symbolic links".
+     *
+     * <p>Every failure names {@code target} as its file; the temporary file, or the resolved target, appears as the
+     * other file. A failure deletes the temporary file and leaves the old file as it was.
+     *
+     * <p>Paths of other file-system providers (a zip file system): the content goes to a temporary entry beside the
+     * target, which is moved over it with {@code REPLACE_EXISTING} and {@code ATOMIC_MOVE}, or with
+     * {@code REPLACE_EXISTING} alone where the provider cannot move atomically; POSIX permissions, owner and group
+     * are kept where the provider has them. Durability is the provider's: there is no directory to fsync (a zip
+     * file system writes the archive when it is closed), and atomicity is what the provider's move gives.
+     *
+     * @param target the file to replace or create
+     * @param bytes the new content
+     * @return a future that completes with {@code target}
      */
     CompletableFuture<Path> writeAtomically(Path target, byte[] bytes);
 

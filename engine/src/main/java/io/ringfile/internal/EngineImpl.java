@@ -416,6 +416,11 @@ public final class EngineImpl implements FileEngine {
         return paths.delete(path, true).handle((deleted, error) -> null);
     }
 
+    /** Runs a blocking step that has no ring opcode on the NIO pool, which every engine has. */
+    <T> CompletableFuture<T> onPool(Path path, NioBackend.BlockingCall<T> call) {
+        return pool.call(path, call);
+    }
+
     /** Deletes a directory tree on the pool, not following links. */
     CompletableFuture<Void> deleteTree(Path root) {
         return pool.call(root, () -> {
