@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * An engine that performs file I/O: io_uring rings where the kernel allows them, a thread pool of
@@ -290,6 +291,7 @@ public interface FileEngine extends AutoCloseable {
         private boolean inlineCompletion;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private String threadNamePrefix = "ringfile";
+        private ThreadFactory threadFactory;
 
         Builder() {
         }
@@ -346,9 +348,29 @@ public interface FileEngine extends AutoCloseable {
             return this;
         }
 
-        /** Prefix of the engine's thread names; default "ringfile". */
+        /** Prefix of the engine's thread names; default "ringfile". Unused with a {@link #threadFactory}. */
         public Builder threadNamePrefix(String prefix) {
             this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /**
+         * Makes the engine's own threads: its io_uring ring threads and the threads of its NIO pool (the same
+         * factory for both). By default the engine makes daemon threads named after the
+         * {@linkplain #threadNamePrefix(String) prefix} ({@code ringfile-ring-...}, {@code ringfile-nio-N}); threads
+         * from a factory keep the names, daemon status and other settings it gives them, and the prefix is unused.
+         * Ring threads run until the engine is closed; pool threads are made when work arrives and end after a
+         * minute idle. Non-daemon threads keep the JVM alive until {@link FileEngine#close()}.
+         *
+         * <p>The factory is called by the thread that builds the engine and later by the engine's threads; it must
+         * return a new, unstarted thread that runs the task it is given, as {@link ThreadFactory} requires.
+         * Which threads are ring threads is known from inside the engine, not from the thread's class or name.
+         *
+         * @param factory makes the engine's threads
+         * @return this builder
+         */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 
@@ -360,7 +382,37 @@ public interface FileEngine extends AutoCloseable {
          */
         public FileEngine build() {
             return EngineImpl.start(backend, rings, ringSize, nioThreads, inlineCompletion ? null : completionExecutor,
-                    shutdownTimeout.toMillis(), threadNamePrefix);
+                    shutdownTimeout.toMillis(), threadNamePrefix, threadFactory);
+        }
+
+        /** These settings in a new builder (the default engine's configuration is applied to a copy). */
+        Builder copy() {
+            Builder copy = new Builder();
+            copy.backend = backend;
+            copy.rings = rings;
+            copy.ringSize = ringSize;
+            copy.nioThreads = nioThreads;
+            copy.completionExecutor = completionExecutor;
+            copy.inlineCompletion = inlineCompletion;
+            copy.shutdownTimeout = shutdownTimeout;
+            copy.threadNamePrefix = threadNamePrefix;
+            copy.threadFactory = threadFactory;
+            return copy;
+        }
+
+        /** Makes every thread of a user's factory a daemon thread: for the default engine, which nobody closes. */
+        Builder daemonThreads() {
+            ThreadFactory user = threadFactory;
+            if (user != null) {
+                threadFactory = task -> {
+                    Thread thread = user.newThread(task);
+                    if (thread != null) {
+                        thread.setDaemon(true);
+                    }
+                    return thread;
+                };
+            }
+            return this;
         }
 
         private static int positive(int value, String name) {
