@@ -256,6 +256,9 @@ public interface FileEngine extends AutoCloseable {
      * another non-regular file (a device, a FIFO) with "Not a regular file", a loop of links with "Too many levels
      * of symbolic links".
      *
+     * <p>A rename replaces the name, not the file: other hard links to the old file keep the old content, and a
+     * process that has the old file open keeps reading it.
+     *
      * <p>Every failure names {@code target} as its file; the temporary file, or the resolved target, appears as the
      * other file. A failure deletes the temporary file and leaves the old file as it was.
      *
