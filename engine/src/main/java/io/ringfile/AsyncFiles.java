@@ -13,28 +13,61 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The asynchronous twin of {@link java.nio.file.Files}: the same method names and parameters, with results as
  * {@link CompletableFuture}s and failures as the same {@code java.nio.file} exceptions.
  *
- * <p>Every method runs on the default engine, which starts on first use with daemon threads and lives as long as
- * the JVM. Its backend is chosen by the system property {@code ringfile.backend} ({@code auto}, the default,
- * {@code io_uring} or {@code nio}). Build a {@link FileEngine} of your own to control threads and lifetime.
+ * <p>Every method runs on the default engine, which starts on first use (any method, {@link #engine()} included)
+ * and lives as long as the JVM; it is never closed, so its threads are daemon threads. It is configured by:
+ * <ul>
+ * <li>the system property {@code ringfile.backend}: {@code auto} (the default), {@code io_uring} or {@code nio},
+ * case ignored;</li>
+ * <li>the system property {@code ringfile.threadFactory}: the fully qualified name of a public
+ * {@link java.util.concurrent.ThreadFactory} class with a public no-argument constructor, loaded by the system class
+ * loader and instantiated, as the JDK does for {@code java.nio.channels.DefaultThreadPool.threadFactory}; it makes
+ * the default engine's ring and pool threads (see {@link FileEngine.Builder#threadFactory});</li>
+ * <li>{@link #configureDefault}, in code, before the first use: any builder setting, the completion executor and the
+ * thread factory included.</li>
+ * </ul>
+ * An invalid property never makes this class fail to load: every use fails with {@link IllegalStateException}
+ * naming the property, its value and what is wrong, until the property is corrected (each use before the start reads
+ * the properties again). Build a {@link FileEngine} of your own to control threads and lifetime fully.
  */
 public final class AsyncFiles {
     private AsyncFiles() {
     }
 
-    private static final class DefaultEngine {
-        static final FileEngine ENGINE = FileEngine.builder()
-                .backend(FileEngine.Backend.parse(System.getProperty("ringfile.backend", "auto")))
-                .build();
+    /**
+     * The default engine, started if it was not yet; {@code engine().backend()} tells which backend runs.
+     *
+     * @return the default engine
+     * @throws IllegalStateException if a system property that configures it is invalid (the message names it)
+     * @throws UnsupportedOperationException if {@code io_uring} was required and cannot run here
+     */
+    public static FileEngine engine() {
+        return DefaultEngine.get();
     }
 
-    /** The default engine, started if it was not yet; {@code engine().backend()} tells which backend runs. */
-    public static FileEngine engine() {
-        return DefaultEngine.ENGINE;
+    /**
+     * Configures the default engine before its first use. {@code configuration} is called at once, on this thread,
+     * with a builder holding the settings so far: those of the system properties (as they are at the first call)
+     * and of earlier calls. It may change any setting, for example
+     * {@code AsyncFiles.configureDefault(b -> b.completionExecutor(myExecutor).threadFactory(myFactory))}. The
+     * engine starts with the result at the first use of this class. A configuration that throws changes nothing;
+     * the builder must not be used after it returns. The default engine's threads are always daemon threads (a
+     * thread factory's other settings are kept).
+     *
+     * <p>Race-free: configuring and starting hold one lock, so a call either takes effect before the start or
+     * fails. Call it early (in {@code main}, before any library may use {@code AsyncFiles}).
+     *
+     * @param configuration changes the default engine's settings
+     * @throws IllegalStateException if the default engine has already started, or a system property that
+     *     configures it is invalid
+     */
+    public static void configureDefault(Consumer<? super FileEngine.Builder> configuration) {
+        DefaultEngine.configure(configuration);
     }
 
     /** See {@link FileEngine#open(Path, OpenOption...)}. */

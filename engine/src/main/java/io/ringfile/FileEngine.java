@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * An engine that performs file I/O: io_uring rings where the kernel allows them, a thread pool of
@@ -243,6 +244,40 @@ public interface FileEngine extends AutoCloseable {
      * it, renames it over {@code target} and fsyncs the directory. After a crash the file holds the old content or
      * the new, never a mix. Each step is issued when the one before has completed (not as linked SQEs: Netty may
      * flush a full submission queue mid-chain, which would cut the link and let the rename overtake the fsync).
+     * Ring, with two short steps on the pool (following links and reading the old file's attributes; setting them
+     * on the temporary file), which io_uring has no opcode for.
+     *
+     * <p>Permissions: the replacement keeps the replaced file's permission bits (read, write, execute for owner,
+     * group and others; set-user-ID, set-group-ID and sticky bits are not carried over, nor ACLs or extended
+     * attributes), and its owner and group where the process may set them (root may; another user keeps a group
+     * only if it belongs to it). Where the group cannot be kept, the group gets no more access than others have;
+     * where the owner cannot be kept, the file belongs to the writing process. The temporary file is created
+     * readable and writable by its owner only and gets its final owner and mode before it is renamed, so the new
+     * content is never readable by anyone the old file kept out. A new file gets the mode
+     * {@link java.nio.file.Files#write} would give it (0666 less the umask).
+     *
+     * <p>Symbolic links are followed, as {@code Files.write} follows them: the link chain is resolved to its final
+     * target (each link relative to its own directory), that file is replaced in its own directory and that
+     * directory is fsynced; the links stay as they are. A dangling link gets the file it names created. A target
+     * that is (or resolves to) a directory fails with {@link java.nio.file.FileSystemException} "Is a directory",
+     * another non-regular file (a device, a FIFO) with "Not a regular file", a loop of links with "Too many levels
+     * of symbolic links".
+     *
+     * <p>A rename replaces the name, not the file: other hard links to the old file keep the old content, and a
+     * process that has the old file open keeps reading it.
+     *
+     * <p>Every failure names {@code target} as its file; the temporary file, or the resolved target, appears as the
+     * other file. A failure deletes the temporary file and leaves the old file as it was.
+     *
+     * <p>Paths of other file-system providers (a zip file system): the content goes to a temporary entry beside the
+     * target, which is moved over it with {@code REPLACE_EXISTING} and {@code ATOMIC_MOVE}, or with
+     * {@code REPLACE_EXISTING} alone where the provider cannot move atomically; POSIX permissions, owner and group
+     * are kept where the provider has them. Durability is the provider's: there is no directory to fsync (a zip
+     * file system writes the archive when it is closed), and atomicity is what the provider's move gives.
+     *
+     * @param target the file to replace or create
+     * @param bytes the new content
+     * @return a future that completes with {@code target}
      */
     CompletableFuture<Path> writeAtomically(Path target, byte[] bytes);
 
@@ -281,6 +316,7 @@ public interface FileEngine extends AutoCloseable {
         private boolean inlineCompletion;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private String threadNamePrefix = "ringfile";
+        private ThreadFactory threadFactory;
 
         Builder() {
         }
@@ -340,9 +376,29 @@ public interface FileEngine extends AutoCloseable {
             return this;
         }
 
-        /** Prefix of the engine's thread names; default "ringfile". */
+        /** Prefix of the engine's thread names; default "ringfile". Unused with a {@link #threadFactory}. */
         public Builder threadNamePrefix(String prefix) {
             this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /**
+         * Makes the engine's own threads: its io_uring ring threads and the threads of its NIO pool (the same
+         * factory for both). By default the engine makes daemon threads named after the
+         * {@linkplain #threadNamePrefix(String) prefix} ({@code ringfile-ring-...}, {@code ringfile-nio-N}); threads
+         * from a factory keep the names, daemon status and other settings it gives them, and the prefix is unused.
+         * Ring threads run until the engine is closed; pool threads are made when work arrives and end after a
+         * minute idle. Non-daemon threads keep the JVM alive until {@link FileEngine#close()}.
+         *
+         * <p>The factory is called by the thread that builds the engine and later by the engine's threads; it must
+         * return a new, unstarted thread that runs the task it is given, as {@link ThreadFactory} requires.
+         * Which threads are ring threads is known from inside the engine, not from the thread's class or name.
+         *
+         * @param factory makes the engine's threads
+         * @return this builder
+         */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 
@@ -354,7 +410,37 @@ public interface FileEngine extends AutoCloseable {
          */
         public FileEngine build() {
             return EngineImpl.start(backend, rings, ringSize, nioThreads, inlineCompletion ? null : completionExecutor,
-                    shutdownTimeout.toMillis(), threadNamePrefix);
+                    shutdownTimeout.toMillis(), threadNamePrefix, threadFactory);
+        }
+
+        /** These settings in a new builder (the default engine's configuration is applied to a copy). */
+        Builder copy() {
+            Builder copy = new Builder();
+            copy.backend = backend;
+            copy.rings = rings;
+            copy.ringSize = ringSize;
+            copy.nioThreads = nioThreads;
+            copy.completionExecutor = completionExecutor;
+            copy.inlineCompletion = inlineCompletion;
+            copy.shutdownTimeout = shutdownTimeout;
+            copy.threadNamePrefix = threadNamePrefix;
+            copy.threadFactory = threadFactory;
+            return copy;
+        }
+
+        /** Makes every thread of a user's factory a daemon thread: for the default engine, which nobody closes. */
+        Builder daemonThreads() {
+            ThreadFactory user = threadFactory;
+            if (user != null) {
+                threadFactory = task -> {
+                    Thread thread = user.newThread(task);
+                    if (thread != null) {
+                        thread.setDaemon(true);
+                    }
+                    return thread;
+                };
+            }
+            return this;
         }
 
         private static int positive(int value, String name) {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The static facade on the default engine. */
 class AsyncFilesTest {
@@ -40,6 +41,15 @@ class AsyncFilesTest {
             assertEquals(2, file.readFully(dst, 0).get(30, TimeUnit.SECONDS));
         }
         assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(path));
+    }
+
+    @Test
+    void configuringTheDefaultEngineAfterItStartedFailsClearly() {
+        AsyncFiles.engine(); // started here if no other test started it
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> AsyncFiles.configureDefault(builder -> builder.rings(1)));
+        assertTrue(e.getMessage().contains("already started"), e::getMessage);
+        assertThrows(NullPointerException.class, () -> AsyncFiles.configureDefault(null));
     }
 
     @Test

@@ -37,12 +37,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -697,6 +699,53 @@ public abstract class FileEngineContract extends FileSystemContract {
             }
             assertTrue(hops.get() - before >= 20, "every read completed through the executor");
             file.close();
+        }
+    }
+
+    @Test
+    void theEnginesThreadsComeFromItsThreadFactory() throws IOException {
+        String unusedPrefix = "not-from-the-factory-" + System.nanoTime();
+        Set<Thread> made = ConcurrentHashMap.newKeySet();
+        AtomicInteger count = new AtomicInteger();
+        ThreadFactory factory = task -> {
+            Thread thread = new Thread(task, "user-factory-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            made.add(thread);
+            return thread;
+        };
+        // The completion executor learns which thread hands each outcome over: the engine's I/O thread.
+        Set<Thread> readFrom = ConcurrentHashMap.newKeySet();
+        Set<Thread> listFrom = ConcurrentHashMap.newKeySet();
+        Set<Thread> recording = ConcurrentHashMap.newKeySet();
+        Executor executor = task -> {
+            recording.add(Thread.currentThread());
+            task.run();
+        };
+        byte[] content = random(64 * 1024, 31);
+        Path path = fileWith("factory.bin", content);
+        try (FileEngine own = newEngine(FileEngine.builder().threadFactory(factory).threadNamePrefix(unusedPrefix)
+                .completionExecutor(executor))) {
+            for (int i = 0; i < 20; i++) {
+                assertArrayEquals(content, await(own.readAllBytes(path))); // io_uring: on a ring thread
+            }
+            readFrom.addAll(recording);
+            recording.clear();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(List.of(path), await(own.list(dir))); // the NIO pool, on both backends
+            }
+            listFrom.addAll(recording);
+            readFrom.remove(Thread.currentThread()); // an outcome ready at once is handed over by the caller
+            listFrom.remove(Thread.currentThread());
+            for (Set<Thread> from : List.of(readFrom, listFrom)) {
+                assertFalse(from.isEmpty(), "no outcome came from an engine thread");
+                for (Thread thread : from) {
+                    assertTrue(made.contains(thread), "an outcome came from " + thread.getName()
+                            + ", which the factory did not make");
+                }
+            }
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                assertFalse(thread.getName().startsWith(unusedPrefix), "made without the factory: " + thread);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ringfile;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -7,8 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadPendingException;
 import java.nio.channels.WritePendingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -23,8 +28,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import static java.nio.file.StandardOpenOption.APPEND;
@@ -289,6 +297,191 @@ public abstract class FileSystemContract extends TextContract {
         }
         assertEquals(List.of("config.json", "fresh.txt"), names, "no temporary file left behind");
         failsWith(NoSuchFileException.class, engine.writeAtomically(dir.resolve("no/dir/x"), new byte[1]));
+    }
+
+    private static String modeOf(Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private List<String> namesIn(Path directory) throws IOException {
+        try (var entries = Files.list(directory)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void writeAtomicallyKeepsThePermissionBitsOfTheFileItReplaces() throws IOException {
+        // rw-rw-rw- is wider than the usual umask lets a new file be: the replaced file's bits win, not the umask.
+        for (String mode : List.of("rw-------", "rw-r-----", "rwxr-x--x", "rw-rw-rw-", "r--------")) {
+            Path target = fileWith("mode-" + mode, "old".getBytes(StandardCharsets.UTF_8));
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode));
+            await(engine.writeAtomically(target, "secret"));
+            assertEquals("secret", Files.readString(target));
+            assertEquals(mode, modeOf(target), "the replacement of a " + mode + " file");
+        }
+    }
+
+    @Test
+    void writeAtomicallyGivesANewFileTheModeFilesWriteGivesIt() throws IOException {
+        Path ours = dir.resolve("new-by-ringfile");
+        Path jdks = Files.write(dir.resolve("new-by-jdk"), new byte[1]);
+        await(engine.writeAtomically(ours, new byte[1]));
+        assertEquals(modeOf(jdks), modeOf(ours), "0666 less the umask, as Files.write");
+    }
+
+    @Test
+    void writeAtomicallyKeepsTheOwnerAndGroupWhereTheProcessMaySetThem() throws IOException {
+        Assumptions.assumeTrue(isRoot(), "only root may give a file to another user; running as "
+                + System.getProperty("user.name"));
+        Path target = fileWith("owned-by-nobody", "old".getBytes(StandardCharsets.UTF_8));
+        Files.setAttribute(target, "unix:uid", 65534);
+        Files.setAttribute(target, "unix:gid", 65534);
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r-----"));
+        await(engine.writeAtomically(target, "new"));
+        assertEquals("new", Files.readString(target));
+        assertEquals(65534, Files.getAttribute(target, "unix:uid"), "owner kept");
+        assertEquals(65534, Files.getAttribute(target, "unix:gid"), "group kept");
+        assertEquals("rw-r-----", modeOf(target));
+    }
+
+    @Test
+    void writeAtomicallyNeverLetsTheNewContentBeReadMoreWidelyThanTheOldFile() throws Exception {
+        Path target = fileWith("secret.key", "old".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
+        byte[] big = random(8 * 1024 * 1024, 30);
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        // The temporary file lives only while the write runs: watch the directory until it was caught at least once.
+        for (int round = 0; round < 20 && seen.isEmpty(); round++) {
+            AtomicBoolean writing = new AtomicBoolean(true);
+            Thread watcher = new Thread(() -> {
+                while (writing.get()) {
+                    try (var entries = Files.list(dir)) {
+                        for (Path p : (Iterable<Path>) entries::iterator) {
+                            if (p.getFileName().toString().startsWith(".secret.key.")) {
+                                seen.add(modeOf(p));
+                            }
+                        }
+                    } catch (IOException | java.io.UncheckedIOException vanished) {
+                        // renamed away between listing and reading its mode
+                    }
+                }
+            });
+            watcher.start();
+            try {
+                await(engine.writeAtomically(target, big));
+            } finally {
+                writing.set(false);
+                watcher.join();
+            }
+        }
+        Assumptions.assumeFalse(seen.isEmpty(), "the temporary file was never caught while it existed (20 tries)");
+        for (String mode : seen) {
+            assertEquals("rw-------", mode, "modes the temporary file had: " + seen);
+        }
+        assertEquals("rw-------", modeOf(target));
+    }
+
+    @Test
+    void writeAtomicallyThroughASymbolicLinkReplacesTheFinalTargetAndKeepsTheLinks() throws IOException {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path links = Files.createDirectory(dir.resolve("links"));
+        Path secret = Files.write(real.resolve("secret.txt"), "old".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        // A relative link into another directory, and an absolute link to that link: a chain of two.
+        Path link = Files.createSymbolicLink(links.resolve("link"), Path.of("../real/secret.txt"));
+        Path chain = Files.createSymbolicLink(dir.resolve("chain"), link);
+
+        assertEquals(chain, await(engine.writeAtomically(chain, "new")));
+        assertEquals("new", Files.readString(secret));
+        assertEquals("rw-------", modeOf(secret));
+        assertEquals(link, Files.readSymbolicLink(chain), "the links are still links");
+        assertEquals(Path.of("../real/secret.txt"), Files.readSymbolicLink(link));
+        assertEquals(List.of("secret.txt"), namesIn(real), "replaced in its own directory, nothing left behind");
+        assertEquals(List.of("link"), namesIn(links));
+
+        // A dangling link: the file it names is created, as Files.write would create it.
+        Path dangling = Files.createSymbolicLink(links.resolve("dangling"), Path.of("../real/created.txt"));
+        await(engine.writeAtomically(dangling, "created"));
+        assertTrue(Files.isSymbolicLink(dangling));
+        assertEquals("created", Files.readString(real.resolve("created.txt")));
+        assertEquals(modeOf(Files.write(dir.resolve("by-jdk"), new byte[1])), modeOf(real.resolve("created.txt")));
+    }
+
+    @Test
+    void writeAtomicallyRefusesWhatFilesWriteRefusesNamingTheTarget() throws IOException {
+        Path real = Files.createDirectory(dir.resolve("a-directory"));
+        Path toDirectory = Files.createSymbolicLink(dir.resolve("to-directory"), real);
+        Path loop = dir.resolve("loop-a");
+        Files.createSymbolicLink(loop, Path.of("loop-b"));
+        Files.createSymbolicLink(dir.resolve("loop-b"), Path.of("loop-a"));
+        for (Path target : List.of(real, toDirectory, loop)) {
+            FileSystemException jdk = assertThrows(FileSystemException.class, () -> Files.write(target, new byte[1]));
+            FileSystemException ours =
+                    failsWith(FileSystemException.class, engine.writeAtomically(target, new byte[1]));
+            assertEquals(jdk.getClass(), ours.getClass(), ours::toString);
+            assertEquals(target.toString(), ours.getFile(), ours::toString);
+        }
+        assertTrue(Files.isSymbolicLink(toDirectory));
+        assertEquals(List.of(), namesIn(real));
+    }
+
+    @Test
+    void writeAtomicallyErrorsNameTheTargetNotTheTemporaryFile() throws IOException {
+        Path missingParent = dir.resolve("no/dir/x");
+        NoSuchFileException missing = failsWith(NoSuchFileException.class,
+                engine.writeAtomically(missingParent, new byte[1]));
+        assertEquals(missingParent.toString(), missing.getFile(), missing::toString);
+        Path underAFile = fileWith("plain", new byte[1]).resolve("x");
+        FileSystemException notDirectory = failsWith(FileSystemException.class,
+                engine.writeAtomically(underAFile, new byte[1]));
+        assertEquals(underAFile.toString(), notDirectory.getFile(), notDirectory::toString);
+        assertEquals(List.of("plain"), namesIn(dir));
+    }
+
+    @Test
+    void writeAtomicallyInADirectoryItMayNotWriteFailsNamingTheTarget() throws IOException {
+        Assumptions.assumeFalse(isRoot(), "root writes into read-only directories");
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+        Path target = Files.write(readOnly.resolve("x"), new byte[1]);
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-x------"));
+        try {
+            AccessDeniedException denied = failsWith(AccessDeniedException.class,
+                    engine.writeAtomically(target, new byte[2]));
+            assertEquals(target.toString(), denied.getFile(), denied::toString);
+        } finally {
+            Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwx------"));
+        }
+        assertEquals(1, Files.size(target));
+    }
+
+    @Test
+    void writeAtomicallyOnAZipFileSystemWritesNewAndExistingEntries() throws IOException {
+        Path zip = dir.resolve("archive.zip");
+        try (FileSystem fs = FileSystems.newFileSystem(zip, Map.of("create", "true"))) {
+            Path fresh = fs.getPath("/fresh.txt");
+            assertEquals(fresh, await(engine.writeAtomically(fresh, "one")), "a new entry");
+            assertEquals("one", Files.readString(fresh));
+            assertEquals(fresh, await(engine.writeAtomically(fresh, "two")), "an existing entry");
+            Path nested = Files.createDirectories(fs.getPath("/d")).resolve("e.txt");
+            Files.writeString(nested, "old");
+            await(engine.writeAtomically(fs.getPath("d/e.txt"), "new"));
+            try (var entries = Files.walk(fs.getPath("/"))) {
+                assertEquals(List.of("/", "/d", "/d/e.txt", "/fresh.txt"),
+                        entries.map(Path::toString).sorted().collect(Collectors.toList()), "no temporary entry left");
+            }
+        }
+        try (FileSystem fs = FileSystems.newFileSystem(zip)) {
+            assertEquals("two", Files.readString(fs.getPath("/fresh.txt")));
+            assertEquals("new", Files.readString(fs.getPath("/d/e.txt")));
+        }
+        // With POSIX attributes the entry keeps its permissions, as a file does.
+        try (FileSystem fs = FileSystems.newFileSystem(zip, Map.of("enablePosixFileAttributes", "true"))) {
+            Path entry = fs.getPath("/fresh.txt");
+            Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-------"));
+            await(engine.writeAtomically(entry, "three"));
+            assertEquals("three", Files.readString(entry));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(entry)));
+        }
     }
 
     // ---------------------------------------------------------------- cursor I/O

@@ -5,6 +5,7 @@ import io.ringfile.internal.nio.NioBackend;
 import io.ringfile.internal.uring.UringBackend;
 
 import java.util.Locale;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -30,7 +31,8 @@ final class BackendSelection {
         }
     }
 
-    static Choice choose(Backend requested, int rings, int ringSize, String threadPrefix, NioBackend pool) {
+    static Choice choose(Backend requested, int rings, int ringSize, String threadPrefix, ThreadFactory threads,
+                         NioBackend pool) {
         if (requested == Backend.NIO) {
             return new Choice(null, "NIO backend requested");
         }
@@ -40,7 +42,8 @@ final class BackendSelection {
             failure = new UnsupportedOperationException("io_uring needs Linux; this is " + osName);
         } else {
             try {
-                return new Choice(UringBackend.start(rings, ringSize, threadPrefix + "-ring", pool.executor()), null);
+                return new Choice(UringBackend.start(rings, ringSize, threadPrefix + "-ring", threads,
+                        pool.executor()), null);
             } catch (Throwable e) {
                 failure = e;
             }

@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -72,11 +73,15 @@ public final class EngineImpl implements FileEngine {
         this.paths = new PathOps(this, pool);
     }
 
-    /** Starts an engine; {@code completer} null means inline completion. See {@link FileEngine.Builder}. */
+    /**
+     * Starts an engine; {@code completer} null means inline completion, {@code threads} null means the engine's own
+     * daemon threads named after {@code threadPrefix}. See {@link FileEngine.Builder}.
+     */
     public static FileEngine start(Backend requested, int rings, int ringSize, int nioThreads, Executor completer,
-                                   long shutdownMillis, String threadPrefix) {
-        NioBackend pool = new NioBackend(nioThreads, threadPrefix + "-nio");
-        BackendSelection.Choice choice = BackendSelection.choose(requested, rings, ringSize, threadPrefix, pool);
+                                   long shutdownMillis, String threadPrefix, ThreadFactory threads) {
+        NioBackend pool = new NioBackend(nioThreads, threadPrefix + "-nio", threads);
+        BackendSelection.Choice choice = BackendSelection.choose(requested, rings, ringSize, threadPrefix, threads,
+                pool);
         FileBackend primary = choice.backend != null ? choice.backend : pool;
         Backend running = choice.backend != null ? Backend.IO_URING : Backend.NIO;
         return new EngineImpl(primary, pool, running, choice.fallbackReason, completer, shutdownMillis);
@@ -411,6 +416,11 @@ public final class EngineImpl implements FileEngine {
     /** Deletes if present, ignoring every error: cleanup that must not mask the real outcome. */
     CompletableFuture<Void> deleteQuietly(Path path) {
         return paths.delete(path, true).handle((deleted, error) -> null);
+    }
+
+    /** Runs a blocking step that has no ring opcode on the NIO pool, which every engine has. */
+    <T> CompletableFuture<T> onPool(Path path, NioBackend.BlockingCall<T> call) {
+        return pool.call(path, call);
     }
 
     /** Deletes a directory tree on the pool, not following links. */

@@ -20,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.ringfile.nativetest.Engines.await;
@@ -170,6 +172,22 @@ class DiskFullTest {
             } finally {
                 buf.release();
             }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"IO_URING", "NIO"})
+    void anAtomicWritePastTheSpaceFailsNamingTheTargetAndLeavesTheOldFile(FileEngine.Backend backend)
+            throws IOException {
+        Path target = mount.resolve("config.bin");
+        byte[] old = random(1000);
+        Files.write(target, old);
+        try (FileEngine engine = Engines.start(backend)) {
+            assertNoSpace(failure(engine.writeAtomically(target, random(2 * CAPACITY))), target);
+        }
+        assertArrayEquals(old, Files.readAllBytes(target), "the old content is untouched");
+        try (Stream<Path> files = Files.list(mount)) {
+            assertEquals(List.of(target), files.collect(Collectors.toList()), "the temporary file is gone");
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -56,16 +57,18 @@ public final class UringBackend implements FileBackend {
     }
 
     /**
-     * Creates {@code ringCount} rings of {@code ringSize} submission entries. Throws whatever stops io_uring here
+     * Creates {@code ringCount} rings of {@code ringSize} submission entries, each on a thread from {@code threads},
+     * or on a daemon thread named after {@code threadPrefix} when it is null. Throws whatever stops io_uring here
      * (a missing native library, seccomp, memlock...); the caller decides whether to fall back.
      */
-    public static UringBackend start(int ringCount, int ringSize, String threadPrefix, Executor blocking)
-            throws Throwable {
+    public static UringBackend start(int ringCount, int ringSize, String threadPrefix, ThreadFactory threads,
+                                     Executor blocking) throws Throwable {
         IoUring.ensureAvailability();
         int cqSize = Math.max(4096, Integer.highestOneBit(ringSize * 2 - 1));
         IoUringIoHandlerConfig config = new IoUringIoHandlerConfig().setRingSize(ringSize).setCqSize(cqSize);
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(ringCount,
-                new DefaultThreadFactory(threadPrefix, true), IoUringIoHandler.newFactory(config));
+                threads != null ? threads : new DefaultThreadFactory(threadPrefix, true),
+                IoUringIoHandler.newFactory(config));
         Ring[] rings = new Ring[ringCount];
         try {
             for (int i = 0; i < ringCount; i++) {

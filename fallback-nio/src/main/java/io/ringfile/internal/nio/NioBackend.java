@@ -43,13 +43,16 @@ public final class NioBackend implements FileBackend {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile boolean shutdown;
 
-    /** A backend with {@code threads} pool threads named {@code namePrefix-N}. */
-    public NioBackend(int threads, String namePrefix) {
+    /**
+     * A backend with {@code threads} pool threads from {@code factory}, or, when it is null, daemon threads named
+     * {@code namePrefix-N}.
+     */
+    public NioBackend(int threads, String namePrefix, ThreadFactory factory) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be positive: " + threads);
         }
         this.pool = new ThreadPoolExecutor(threads, threads, IDLE_THREAD_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads(namePrefix));
+                new LinkedBlockingQueue<>(), factory != null ? factory : daemonThreads(namePrefix));
         pool.allowCoreThreadTimeOut(true);
     }
 
