@@ -43,47 +43,108 @@ import java.util.concurrent.Flow;
  */
 public interface AsyncFile extends AutoCloseable {
 
-    /** The path this file was opened with. */
+    /**
+     * The path this file was opened with.
+     *
+     * @return the path
+     */
     Path path();
 
-    /** True until {@link #close()} or {@link #closeAsync()} is first called. */
+    /**
+     * True until {@link #close()} or {@link #closeAsync()} is first called.
+     *
+     * @return true if the file is open
+     */
     boolean isOpen();
 
     /**
      * Reads bytes at {@code position} into {@code dst}.
      *
+     * @param dst the buffer to read into; the engine's until the future completes
+     * @param position the file position to read at; not negative
      * @return the number of bytes read, possibly zero, or -1 if {@code position} is at or past the end of the file
+     * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
      */
     CompletableFuture<Integer> read(ByteBuffer dst, long position);
 
-    /** As {@link #read(ByteBuffer, long)}, into {@code dst}'s writable bytes; the writer index advances. */
+    /**
+     * As {@link #read(ByteBuffer, long)}, into {@code dst}'s writable bytes; the writer index advances.
+     *
+     * @param dst the buffer to read into; the engine's until the future completes
+     * @param position the file position to read at; not negative
+     * @return a future of the number of bytes read, possibly zero, or -1 if {@code position} is at or past the end of
+     *     the file
+     * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
+     */
     CompletableFuture<Integer> read(ByteBuf dst, long position);
 
     /**
      * Reads until {@code dst} is full or the end of the file is reached.
      *
+     * @param dst the buffer to read into; the engine's until the future completes
+     * @param position the file position to start reading at; not negative
      * @return the number of bytes read, less than requested only at end of file; -1 if {@code position} is already
      *     at or past the end and {@code dst} has room
+     * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
      */
     CompletableFuture<Integer> readFully(ByteBuffer dst, long position);
 
-    /** As {@link #readFully(ByteBuffer, long)} for a {@code ByteBuf}'s writable bytes. */
+    /**
+     * As {@link #readFully(ByteBuffer, long)} for a {@code ByteBuf}'s writable bytes.
+     *
+     * @param dst the buffer to read into; the engine's until the future completes
+     * @param position the file position to start reading at; not negative
+     * @return a future of the number of bytes read, as for {@link #readFully(ByteBuffer, long)}
+     * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
+     */
     CompletableFuture<Integer> readFully(ByteBuf dst, long position);
 
     /**
      * Writes bytes from {@code src} at {@code position}, growing the file if needed.
      *
+     * @param src the bytes to write; the buffer is the engine's until the future completes
+     * @param position the file position to write at; not negative
      * @return the number of bytes written, possibly fewer than remaining
+     * @throws IllegalArgumentException if {@code position} is negative
+     * @throws java.nio.channels.NonWritableChannelException if the file was not opened for writing
      */
     CompletableFuture<Integer> write(ByteBuffer src, long position);
 
-    /** As {@link #write(ByteBuffer, long)}, from {@code src}'s readable bytes; the reader index advances. */
+    /**
+     * As {@link #write(ByteBuffer, long)}, from {@code src}'s readable bytes; the reader index advances.
+     *
+     * @param src the bytes to write; the buffer is the engine's until the future completes
+     * @param position the file position to write at; not negative
+     * @return a future of the number of bytes written, possibly fewer than remaining
+     * @throws IllegalArgumentException if {@code position} is negative
+     * @throws java.nio.channels.NonWritableChannelException if the file was not opened for writing
+     */
     CompletableFuture<Integer> write(ByteBuf src, long position);
 
-    /** Writes all of {@code src}, looping over short writes; completes with the number of bytes written. */
+    /**
+     * Writes all of {@code src}, looping over short writes; completes with the number of bytes written.
+     *
+     * @param src the bytes to write; the buffer is the engine's until the future completes
+     * @param position the file position to start writing at; not negative
+     * @return a future of the number of bytes written: all of them
+     * @throws IllegalArgumentException if {@code position} is negative
+     * @throws java.nio.channels.NonWritableChannelException if the file was not opened for writing
+     */
     CompletableFuture<Integer> writeFully(ByteBuffer src, long position);
 
-    /** As {@link #writeFully(ByteBuffer, long)} for a {@code ByteBuf}'s readable bytes. */
+    /**
+     * As {@link #writeFully(ByteBuffer, long)} for a {@code ByteBuf}'s readable bytes.
+     *
+     * @param src the bytes to write; the buffer is the engine's until the future completes
+     * @param position the file position to start writing at; not negative
+     * @return a future of the number of bytes written: all of them
+     * @throws IllegalArgumentException if {@code position} is negative
+     * @throws java.nio.channels.NonWritableChannelException if the file was not opened for writing
+     */
     CompletableFuture<Integer> writeFully(ByteBuf src, long position);
 
     // ---- cursor I/O, in the stream style of aiofiles: tell, seek, read, write
@@ -91,12 +152,16 @@ public interface AsyncFile extends AutoCloseable {
     /**
      * The cursor: where {@link #read(ByteBuffer)} and {@link #write(ByteBuffer)} transfer next. Starts at 0, or at
      * the file's size when opened with APPEND. Positional calls neither use nor move it.
+     *
+     * @return the cursor
      */
     long position();
 
     /**
      * Moves the cursor (seek). A position past the end is allowed: reads there return -1, writes grow the file.
      *
+     * @param newPosition the new cursor; not negative
+     * @return this file
      * @throws IllegalArgumentException if {@code newPosition} is negative
      * @throws IllegalStateException if a cursor read or write is pending
      */
@@ -107,7 +172,11 @@ public interface AsyncFile extends AutoCloseable {
      * cursor read or write is pending throws {@link java.nio.channels.ReadPendingException}; chain the next call on
      * the returned future instead.
      *
+     * @param dst the buffer to read into; the engine's until the future completes
      * @return the number of bytes read, or -1 at end of file
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
+     * @throws java.nio.channels.ReadPendingException if a cursor read or write is pending
      */
     CompletableFuture<Integer> read(ByteBuffer dst);
 
@@ -115,6 +184,11 @@ public interface AsyncFile extends AutoCloseable {
      * Writes at the cursor (at the end of the file when opened with APPEND) and advances it by the bytes written,
      * which may be fewer than remaining. A call while another cursor operation is pending throws
      * {@link java.nio.channels.WritePendingException}.
+     *
+     * @param src the bytes to write; the buffer is the engine's until the future completes
+     * @return a future of the number of bytes written
+     * @throws java.nio.channels.NonWritableChannelException if the file was not opened for writing
+     * @throws java.nio.channels.WritePendingException if a cursor read or write is pending
      */
     CompletableFuture<Integer> write(ByteBuffer src);
 
@@ -125,6 +199,11 @@ public interface AsyncFile extends AutoCloseable {
      * shorter), with backpressure: one read per requested buffer, nothing read ahead. Each buffer is new and
      * belongs to the subscriber. The file stays open; it is the caller's. Read errors reach {@code onError}; a
      * subscription made after the file was closed gets {@code onError} with ClosedChannelException at once.
+     *
+     * @param position the file position to start reading at; not negative
+     * @param chunkSize the size of each buffer in bytes; positive
+     * @return a publisher of the file's bytes
+     * @throws IllegalArgumentException if {@code position} is negative or {@code chunkSize} is not positive
      */
     Flow.Publisher<ByteBuffer> publisher(long position, int chunkSize);
 
@@ -132,6 +211,11 @@ public interface AsyncFile extends AutoCloseable {
      * Writes everything {@code source} publishes, in order, from {@code position}, requesting more only as writes
      * complete. Completes with the number of bytes written, or fails with the publisher's error or a write error
      * (which cancels the subscription). The file is neither forced nor closed.
+     *
+     * @param source the buffers to write
+     * @param position the file position to start writing at; not negative
+     * @return a future of the number of bytes written
+     * @throws IllegalArgumentException if {@code position} is negative
      */
     CompletableFuture<Long> writeAll(Flow.Publisher<? extends ByteBuffer> source, long position);
 
@@ -159,26 +243,38 @@ public interface AsyncFile extends AutoCloseable {
      */
     ByteBuffer allocateAligned(int capacity);
 
-    /** The file's current size in bytes. */
+    /**
+     * The file's current size in bytes.
+     *
+     * @return a future of the file's size in bytes
+     */
     CompletableFuture<Long> size();
 
     /**
      * Truncates the file to {@code size} bytes if it is larger; a file already that size or smaller is left as it
      * is. Requires a file opened for writing.
      *
+     * @param size the new size in bytes; not negative
      * @return this file
+     * @throws IllegalArgumentException if {@code size} is negative
+     * @throws java.nio.channels.NonWritableChannelException if the file was not opened for writing
      */
     CompletableFuture<AsyncFile> truncate(long size);
 
     /**
      * Forces written data to the storage device: {@code fdatasync} when {@code metaData} is false, {@code fsync}
      * when true. An error completes the future exceptionally; it is never reported as success.
+     *
+     * @param metaData true to force the file's metadata too ({@code fsync}), false for data only
+     * @return a future completed once the storage device has the data
      */
     CompletableFuture<Void> force(boolean metaData);
 
     /**
      * Closes the file. Operations in flight finish first (or fail with {@code AsynchronousCloseException} where the
      * kernel can stop them); the descriptor is released after. Every call returns the same future.
+     *
+     * @return the future of the close
      */
     CompletableFuture<Void> closeAsync();
 
@@ -187,6 +283,7 @@ public interface AsyncFile extends AutoCloseable {
      *
      * @throws IllegalStateException if called on an I/O thread (from a callback run with inline completion), where
      *     waiting would deadlock; use {@link #closeAsync()} there
+     * @throws IOException if closing failed: the exception {@link #closeAsync()}'s future failed with
      */
     @Override
     void close() throws IOException;

@@ -70,227 +70,520 @@ public final class AsyncFiles {
         DefaultEngine.configure(configuration);
     }
 
-    /** See {@link FileEngine#open(Path, OpenOption...)}. */
+    /**
+     * See {@link FileEngine#open(Path, OpenOption...)}.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code Files.newByteChannel}
+     * @return a future of the open file
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option or attribute is not supported
+     */
     public static CompletableFuture<AsyncFile> open(Path path, OpenOption... options) {
         return engine().open(path, options);
     }
 
-    /** See {@link FileEngine#open(Path, Set, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#open(Path, Set, FileAttribute...)}.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code Files.newByteChannel}
+     * @param attributes attributes to set atomically when the file is created
+     * @return a future of the open file
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option or attribute is not supported
+     */
     public static CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options,
                                                     FileAttribute<?>... attributes) {
         return engine().open(path, options, attributes);
     }
 
-    /** See {@link java.nio.file.Files#readAllBytes(Path)}. */
+    /**
+     * See {@link java.nio.file.Files#readAllBytes(Path)}.
+     *
+     * @param path the file
+     * @return a future of the file's bytes
+     */
     public static CompletableFuture<byte[]> readAllBytes(Path path) {
         return engine().readAllBytes(path);
     }
 
-    /** See {@link java.nio.file.Files#readString(Path)}. */
+    /**
+     * See {@link java.nio.file.Files#readString(Path)}.
+     *
+     * @param path the file
+     * @return a future of the file's text
+     */
     public static CompletableFuture<String> readString(Path path) {
         return engine().readString(path);
     }
 
-    /** See {@link java.nio.file.Files#readString(Path, Charset)}. */
+    /**
+     * See {@link java.nio.file.Files#readString(Path, Charset)}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a future of the file's text
+     */
     public static CompletableFuture<String> readString(Path path, Charset charset) {
         return engine().readString(path, charset);
     }
 
-    /** See {@link java.nio.file.Files#write(Path, byte[], OpenOption...)}. */
+    /**
+     * See {@link java.nio.file.Files#write(Path, byte[], OpenOption...)}.
+     *
+     * @param path the file
+     * @param bytes the bytes to write
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of {@code path}, completed once the bytes are written
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     public static CompletableFuture<Path> write(Path path, byte[] bytes, OpenOption... options) {
         return engine().write(path, bytes, options);
     }
 
-    /** See {@link java.nio.file.Files#writeString(Path, CharSequence, OpenOption...)}. */
+    /**
+     * See {@link java.nio.file.Files#writeString(Path, CharSequence, OpenOption...)}.
+     *
+     * @param path the file
+     * @param text the text to write
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of {@code path}, completed once the text is written
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     public static CompletableFuture<Path> writeString(Path path, CharSequence text, OpenOption... options) {
         return engine().writeString(path, text, options);
     }
 
-    /** See {@link java.nio.file.Files#writeString(Path, CharSequence, Charset, OpenOption...)}. */
+    /**
+     * See {@link java.nio.file.Files#writeString(Path, CharSequence, Charset, OpenOption...)}.
+     *
+     * @param path the file
+     * @param text the text to write
+     * @param charset the charset to encode with
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of {@code path}, completed once the text is written
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     public static CompletableFuture<Path> writeString(Path path, CharSequence text, Charset charset,
                                                       OpenOption... options) {
         return engine().writeString(path, text, charset, options);
     }
 
-    /** See {@link java.nio.file.Files#size(Path)}. */
+    /**
+     * See {@link java.nio.file.Files#size(Path)}.
+     *
+     * @param path the file
+     * @return a future of the file's size in bytes
+     */
     public static CompletableFuture<Long> size(Path path) {
         return engine().size(path);
     }
 
-    /** See {@link FileEngine#readAllLines(Path)}. */
+    /**
+     * See {@link FileEngine#readAllLines(Path)}.
+     *
+     * @param path the file
+     * @return a future of the file's lines
+     */
     public static CompletableFuture<List<String>> readAllLines(Path path) {
         return engine().readAllLines(path);
     }
 
-    /** See {@link FileEngine#readAllLines(Path, Charset)}. */
+    /**
+     * See {@link FileEngine#readAllLines(Path, Charset)}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a future of the file's lines
+     */
     public static CompletableFuture<List<String>> readAllLines(Path path, Charset charset) {
         return engine().readAllLines(path, charset);
     }
 
-    /** See {@link FileEngine#lines(Path)}. */
+    /**
+     * See {@link FileEngine#lines(Path)}.
+     *
+     * @param path the file
+     * @return a publisher of the file's lines
+     */
     public static Flow.Publisher<String> lines(Path path) {
         return engine().lines(path);
     }
 
-    /** See {@link FileEngine#lines(Path, Charset)}. */
+    /**
+     * See {@link FileEngine#lines(Path, Charset)}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a publisher of the file's lines
+     */
     public static Flow.Publisher<String> lines(Path path, Charset charset) {
         return engine().lines(path, charset);
     }
 
-    /** See {@link FileEngine#newBufferedReader(Path)}. */
+    /**
+     * See {@link FileEngine#newBufferedReader(Path)}.
+     *
+     * @param path the file
+     * @return a future of the reader, completed once the file is open
+     */
     public static CompletableFuture<AsyncReader> newBufferedReader(Path path) {
         return engine().newBufferedReader(path);
     }
 
-    /** See {@link FileEngine#newBufferedReader(Path, Charset)}. */
+    /**
+     * See {@link FileEngine#newBufferedReader(Path, Charset)}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a future of the reader, completed once the file is open
+     */
     public static CompletableFuture<AsyncReader> newBufferedReader(Path path, Charset charset) {
         return engine().newBufferedReader(path, charset);
     }
 
-    /** See {@link FileEngine#newBufferedWriter(Path, OpenOption...)}. */
+    /**
+     * See {@link FileEngine#newBufferedWriter(Path, OpenOption...)}.
+     *
+     * @param path the file
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of the writer, completed once the file is open
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     public static CompletableFuture<AsyncWriter> newBufferedWriter(Path path, OpenOption... options) {
         return engine().newBufferedWriter(path, options);
     }
 
-    /** See {@link FileEngine#newBufferedWriter(Path, Charset, OpenOption...)}. */
+    /**
+     * See {@link FileEngine#newBufferedWriter(Path, Charset, OpenOption...)}.
+     *
+     * @param path the file
+     * @param charset the charset to encode with
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of the writer, completed once the file is open
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     public static CompletableFuture<AsyncWriter> newBufferedWriter(Path path, Charset charset, OpenOption... options) {
         return engine().newBufferedWriter(path, charset, options);
     }
 
-    /** See {@link FileEngine#exists(Path, LinkOption...)}. */
+    /**
+     * See {@link FileEngine#exists(Path, LinkOption...)}.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file exists, false if it does not or that cannot be told
+     */
     public static CompletableFuture<Boolean> exists(Path path, LinkOption... options) {
         return engine().exists(path, options);
     }
 
-    /** See {@link FileEngine#notExists(Path, LinkOption...)}. */
+    /**
+     * See {@link FileEngine#notExists(Path, LinkOption...)}.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file does not exist, false if it does or that cannot be told
+     */
     public static CompletableFuture<Boolean> notExists(Path path, LinkOption... options) {
         return engine().notExists(path, options);
     }
 
-    /** See {@link FileEngine#isDirectory(Path, LinkOption...)}. */
+    /**
+     * See {@link FileEngine#isDirectory(Path, LinkOption...)}.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file is a directory, false if it is not, does not exist or that cannot be told
+     */
     public static CompletableFuture<Boolean> isDirectory(Path path, LinkOption... options) {
         return engine().isDirectory(path, options);
     }
 
-    /** See {@link FileEngine#isRegularFile(Path, LinkOption...)}. */
+    /**
+     * See {@link FileEngine#isRegularFile(Path, LinkOption...)}.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file is a regular file, false if it is not, does not exist or that cannot be told
+     */
     public static CompletableFuture<Boolean> isRegularFile(Path path, LinkOption... options) {
         return engine().isRegularFile(path, options);
     }
 
-    /** See {@link FileEngine#readAttributes(Path, Class, LinkOption...)}. */
+    /**
+     * See {@link FileEngine#readAttributes(Path, Class, LinkOption...)}.
+     *
+     * @param <A> the type of the attributes
+     * @param path the file
+     * @param type the type of attributes to read, such as {@code BasicFileAttributes.class}
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of the file's attributes
+     */
     public static <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
                                                                                       LinkOption... options) {
         return engine().readAttributes(path, type, options);
     }
 
-    /** See {@link FileEngine#delete(Path)}. */
+    /**
+     * See {@link FileEngine#delete(Path)}.
+     *
+     * @param path the file
+     * @return a future completed once the file is deleted
+     */
     public static CompletableFuture<Void> delete(Path path) {
         return engine().delete(path);
     }
 
-    /** See {@link FileEngine#deleteIfExists(Path)}. */
+    /**
+     * See {@link FileEngine#deleteIfExists(Path)}.
+     *
+     * @param path the file
+     * @return a future of true if the file was deleted, false if it did not exist
+     */
     public static CompletableFuture<Boolean> deleteIfExists(Path path) {
         return engine().deleteIfExists(path);
     }
 
-    /** See {@link FileEngine#move(Path, Path, CopyOption...)}. */
+    /**
+     * See {@link FileEngine#move(Path, Path, CopyOption...)}.
+     *
+     * @param source the file to move
+     * @param target where to move it
+     * @param options how to move: {@code REPLACE_EXISTING}, {@code ATOMIC_MOVE}
+     * @return a future of {@code target}, completed once the file is moved
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     public static CompletableFuture<Path> move(Path source, Path target, CopyOption... options) {
         return engine().move(source, target, options);
     }
 
-    /** See {@link FileEngine#copy(Path, Path, CopyOption...)}. */
+    /**
+     * See {@link FileEngine#copy(Path, Path, CopyOption...)}.
+     *
+     * @param source the file to copy
+     * @param target the path of the copy
+     * @param options how to copy, as for {@code Files.copy}
+     * @return a future of {@code target}, completed once the file is copied
+     */
     public static CompletableFuture<Path> copy(Path source, Path target, CopyOption... options) {
         return engine().copy(source, target, options);
     }
 
-    /** See {@link FileEngine#createDirectory(Path, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createDirectory(Path, FileAttribute...)}.
+     *
+     * @param dir the directory to create
+     * @param attributes attributes to set atomically when the directory is created
+     * @return a future of {@code dir}, completed once the directory is created
+     */
     public static CompletableFuture<Path> createDirectory(Path dir, FileAttribute<?>... attributes) {
         return engine().createDirectory(dir, attributes);
     }
 
-    /** See {@link FileEngine#createDirectories(Path, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createDirectories(Path, FileAttribute...)}.
+     *
+     * @param dir the directory to create, with its missing parents
+     * @param attributes attributes to set atomically when each directory is created
+     * @return a future of {@code dir}, completed once it exists
+     */
     public static CompletableFuture<Path> createDirectories(Path dir, FileAttribute<?>... attributes) {
         return engine().createDirectories(dir, attributes);
     }
 
-    /** See {@link FileEngine#list(Path)}. */
+    /**
+     * See {@link FileEngine#list(Path)}.
+     *
+     * @param dir the directory
+     * @return a future of the directory's entries, each resolved against {@code dir}
+     */
     public static CompletableFuture<List<Path>> list(Path dir) {
         return engine().list(dir);
     }
 
-    /** See {@link FileEngine#createLink(Path, Path)}. */
+    /**
+     * See {@link FileEngine#createLink(Path, Path)}.
+     *
+     * @param link the link (directory entry) to create
+     * @param existing an existing file
+     * @return a future of {@code link}, completed once it is created
+     */
     public static CompletableFuture<Path> createLink(Path link, Path existing) {
         return engine().createLink(link, existing);
     }
 
-    /** See {@link FileEngine#createSymbolicLink(Path, Path, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createSymbolicLink(Path, Path, FileAttribute...)}.
+     *
+     * @param link the symbolic link to create
+     * @param target what the link points to
+     * @param attributes attributes to set on the link; none are supported
+     * @return a future of {@code link}, completed once it is created
+     * @throws UnsupportedOperationException if {@code attributes} is not empty
+     */
     public static CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes) {
         return engine().createSymbolicLink(link, target, attributes);
     }
 
-    /** See {@link FileEngine#readSymbolicLink(Path)}. */
+    /**
+     * See {@link FileEngine#readSymbolicLink(Path)}.
+     *
+     * @param link the symbolic link
+     * @return a future of the link's target
+     */
     public static CompletableFuture<Path> readSymbolicLink(Path link) {
         return engine().readSymbolicLink(link);
     }
 
-    /** See {@link FileEngine#setLastModifiedTime(Path, FileTime)}. */
+    /**
+     * See {@link FileEngine#setLastModifiedTime(Path, FileTime)}.
+     *
+     * @param path the file
+     * @param time the new last-modified time
+     * @return a future of {@code path}, completed once the time is set
+     */
     public static CompletableFuture<Path> setLastModifiedTime(Path path, FileTime time) {
         return engine().setLastModifiedTime(path, time);
     }
 
-    /** See {@link FileEngine#getPosixFilePermissions(Path, LinkOption...)}. */
+    /**
+     * See {@link FileEngine#getPosixFilePermissions(Path, LinkOption...)}.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of the file's permissions
+     */
     public static CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path,
                                                                                    LinkOption... options) {
         return engine().getPosixFilePermissions(path, options);
     }
 
-    /** See {@link FileEngine#setPosixFilePermissions(Path, Set)}. */
+    /**
+     * See {@link FileEngine#setPosixFilePermissions(Path, Set)}.
+     *
+     * @param path the file
+     * @param permissions the new permissions
+     * @return a future of {@code path}, completed once the permissions are set
+     */
     public static CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions) {
         return engine().setPosixFilePermissions(path, permissions);
     }
 
-    /** See {@link FileEngine#createTempFile(Path, String, String, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createTempFile(Path, String, String, FileAttribute...)}.
+     *
+     * @param dir the directory to create the file in
+     * @param prefix the start of the file's name, or null for none
+     * @param suffix the end of the file's name, or null for {@code ".tmp"}
+     * @param attributes attributes to set atomically when the file is created; none means mode 0600
+     * @return a future of the new file's path
+     * @throws IllegalArgumentException if the prefix or suffix would make the name leave the directory
+     */
     public static CompletableFuture<Path> createTempFile(Path dir, String prefix, String suffix,
                                                          FileAttribute<?>... attributes) {
         return engine().createTempFile(dir, prefix, suffix, attributes);
     }
 
-    /** See {@link FileEngine#createTempFile(String, String, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createTempFile(String, String, FileAttribute...)}.
+     *
+     * @param prefix the start of the file's name, or null for none
+     * @param suffix the end of the file's name, or null for {@code ".tmp"}
+     * @param attributes attributes to set atomically when the file is created; none means mode 0600
+     * @return a future of the new file's path
+     * @throws IllegalArgumentException if the prefix or suffix would make the name leave the directory
+     */
     public static CompletableFuture<Path> createTempFile(String prefix, String suffix, FileAttribute<?>... attributes) {
         return engine().createTempFile(prefix, suffix, attributes);
     }
 
-    /** See {@link FileEngine#createTempDirectory(Path, String, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createTempDirectory(Path, String, FileAttribute...)}.
+     *
+     * @param dir the directory to create the directory in
+     * @param prefix the start of the directory's name, or null for none
+     * @param attributes attributes to set atomically when the directory is created; none means mode 0700
+     * @return a future of the new directory's path
+     * @throws IllegalArgumentException if the prefix would make the name leave the directory
+     */
     public static CompletableFuture<Path> createTempDirectory(Path dir, String prefix, FileAttribute<?>... attributes) {
         return engine().createTempDirectory(dir, prefix, attributes);
     }
 
-    /** See {@link FileEngine#createTempDirectory(String, FileAttribute...)}. */
+    /**
+     * See {@link FileEngine#createTempDirectory(String, FileAttribute...)}.
+     *
+     * @param prefix the start of the directory's name, or null for none
+     * @param attributes attributes to set atomically when the directory is created; none means mode 0700
+     * @return a future of the new directory's path
+     * @throws IllegalArgumentException if the prefix would make the name leave the directory
+     */
     public static CompletableFuture<Path> createTempDirectory(String prefix, FileAttribute<?>... attributes) {
         return engine().createTempDirectory(prefix, attributes);
     }
 
-    /** See {@link FileEngine#openTempFile(Path, String, String)}. */
+    /**
+     * See {@link FileEngine#openTempFile(Path, String, String)}.
+     *
+     * @param dir the directory to create the file in, or null for {@code java.io.tmpdir}
+     * @param prefix the start of the file's name, or null for none
+     * @param suffix the end of the file's name, or null for {@code ".tmp"}
+     * @return a future of the new file, open for reading and writing
+     * @throws IllegalArgumentException if the prefix or suffix would make the name leave the directory
+     */
     public static CompletableFuture<AsyncFile> openTempFile(Path dir, String prefix, String suffix) {
         return engine().openTempFile(dir, prefix, suffix);
     }
 
-    /** See {@link FileEngine#openTempDirectory(Path, String)}. */
+    /**
+     * See {@link FileEngine#openTempDirectory(Path, String)}.
+     *
+     * @param dir the directory to create the directory in, or null for {@code java.io.tmpdir}
+     * @param prefix the start of the directory's name, or null for none
+     * @return a future of the new directory
+     * @throws IllegalArgumentException if the prefix would make the name leave the directory
+     */
     public static CompletableFuture<TempDirectory> openTempDirectory(Path dir, String prefix) {
         return engine().openTempDirectory(dir, prefix);
     }
 
-    /** See {@link FileEngine#writeAtomically(Path, byte[])}. */
+    /**
+     * See {@link FileEngine#writeAtomically(Path, byte[])}.
+     *
+     * @param target the file to replace or create
+     * @param bytes the file's new content
+     * @return a future of {@code target}, completed once the new content is durable
+     */
     public static CompletableFuture<Path> writeAtomically(Path target, byte[] bytes) {
         return engine().writeAtomically(target, bytes);
     }
 
-    /** See {@link FileEngine#writeAtomically(Path, CharSequence)}. */
+    /**
+     * See {@link FileEngine#writeAtomically(Path, CharSequence)}.
+     *
+     * @param target the file to replace or create
+     * @param text the file's new content
+     * @return a future of {@code target}, completed once the new content is durable
+     */
     public static CompletableFuture<Path> writeAtomically(Path target, CharSequence text) {
         return engine().writeAtomically(target, text);
     }
 
-    /** See {@link FileEngine#writeAtomically(Path, CharSequence, Charset)}. */
+    /**
+     * See {@link FileEngine#writeAtomically(Path, CharSequence, Charset)}.
+     *
+     * @param target the file to replace or create
+     * @param text the file's new content
+     * @param charset the charset to encode with
+     * @return a future of {@code target}, completed once the new content is durable
+     */
     public static CompletableFuture<Path> writeAtomically(Path target, CharSequence text, Charset charset) {
         return engine().writeAtomically(target, text, charset);
     }

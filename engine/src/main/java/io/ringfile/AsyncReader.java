@@ -40,18 +40,24 @@ public interface AsyncReader extends AutoCloseable {
      * has room and the file has text left, at most {@code dst.remaining()}. The buffer belongs to the reader until
      * the future completes.
      *
+     * @param dst the buffer to read into; the reader's until the future completes
      * @return the number of characters read, 0 if {@code dst} has no room, or -1 at end of file
+     * @throws IllegalArgumentException if {@code dst} is read-only
      */
     CompletableFuture<Integer> read(CharBuffer dst);
 
     /**
      * Closes the reader and its file, after the calls made before it have run. Every call returns the same future.
+     *
+     * @return the future of the close
      */
     CompletableFuture<Void> closeAsync();
 
     /**
      * Closes as {@link #closeAsync()} does and waits for it. Idempotent. Do not call it inside a dependent stage
      * running on an engine I/O thread (inline completion); use {@link #closeAsync()} there.
+     *
+     * @throws IOException if closing failed: the exception {@link #closeAsync()}'s future failed with
      */
     @Override
     void close() throws IOException;

@@ -35,24 +35,41 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface AsyncWriter extends AutoCloseable {
 
-    /** Writes {@code text}, encoded in the writer's charset, after the text of earlier calls. */
+    /**
+     * Writes {@code text}, encoded in the writer's charset, after the text of earlier calls.
+     *
+     * @param text the text to write; it is captured now
+     * @return a future completed once the text is in the buffer or the file
+     */
     CompletableFuture<Void> write(CharSequence text);
 
-    /** Writes the line separator, {@link System#lineSeparator()}, as {@code BufferedWriter.newLine()} does. */
+    /**
+     * Writes the line separator, {@link System#lineSeparator()}, as {@code BufferedWriter.newLine()} does.
+     *
+     * @return a future completed once the separator is in the buffer or the file
+     */
     CompletableFuture<Void> newLine();
 
-    /** Writes the buffered bytes to the file; completes when the file has them. */
+    /**
+     * Writes the buffered bytes to the file; completes when the file has them.
+     *
+     * @return a future completed once the file has the buffered bytes
+     */
     CompletableFuture<Void> flush();
 
     /**
      * Flushes, then closes the file, after the calls made before it have run. The file is closed even if the
      * flush fails; the future then fails with the flush's exception. Every call returns the same future.
+     *
+     * @return the future of the close; it fails with the flush's exception if the flush failed
      */
     CompletableFuture<Void> closeAsync();
 
     /**
      * Closes as {@link #closeAsync()} does and waits for it. Idempotent. Do not call it inside a dependent stage
      * running on an engine I/O thread (inline completion); use {@link #closeAsync()} there.
+     *
+     * @throws IOException if the flush or the close failed: the exception {@link #closeAsync()}'s future failed with
      */
     @Override
     void close() throws IOException;

@@ -53,7 +53,13 @@ public interface FileEngine extends AutoCloseable {
         /** The portable {@code FileChannel} thread pool. */
         NIO;
 
-        /** Parses {@code auto}, {@code io_uring} or {@code nio}, ignoring case. */
+        /**
+         * Parses {@code auto}, {@code io_uring} or {@code nio}, ignoring case.
+         *
+         * @param name the backend's name
+         * @return the backend
+         * @throws IllegalArgumentException if {@code name} names no backend
+         */
         public static Backend parse(String name) {
             switch (name.trim().toLowerCase(Locale.ROOT)) {
                 case "auto":
@@ -70,171 +76,450 @@ public interface FileEngine extends AutoCloseable {
         }
     }
 
-    /** An engine with default settings (backend {@link Backend#AUTO}). */
+    /**
+     * An engine with default settings (backend {@link Backend#AUTO}).
+     *
+     * @return a new, started engine
+     */
     static FileEngine create() {
         return builder().build();
     }
 
+    /**
+     * A builder of an engine, with every setting at its default.
+     *
+     * @return a new builder
+     */
     static Builder builder() {
         return new Builder();
     }
 
-    /** The backend actually running: {@link Backend#IO_URING} or {@link Backend#NIO}, never AUTO. */
+    /**
+     * The backend actually running: {@link Backend#IO_URING} or {@link Backend#NIO}, never AUTO.
+     *
+     * @return the running backend
+     */
     Backend backend();
 
-    /** Why io_uring is not running, for example {@code "io_uring unavailable: ..."}; empty when it runs. */
+    /**
+     * Why io_uring is not running, for example {@code "io_uring unavailable: ..."}; empty when it runs.
+     *
+     * @return the reason, or empty
+     */
     Optional<String> fallbackReason();
 
-    /** As {@link java.nio.file.Files#newByteChannel(Path, OpenOption...)}: READ unless other options say else. */
+    /**
+     * As {@link java.nio.file.Files#newByteChannel(Path, OpenOption...)}: READ unless other options say else.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code Files.newByteChannel}
+     * @return a future of the open file
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option or attribute is not supported
+     */
     CompletableFuture<AsyncFile> open(Path path, OpenOption... options);
 
-    /** As {@link java.nio.channels.AsynchronousFileChannel#open(Path, Set, java.util.concurrent.ExecutorService,
-     * FileAttribute[])}, with {@code posix:permissions} as the one supported attribute. */
+    /**
+     * As {@link java.nio.channels.AsynchronousFileChannel#open(Path, Set, java.util.concurrent.ExecutorService,
+     * FileAttribute[])}, with {@code posix:permissions} as the one supported attribute.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code Files.newByteChannel}
+     * @param attributes attributes to set atomically when the file is created
+     * @return a future of the open file
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option or attribute is not supported
+     */
     CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#readAllBytes(Path)}. */
+    /**
+     * As {@link java.nio.file.Files#readAllBytes(Path)}.
+     *
+     * @param path the file
+     * @return a future of the file's bytes
+     */
     CompletableFuture<byte[]> readAllBytes(Path path);
 
-    /** As {@link java.nio.file.Files#readString(Path)}: UTF-8; malformed input fails with MalformedInputException. */
+    /**
+     * As {@link java.nio.file.Files#readString(Path)}: UTF-8; malformed input fails with MalformedInputException.
+     *
+     * @param path the file
+     * @return a future of the file's text
+     */
     CompletableFuture<String> readString(Path path);
 
-    /** As {@link java.nio.file.Files#readString(Path, Charset)}. */
+    /**
+     * As {@link java.nio.file.Files#readString(Path, Charset)}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a future of the file's text
+     */
     CompletableFuture<String> readString(Path path, Charset charset);
 
-    /** As {@link java.nio.file.Files#write(Path, byte[], OpenOption...)}: CREATE, TRUNCATE_EXISTING, WRITE by default. */
+    /**
+     * As {@link java.nio.file.Files#write(Path, byte[], OpenOption...)}: CREATE, TRUNCATE_EXISTING, WRITE by default.
+     *
+     * @param path the file
+     * @param bytes the bytes to write
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of {@code path}, completed once the bytes are written
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     CompletableFuture<Path> write(Path path, byte[] bytes, OpenOption... options);
 
-    /** As {@link java.nio.file.Files#writeString(Path, CharSequence, OpenOption...)}: UTF-8. */
+    /**
+     * As {@link java.nio.file.Files#writeString(Path, CharSequence, OpenOption...)}: UTF-8.
+     *
+     * @param path the file
+     * @param text the text to write
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of {@code path}, completed once the text is written
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     CompletableFuture<Path> writeString(Path path, CharSequence text, OpenOption... options);
 
-    /** As {@link java.nio.file.Files#writeString(Path, CharSequence, Charset, OpenOption...)}. */
+    /**
+     * As {@link java.nio.file.Files#writeString(Path, CharSequence, Charset, OpenOption...)}.
+     *
+     * @param path the file
+     * @param text the text to write
+     * @param charset the charset to encode with
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of {@code path}, completed once the text is written
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     CompletableFuture<Path> writeString(Path path, CharSequence text, Charset charset, OpenOption... options);
 
-    /** As {@link java.nio.file.Files#size(Path)}. Through the ring (STATX) on io_uring. */
+    /**
+     * As {@link java.nio.file.Files#size(Path)}. Through the ring (STATX) on io_uring.
+     *
+     * @param path the file
+     * @return a future of the file's size in bytes
+     */
     CompletableFuture<Long> size(Path path);
 
     // ---- text and lines (built on positional reads and writes, so the same on every backend)
 
-    /** As {@link java.nio.file.Files#readAllLines(Path)}: UTF-8; malformed input fails with MalformedInputException. */
+    /**
+     * As {@link java.nio.file.Files#readAllLines(Path)}: UTF-8; malformed input fails with MalformedInputException.
+     *
+     * @param path the file
+     * @return a future of the file's lines
+     */
     CompletableFuture<List<String>> readAllLines(Path path);
 
-    /** As {@link java.nio.file.Files#readAllLines(Path, Charset)}. */
+    /**
+     * As {@link java.nio.file.Files#readAllLines(Path, Charset)}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a future of the file's lines
+     */
     CompletableFuture<List<String>> readAllLines(Path path, Charset charset);
 
     /**
      * The file's lines, as {@link java.nio.file.Files#lines(Path)} but pushed with backpressure: each subscription
      * opens the file, reads only as far as demand needs (memory stays bounded whatever the file size) and closes
      * it when done, failed or cancelled. UTF-8.
+     *
+     * @param path the file
+     * @return a publisher of the file's lines
      */
     Flow.Publisher<String> lines(Path path);
 
-    /** As {@link #lines(Path)} in {@code charset}. */
+    /**
+     * As {@link #lines(Path)} in {@code charset}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a publisher of the file's lines
+     */
     Flow.Publisher<String> lines(Path path, Charset charset);
 
-    /** A reader with {@code readLine()}, as {@link java.nio.file.Files#newBufferedReader(Path)}: UTF-8. */
+    /**
+     * A reader with {@code readLine()}, as {@link java.nio.file.Files#newBufferedReader(Path)}: UTF-8.
+     *
+     * @param path the file
+     * @return a future of the reader, completed once the file is open
+     */
     CompletableFuture<AsyncReader> newBufferedReader(Path path);
 
-    /** As {@link #newBufferedReader(Path)} in {@code charset}. */
+    /**
+     * As {@link #newBufferedReader(Path)} in {@code charset}.
+     *
+     * @param path the file
+     * @param charset the charset to decode with
+     * @return a future of the reader, completed once the file is open
+     */
     CompletableFuture<AsyncReader> newBufferedReader(Path path, Charset charset);
 
     /**
      * A buffered writer, as {@link java.nio.file.Files#newBufferedWriter(Path, OpenOption...)}: UTF-8; CREATE,
      * TRUNCATE_EXISTING, WRITE when no options are given.
+     *
+     * @param path the file
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of the writer, completed once the file is open
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
      */
     CompletableFuture<AsyncWriter> newBufferedWriter(Path path, OpenOption... options);
 
-    /** As {@link #newBufferedWriter(Path, OpenOption...)} in {@code charset}. */
+    /**
+     * As {@link #newBufferedWriter(Path, OpenOption...)} in {@code charset}.
+     *
+     * @param path the file
+     * @param charset the charset to encode with
+     * @param options how to open the file; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return a future of the writer, completed once the file is open
+     * @throws IllegalArgumentException if the options contain READ or are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported
+     */
     CompletableFuture<AsyncWriter> newBufferedWriter(Path path, Charset charset, OpenOption... options);
 
     // ---- file-system operations. Each says where it runs: "ring" means an io_uring opcode on the io_uring
     // backend (the pool on NIO); "pool" means the blocking NIO pool on every backend (io_uring has no opcode).
 
-    /** As {@link java.nio.file.Files#exists(Path, LinkOption...)}: false also when existence cannot be told. Ring. */
+    /**
+     * As {@link java.nio.file.Files#exists(Path, LinkOption...)}: false also when existence cannot be told. Ring.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file exists, false if it does not or that cannot be told
+     */
     CompletableFuture<Boolean> exists(Path path, LinkOption... options);
 
-    /** As {@link java.nio.file.Files#notExists(Path, LinkOption...)}: true only when the file surely is absent. Ring. */
+    /**
+     * As {@link java.nio.file.Files#notExists(Path, LinkOption...)}: true only when the file surely is absent. Ring.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file does not exist, false if it does or that cannot be told
+     */
     CompletableFuture<Boolean> notExists(Path path, LinkOption... options);
 
-    /** As {@link java.nio.file.Files#isDirectory(Path, LinkOption...)}. Ring. */
+    /**
+     * As {@link java.nio.file.Files#isDirectory(Path, LinkOption...)}. Ring.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file is a directory, false if it is not, does not exist or that cannot be told
+     */
     CompletableFuture<Boolean> isDirectory(Path path, LinkOption... options);
 
-    /** As {@link java.nio.file.Files#isRegularFile(Path, LinkOption...)}. Ring. */
+    /**
+     * As {@link java.nio.file.Files#isRegularFile(Path, LinkOption...)}. Ring.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of true if the file is a regular file, false if it is not, does not exist or that cannot be told
+     */
     CompletableFuture<Boolean> isRegularFile(Path path, LinkOption... options);
 
     /**
      * As {@link java.nio.file.Files#readAttributes(Path, Class, LinkOption...)}. {@code BasicFileAttributes} come from
      * the ring (STATX); other attribute types (POSIX, owner) from the pool.
+     *
+     * @param <A> the type of the attributes
+     * @param path the file
+     * @param type the type of attributes to read, such as {@code BasicFileAttributes.class}
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of the file's attributes
      */
     <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
                                                                         LinkOption... options);
 
-    /** As {@link java.nio.file.Files#delete(Path)}: a file, link or empty directory. Ring (UNLINKAT). */
+    /**
+     * As {@link java.nio.file.Files#delete(Path)}: a file, link or empty directory. Ring (UNLINKAT).
+     *
+     * @param path the file
+     * @return a future completed once the file is deleted
+     */
     CompletableFuture<Void> delete(Path path);
 
-    /** As {@link java.nio.file.Files#deleteIfExists(Path)}. Ring (UNLINKAT). */
+    /**
+     * As {@link java.nio.file.Files#deleteIfExists(Path)}. Ring (UNLINKAT).
+     *
+     * @param path the file
+     * @return a future of true if the file was deleted, false if it did not exist
+     */
     CompletableFuture<Boolean> deleteIfExists(Path path);
 
     /**
      * As {@link java.nio.file.Files#move(Path, Path, CopyOption...)}: REPLACE_EXISTING and ATOMIC_MOVE honoured.
      * Ring (RENAMEAT) when a rename can do it; a move across file systems copies on the pool.
+     *
+     * @param source the file to move
+     * @param target where to move it
+     * @param options how to move: {@code REPLACE_EXISTING}, {@code ATOMIC_MOVE}
+     * @return a future of {@code target}, completed once the file is moved
+     * @throws UnsupportedOperationException if an option is not supported
      */
     CompletableFuture<Path> move(Path source, Path target, CopyOption... options);
 
     /**
      * As {@link java.nio.file.Files#copy(Path, Path, CopyOption...)}. Pool: the JDK's copy moves the bytes in native
      * memory (or in the kernel), never through the Java heap.
+     *
+     * @param source the file to copy
+     * @param target the path of the copy
+     * @param options how to copy, as for {@code Files.copy}
+     * @return a future of {@code target}, completed once the file is copied
      */
     CompletableFuture<Path> copy(Path source, Path target, CopyOption... options);
 
-    /** As {@link java.nio.file.Files#createDirectory(Path, FileAttribute...)}. Ring (MKDIRAT). */
+    /**
+     * As {@link java.nio.file.Files#createDirectory(Path, FileAttribute...)}. Ring (MKDIRAT).
+     *
+     * @param dir the directory to create
+     * @param attributes attributes to set atomically when the directory is created
+     * @return a future of {@code dir}, completed once the directory is created
+     */
     CompletableFuture<Path> createDirectory(Path dir, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#createDirectories(Path, FileAttribute...)}. Ring (MKDIRAT per level). */
+    /**
+     * As {@link java.nio.file.Files#createDirectories(Path, FileAttribute...)}. Ring (MKDIRAT per level).
+     *
+     * @param dir the directory to create, with its missing parents
+     * @param attributes attributes to set atomically when each directory is created
+     * @return a future of {@code dir}, completed once it exists
+     */
     CompletableFuture<Path> createDirectories(Path dir, FileAttribute<?>... attributes);
 
-    /** The entries of a directory, as {@link java.nio.file.Files#list(Path)} collected. Pool. */
+    /**
+     * The entries of a directory, as {@link java.nio.file.Files#list(Path)} collected. Pool.
+     *
+     * @param dir the directory
+     * @return a future of the directory's entries, each resolved against {@code dir}
+     */
     CompletableFuture<List<Path>> list(Path dir);
 
-    /** As {@link java.nio.file.Files#createLink(Path, Path)}. Ring (LINKAT). */
+    /**
+     * As {@link java.nio.file.Files#createLink(Path, Path)}. Ring (LINKAT).
+     *
+     * @param link the link (directory entry) to create
+     * @param existing an existing file
+     * @return a future of {@code link}, completed once it is created
+     */
     CompletableFuture<Path> createLink(Path link, Path existing);
 
-    /** As {@link java.nio.file.Files#createSymbolicLink(Path, Path, FileAttribute...)}. Ring (SYMLINKAT). */
+    /**
+     * As {@link java.nio.file.Files#createSymbolicLink(Path, Path, FileAttribute...)}. Ring (SYMLINKAT).
+     *
+     * @param link the symbolic link to create
+     * @param target what the link points to
+     * @param attributes attributes to set on the link; none are supported
+     * @return a future of {@code link}, completed once it is created
+     * @throws UnsupportedOperationException if {@code attributes} is not empty
+     */
     CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#readSymbolicLink(Path)}. Pool. */
+    /**
+     * As {@link java.nio.file.Files#readSymbolicLink(Path)}. Pool.
+     *
+     * @param link the symbolic link
+     * @return a future of the link's target
+     */
     CompletableFuture<Path> readSymbolicLink(Path link);
 
-    /** As {@link java.nio.file.Files#setLastModifiedTime(Path, FileTime)}. Pool. */
+    /**
+     * As {@link java.nio.file.Files#setLastModifiedTime(Path, FileTime)}. Pool.
+     *
+     * @param path the file
+     * @param time the new last-modified time
+     * @return a future of {@code path}, completed once the time is set
+     */
     CompletableFuture<Path> setLastModifiedTime(Path path, FileTime time);
 
-    /** As {@link java.nio.file.Files#getPosixFilePermissions(Path, LinkOption...)}. Pool. */
+    /**
+     * As {@link java.nio.file.Files#getPosixFilePermissions(Path, LinkOption...)}. Pool.
+     *
+     * @param path the file
+     * @param options how symbolic links are handled ({@code NOFOLLOW_LINKS}: not followed)
+     * @return a future of the file's permissions
+     */
     CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path, LinkOption... options);
 
-    /** As {@link java.nio.file.Files#setPosixFilePermissions(Path, Set)}. Pool. */
+    /**
+     * As {@link java.nio.file.Files#setPosixFilePermissions(Path, Set)}. Pool.
+     *
+     * @param path the file
+     * @param permissions the new permissions
+     * @return a future of {@code path}, completed once the permissions are set
+     */
     CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions);
 
     // ---- temporary files
 
-    /** As {@link java.nio.file.Files#createTempFile(Path, String, String, FileAttribute...)}: mode 0600 by default. Ring. */
+    /**
+     * As {@link java.nio.file.Files#createTempFile(Path, String, String, FileAttribute...)}: mode 0600 by default. Ring.
+     *
+     * @param dir the directory to create the file in
+     * @param prefix the start of the file's name, or null for none
+     * @param suffix the end of the file's name, or null for {@code ".tmp"}
+     * @param attributes attributes to set atomically when the file is created; none means mode 0600
+     * @return a future of the new file's path
+     * @throws IllegalArgumentException if the prefix or suffix would make the name leave the directory
+     */
     CompletableFuture<Path> createTempFile(Path dir, String prefix, String suffix, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#createTempFile(String, String, FileAttribute...)}, in {@code java.io.tmpdir}. */
+    /**
+     * As {@link java.nio.file.Files#createTempFile(String, String, FileAttribute...)}, in {@code java.io.tmpdir}.
+     *
+     * @param prefix the start of the file's name, or null for none
+     * @param suffix the end of the file's name, or null for {@code ".tmp"}
+     * @param attributes attributes to set atomically when the file is created; none means mode 0600
+     * @return a future of the new file's path
+     * @throws IllegalArgumentException if the prefix or suffix would make the name leave the directory
+     */
     CompletableFuture<Path> createTempFile(String prefix, String suffix, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#createTempDirectory(Path, String, FileAttribute...)}: mode 0700 by default. Ring. */
+    /**
+     * As {@link java.nio.file.Files#createTempDirectory(Path, String, FileAttribute...)}: mode 0700 by default. Ring.
+     *
+     * @param dir the directory to create the directory in
+     * @param prefix the start of the directory's name, or null for none
+     * @param attributes attributes to set atomically when the directory is created; none means mode 0700
+     * @return a future of the new directory's path
+     * @throws IllegalArgumentException if the prefix would make the name leave the directory
+     */
     CompletableFuture<Path> createTempDirectory(Path dir, String prefix, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#createTempDirectory(String, FileAttribute...)}, in {@code java.io.tmpdir}. */
+    /**
+     * As {@link java.nio.file.Files#createTempDirectory(String, FileAttribute...)}, in {@code java.io.tmpdir}.
+     *
+     * @param prefix the start of the directory's name, or null for none
+     * @param attributes attributes to set atomically when the directory is created; none means mode 0700
+     * @return a future of the new directory's path
+     * @throws IllegalArgumentException if the prefix would make the name leave the directory
+     */
     CompletableFuture<Path> createTempDirectory(String prefix, FileAttribute<?>... attributes);
 
     /**
      * A new temporary file, open for reading and writing, that is deleted when it is closed (aiofiles'
      * NamedTemporaryFile: it has a name while open). {@code dir} null means {@code java.io.tmpdir}. For a file with
      * no name at all, open a {@link #createTempFile} path with {@code DELETE_ON_CLOSE}.
+     *
+     * @param dir the directory to create the file in, or null for {@code java.io.tmpdir}
+     * @param prefix the start of the file's name, or null for none
+     * @param suffix the end of the file's name, or null for {@code ".tmp"}
+     * @return a future of the new file, open for reading and writing
+     * @throws IllegalArgumentException if the prefix or suffix would make the name leave the directory
      */
     CompletableFuture<AsyncFile> openTempFile(Path dir, String prefix, String suffix);
 
-    /** A new temporary directory that {@link TempDirectory#close()} deletes with everything in it. */
+    /**
+     * A new temporary directory that {@link TempDirectory#close()} deletes with everything in it.
+     *
+     * @param dir the directory to create the directory in, or null for {@code java.io.tmpdir}
+     * @param prefix the start of the directory's name, or null for none
+     * @return a future of the new directory
+     * @throws IllegalArgumentException if the prefix would make the name leave the directory
+     */
     CompletableFuture<TempDirectory> openTempDirectory(Path dir, String prefix);
 
     // ---- durable replacement
@@ -281,10 +566,23 @@ public interface FileEngine extends AutoCloseable {
      */
     CompletableFuture<Path> writeAtomically(Path target, byte[] bytes);
 
-    /** As {@link #writeAtomically(Path, byte[])} with the text encoded in UTF-8. */
+    /**
+     * As {@link #writeAtomically(Path, byte[])} with the text encoded in UTF-8.
+     *
+     * @param target the file to replace or create
+     * @param text the file's new content
+     * @return a future of {@code target}, completed once the new content is durable
+     */
     CompletableFuture<Path> writeAtomically(Path target, CharSequence text);
 
-    /** As {@link #writeAtomically(Path, byte[])} with the text encoded in {@code charset}. */
+    /**
+     * As {@link #writeAtomically(Path, byte[])} with the text encoded in {@code charset}.
+     *
+     * @param target the file to replace or create
+     * @param text the file's new content
+     * @param charset the charset to encode with
+     * @return a future of {@code target}, completed once the new content is durable
+     */
     CompletableFuture<Path> writeAtomically(Path target, CharSequence text, Charset charset);
 
     /**
@@ -321,25 +619,48 @@ public interface FileEngine extends AutoCloseable {
         Builder() {
         }
 
-        /** The backend to run; default {@link Backend#AUTO}. */
+        /**
+         * The backend to run; default {@link Backend#AUTO}.
+         *
+         * @param backend the backend
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** Number of io_uring rings, each with its own thread; default: available processors. */
+        /**
+         * Number of io_uring rings, each with its own thread; default: available processors.
+         *
+         * @param rings the number of rings; positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code rings} is not positive
+         */
         public Builder rings(int rings) {
             this.rings = positive(rings, "rings");
             return this;
         }
 
-        /** Submission queue entries per ring; default 256. In-flight operations are not limited by it. */
+        /**
+         * Submission queue entries per ring; default 256. In-flight operations are not limited by it.
+         *
+         * @param ringSize the number of submission queue entries; positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code ringSize} is not positive
+         */
         public Builder ringSize(int ringSize) {
             this.ringSize = positive(ringSize, "ringSize");
             return this;
         }
 
-        /** Threads of the NIO backend's pool; default max(8, 4 x available processors). */
+        /**
+         * Threads of the NIO backend's pool; default max(8, 4 x available processors).
+         *
+         * @param threads the number of threads; positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code threads} is not positive
+         */
         public Builder nioThreads(int threads) {
             this.nioThreads = positive(threads, "nioThreads");
             return this;
@@ -349,6 +670,9 @@ public interface FileEngine extends AutoCloseable {
          * Where returned futures complete, and so where their dependent stages run; default
          * {@link ForkJoinPool#commonPool()}. A future with no dependent stage and a thread blocked in its
          * {@code join()} or {@code get()} is completed by that thread instead.
+         *
+         * @param executor the executor that completes futures
+         * @return this builder
          */
         public Builder completionExecutor(Executor executor) {
             this.completionExecutor = Objects.requireNonNull(executor, "executor");
@@ -358,6 +682,9 @@ public interface FileEngine extends AutoCloseable {
         /**
          * Complete futures directly on the I/O thread. Saves a thread hop per operation, but dependent stages then
          * run on that thread and must never block: a blocked ring stalls every file on it. Default false.
+         *
+         * @param inline true to complete futures on the I/O thread
+         * @return this builder
          */
         public Builder inlineCompletion(boolean inline) {
             this.inlineCompletion = inline;
@@ -367,6 +694,10 @@ public interface FileEngine extends AutoCloseable {
         /**
          * How long {@link FileEngine#close()} lets operations in flight finish before it fails or abandons them;
          * default 10 seconds. Zero fails them at once.
+         *
+         * @param timeout the longest wait; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is negative
          */
         public Builder shutdownTimeout(Duration timeout) {
             if (timeout.isNegative()) {
@@ -376,7 +707,12 @@ public interface FileEngine extends AutoCloseable {
             return this;
         }
 
-        /** Prefix of the engine's thread names; default "ringfile". Unused with a {@link #threadFactory}. */
+        /**
+         * Prefix of the engine's thread names; default "ringfile". Unused with a {@link #threadFactory}.
+         *
+         * @param prefix the prefix
+         * @return this builder
+         */
         public Builder threadNamePrefix(String prefix) {
             this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
             return this;
@@ -405,6 +741,7 @@ public interface FileEngine extends AutoCloseable {
         /**
          * Starts the engine.
          *
+         * @return the started engine
          * @throws UnsupportedOperationException if {@link Backend#IO_URING} was required and cannot run here; the
          *     cause says why
          */

@@ -10,13 +10,25 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface TempDirectory extends AutoCloseable {
 
-    /** The directory. */
+    /**
+     * The directory.
+     *
+     * @return the directory's path
+     */
     Path path();
 
-    /** Deletes the directory tree; every call returns the same future. */
+    /**
+     * Deletes the directory tree; every call returns the same future.
+     *
+     * @return the future of the deletion
+     */
     CompletableFuture<Void> closeAsync();
 
-    /** Deletes the directory tree and waits for it. */
+    /**
+     * Deletes the directory tree and waits for it.
+     *
+     * @throws IOException if the tree could not be deleted: the exception {@link #closeAsync()}'s future failed with
+     */
     @Override
     void close() throws IOException;
 }
