@@ -59,10 +59,16 @@ public final class NonBlockingDemo {
         AtomicLong written = new AtomicLong();
         AtomicLong lastTick = new AtomicLong(System.nanoTime());
         AtomicLong longestGap = new AtomicLong();
+        // The first calls load the engine's classes on the loop: that start-up wait is shown apart.
+        AtomicLong longestGapAfterFirstMiB = new AtomicLong();
         long start = System.nanoTime();
         var ticker = loop.scheduleWithFixedDelay(() -> {
             long now = System.nanoTime();
-            longestGap.accumulateAndGet(now - lastTick.getAndSet(now), Math::max);
+            long gap = now - lastTick.getAndSet(now);
+            longestGap.accumulateAndGet(gap, Math::max);
+            if (written.get() > 0) {
+                longestGapAfterFirstMiB.accumulateAndGet(gap, Math::max);
+            }
             long n = ticks.incrementAndGet();
             if (n % 10 == 0) {
                 System.out.printf("  %s  tick %4d  written %4d MiB%n", name, n, written.get());
@@ -74,12 +80,15 @@ public final class NonBlockingDemo {
         // A writer that blocked the loop until the end left the ticker no turn to measure that wait: count the time
         // from the last tick to the end of the write too.
         long end = System.nanoTime();
-        longestGap.accumulateAndGet(end - lastTick.get(), Math::max);
+        long finalGap = end - lastTick.get();
+        longestGap.accumulateAndGet(finalGap, Math::max);
+        longestGapAfterFirstMiB.accumulateAndGet(finalGap, Math::max);
         long ran = ticks.get();
         ticker.cancel(false);
         double seconds = (end - start) / 1e9;
-        System.out.printf("%s: %d MiB in %.2f s; the 5 ms ticker ran %d times, longest wait for a tick %.1f ms%n%n",
-                name, mib, seconds, ran, longestGap.get() / 1e6);
+        System.out.printf("%s: %d MiB in %.2f s; the 5 ms ticker ran %d times, longest wait for a tick %.1f ms"
+                        + " (%.1f ms among the waits that ended after the first MiB was written)%n%n",
+                name, mib, seconds, ran, longestGap.get() / 1e6, longestGapAfterFirstMiB.get() / 1e6);
     }
 
     /** Each write is issued from the loop and continues on the loop when it completes: the loop never waits. */
