@@ -132,14 +132,11 @@ final class ChildJvm {
         }
 
         /**
-         * The native-access grant README documents, on JDK 22+ (JDK 24+ warns without it when Netty loads its
-         * library): {@code ALL-UNNAMED} on the class path, Netty's loader module {@code io.netty.common} on the
+         * The native-access grant README documents (JDK 24+ warns without it when Netty loads its library; JDK 17
+         * accepts it): {@code ALL-UNNAMED} on the class path, Netty's loader module {@code io.netty.common} on the
          * module path.
          */
         List<String> nativeAccess(boolean modulePath) {
-            if (feature < 22) {
-                return List.of();
-            }
             return List.of("--enable-native-access=" + (modulePath ? "io.netty.common" : "ALL-UNNAMED"));
         }
 

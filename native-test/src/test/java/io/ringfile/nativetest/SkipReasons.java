@@ -36,9 +36,9 @@ public final class SkipReasons implements TestExecutionListener {
         TestSource source = test.getSource().orElse(null);
         if (source instanceof MethodSource) {
             MethodSource method = (MethodSource) source;
-            String display = test.getDisplayName();
+            boolean invocation = test.getUniqueIdObject().getLastSegment().getType().endsWith("-invocation");
             return simpleName(method.getClassName()) + "." + method.getMethodName()
-                    + (display.startsWith("[") ? " " + display : "");
+                    + (invocation ? " " + test.getDisplayName() : "");
         }
         if (source instanceof ClassSource) {
             return simpleName(((ClassSource) source).getClassName()) + " (every test of the class)";
