@@ -1,8 +1,14 @@
 package io.ringfile.nativetest;
 
+import org.junit.jupiter.api.Assumptions;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.module.FindException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -10,11 +16,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Command lines for a JVM forked by a test: the same Java, the test class path (or part of it). */
+/**
+ * Command lines for a JVM forked by a test: the same Java (or another installed JDK), the test class path (or part
+ * of it, or its modules for a module path).
+ */
 final class ChildJvm {
     private ChildJvm() {
     }
@@ -41,6 +51,99 @@ final class ChildJvm {
     /** True for the jar that holds Netty's io_uring native library. */
     static boolean isNativeIoUringJar(String entry) {
         return Path.of(entry).getFileName().toString().startsWith("netty-transport-native-io_uring");
+    }
+
+    /**
+     * The entries of {@code classPath} that are Ringfile's or Netty's modules (jars or exploded directories with a
+     * module descriptor), for a module path; test jars and test libraries stay out.
+     */
+    static List<String> modulesOf(List<String> classPath) {
+        List<String> modules = new ArrayList<>();
+        for (String entry : classPath) {
+            Path path = Path.of(entry);
+            boolean candidate = Files.isRegularFile(path) ? entry.endsWith(".jar")
+                    : Files.isRegularFile(path.resolve("module-info.class"));
+            if (!candidate) {
+                continue;
+            }
+            try {
+                for (ModuleReference module : ModuleFinder.of(path).findAll()) {
+                    ModuleDescriptor descriptor = module.descriptor();
+                    String name = descriptor.name();
+                    if (!descriptor.isAutomatic() && (name.startsWith("io.ringfile") || name.startsWith("io.netty."))) {
+                        modules.add(entry);
+                    }
+                }
+            } catch (FindException notAModule) {
+                // not a module: stays off the module path
+            }
+        }
+        return modules;
+    }
+
+    /** A JDK a test starts children with: the running one, or another installed one. */
+    static final class Jdk {
+        final String label;
+        /** The JDK's home, or null where it is not installed. */
+        final Path home;
+        final int feature;
+
+        private Jdk(String label, Path home, int feature) {
+            this.label = label;
+            this.home = home;
+            this.feature = feature;
+        }
+
+        /** The JDK running the tests. */
+        static Jdk running() {
+            return new Jdk("JDK " + Runtime.version().feature() + " (running the tests)",
+                    Path.of(System.getProperty("java.home")), Runtime.version().feature());
+        }
+
+        /**
+         * The first {@code /usr/lib/jvm/temurin-FEATURE-jdk*} (where CI and this machine keep their second JDK), or
+         * an absent JDK that {@link #assumePresent} skips with the reason.
+         */
+        static Jdk installed(int feature) {
+            Path jvms = Path.of("/usr/lib/jvm");
+            if (Files.isDirectory(jvms)) {
+                try (Stream<Path> homes = Files.list(jvms)) {
+                    Optional<Path> home = homes.filter(h -> h.getFileName().toString()
+                                    .startsWith("temurin-" + feature + "-jdk"))
+                            .filter(h -> Files.isExecutable(h.resolve("bin").resolve("java")))
+                            .sorted().findFirst();
+                    if (home.isPresent()) {
+                        return new Jdk("JDK " + feature + " (" + home.get() + ")", home.get(), feature);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return new Jdk("JDK " + feature + " (not installed under " + jvms + ")", null, feature);
+        }
+
+        void assumePresent() {
+            Assumptions.assumeTrue(home != null, () -> label + ": no temurin-" + feature + "-jdk* under /usr/lib/jvm,"
+                    + " so nothing can run on JDK " + feature + " here");
+        }
+
+        String java() {
+            return home.resolve("bin").resolve("java").toString();
+        }
+
+        /**
+         * The native-access grant README documents (JDK 24+ warns without it when Netty loads its library; JDK 17
+         * accepts it): {@code ALL-UNNAMED} on the class path, Netty's loader module {@code io.netty.common} on the
+         * module path.
+         */
+        List<String> nativeAccess(boolean modulePath) {
+            return List.of("--enable-native-access=" + (modulePath ? "io.netty.common" : "ALL-UNNAMED"));
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
     }
 
     /** {@code java [flags] -cp CLASSPATH MAIN ARGS...}, with native access granted on JDK 22+. */

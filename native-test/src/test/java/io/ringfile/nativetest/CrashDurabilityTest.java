@@ -1,7 +1,7 @@
 package io.ringfile.nativetest;
 
 import io.ringfile.FileEngine;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,8 +40,9 @@ class CrashDurabilityTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void linuxOnly() {
+    /** Per test, so that each is reported skipped with the reason (see {@link Native#setUp}). */
+    @BeforeEach
+    void linuxOnly() {
         Native.assumeLinux();
     }
 

@@ -47,17 +47,22 @@ class DiskFullTest {
     private static final String ENOSPC = "No space left on device";
     private static Path mount;
 
+    /** Why these tests cannot run here, or null: checked by each test (see {@link Native#setUp}). */
+    private static String skipReason;
+
     @BeforeAll
-    static void mountSmallTmpfs() throws IOException {
-        Native.assumeLinuxRoot();
-        Path dir = Files.createTempDirectory("ringfile-diskfull-");
-        Native.Result result = Native.run(Duration.ofSeconds(30), null, "mount", "-t", "tmpfs", "-o",
-                "size=" + CAPACITY + ",nr_inodes=64", "ringfile-diskfull", dir.toString());
-        if (result.exit != 0) {
-            Files.delete(dir);
-            Assumptions.abort("cannot mount a tmpfs here: " + result.output.strip());
-        }
-        mount = dir;
+    static void mountSmallTmpfs() throws Exception {
+        skipReason = Native.setUp(() -> {
+            Native.assumeLinuxRoot();
+            Path dir = Files.createTempDirectory("ringfile-diskfull-");
+            Native.Result result = Native.run(Duration.ofSeconds(30), null, "mount", "-t", "tmpfs", "-o",
+                    "size=" + CAPACITY + ",nr_inodes=64", "ringfile-diskfull", dir.toString());
+            if (result.exit != 0) {
+                Files.delete(dir);
+                Assumptions.abort("cannot mount a tmpfs here: " + result.output.strip());
+            }
+            mount = dir;
+        });
     }
 
     @AfterAll
@@ -70,6 +75,7 @@ class DiskFullTest {
 
     @BeforeEach
     void emptyTheDisk() throws IOException {
+        Native.assumeSetUp(skipReason);
         try (Stream<Path> files = Files.list(mount)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Files.delete(file);

@@ -1,7 +1,7 @@
 package io.ringfile.nativetest;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +33,9 @@ class FallbackTest {
     @TempDir
     Path work;
 
-    @BeforeAll
-    static void linuxOnly() {
+    /** Per test, so that each is reported skipped with the reason (see {@link Native#setUp}). */
+    @BeforeEach
+    void linuxOnly() {
         Native.assumeLinux();
     }
 

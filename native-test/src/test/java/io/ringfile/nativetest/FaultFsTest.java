@@ -52,12 +52,17 @@ class FaultFsTest {
     /** Writes are cached and reach faultfs at write-back, as on a local disk. */
     private static FaultFs writeback;
 
+    /** Why these tests cannot run here, or null: checked by each test (see {@link Native#setUp}). */
+    private static String skipReason;
+
     @BeforeAll
     static void mountFaultFs() throws Exception {
-        Native.assumeLinuxRoot();
-        base = Files.createTempDirectory("ringfile-faultfs-");
-        direct = FaultFs.mount(Files.createDirectories(base.resolve("direct")), FaultFs.Mode.DIRECT_IO);
-        writeback = FaultFs.mount(Files.createDirectories(base.resolve("writeback")), FaultFs.Mode.WRITEBACK);
+        skipReason = Native.setUp(() -> {
+            Native.assumeLinuxRoot();
+            base = Files.createTempDirectory("ringfile-faultfs-");
+            direct = FaultFs.mount(Files.createDirectories(base.resolve("direct")), FaultFs.Mode.DIRECT_IO);
+            writeback = FaultFs.mount(Files.createDirectories(base.resolve("writeback")), FaultFs.Mode.WRITEBACK);
+        });
     }
 
     @AfterAll
@@ -73,6 +78,7 @@ class FaultFsTest {
 
     @BeforeEach
     void noRules() {
+        Native.assumeSetUp(skipReason);
         direct.clear();
         writeback.clear();
     }

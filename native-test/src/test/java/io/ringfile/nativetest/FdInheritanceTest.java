@@ -2,7 +2,7 @@ package io.ringfile.nativetest;
 
 import io.ringfile.AsyncFile;
 import io.ringfile.FileEngine;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -10,8 +10,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,8 +39,9 @@ class FdInheritanceTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void linuxOnly() {
+    /** Per test, so that each is reported skipped with the reason (see {@link Native#setUp}). */
+    @BeforeEach
+    void linuxOnly() {
         Native.assumeLinux();
     }
 
@@ -62,8 +66,15 @@ class FdInheritanceTest {
     }
 
     /**
-     * With a file open and a write done on each backend, a child started by ProcessBuilder ({@code sleep}, checked
-     * once it has exec'd) holds none of the engine's descriptors: no ring, no file.
+     * With a file open and a write done on each backend, a child started by ProcessBuilder holds none of the
+     * engine's descriptors: no ring, no file, nothing but standard input, output and error.
+     *
+     * <p>The child is listed only once it can hold nothing but what it inherited. A program opens descriptors of its
+     * own while it starts: after exec, the dynamic loader opens each shared library (libc on descriptor 3) and
+     * closes it before {@code main}, and start-up code may read locale files. A child that has exec'd is therefore
+     * not yet settled. This one ({@code sh -c 'echo ready; read line'}) prints "ready" from its main program, after
+     * its start-up, and then blocks reading standard input, which the test keeps open until it has listed
+     * {@code /proc/PID/fd}: from the "ready" line until then the child opens nothing.
      */
     @ParameterizedTest
     @EnumSource(names = {"IO_URING", "NIO"})
@@ -78,18 +89,13 @@ class FdInheritanceTest {
                 assertTrue(mine.containsValue("anon_inode:[io_uring]"), "the engine holds its rings: " + mine);
             }
 
-            Process child = new ProcessBuilder("sleep", "5").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            child.getOutputStream().close();
-            try {
-                String pid = Long.toString(child.pid());
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
-                // Before exec the child is still the JDK's launch helper; check the program itself.
-                while (!Files.readString(Path.of("/proc", pid, "cmdline")).startsWith("sleep")) {
-                    assertTrue(System.nanoTime() < deadline && child.isAlive(), "the child never exec'd sleep");
-                    Thread.sleep(5);
-                }
-                Map<Integer, String> inherited = fds(pid);
+            Process child = new ProcessBuilder("/bin/sh", "-c", "echo ready; read line").redirectErrorStream(true)
+                    .start();
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                // Bounded by the class's @Timeout: a child that never prints fails the test instead of hanging it.
+                assertEquals("ready", out.readLine(), "the child's first line");
+                Map<Integer, String> inherited = fds(Long.toString(child.pid()));
                 for (Map.Entry<Integer, String> fd : inherited.entrySet()) {
                     assertFalse(isEngineResource(fd.getValue(), path),
                             "the child inherited fd " + fd.getKey() + " -> " + fd.getValue() + ": " + inherited);
@@ -97,8 +103,11 @@ class FdInheritanceTest {
                 assertEquals(List.of(0, 1, 2), List.copyOf(inherited.keySet()),
                         "the child has only standard input, output and error: " + inherited);
             } finally {
-                child.destroyForcibly();
-                child.waitFor(10, TimeUnit.SECONDS);
+                child.getOutputStream().close(); // end of input: read returns and the shell exits
+                if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                    child.waitFor(10, TimeUnit.SECONDS);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.ringfile.nativetest;
 
 import org.junit.jupiter.api.Assumptions;
+import org.opentest4j.TestAbortedException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -62,6 +63,33 @@ final class Native {
     static void assumeLinuxRoot() {
         assumeLinux();
         Assumptions.assumeTrue(isRoot(), "needs root (mounts file systems, changes user ids)");
+    }
+
+    /** A test class's one-time set-up, which may fail an assumption. */
+    interface SetUp {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a test class's one-time set-up (from its {@code @BeforeAll}) and returns why its tests must skip, the
+     * message of the assumption that failed in it, or null when none did. Each test then calls
+     * {@link #assumeSetUp}. An assumption failing in {@code @BeforeAll} itself would skip the class as a whole, which
+     * surefire reports as "Tests run: 0" and no reason; this way every test is reported skipped, with the reason.
+     */
+    static String setUp(SetUp setUp) throws Exception {
+        try {
+            setUp.run();
+            return null;
+        } catch (TestAbortedException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Skips the calling test with {@code skipReason} from {@link #setUp}, if there is one. */
+    static void assumeSetUp(String skipReason) {
+        if (skipReason != null) {
+            Assumptions.abort(skipReason);
+        }
     }
 
     /** The executable {@code name} on PATH, if any. */

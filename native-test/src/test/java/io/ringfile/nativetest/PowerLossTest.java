@@ -4,6 +4,7 @@ import io.ringfile.FileEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,28 +40,38 @@ class PowerLossTest {
     private static Path image;
     private static Path mount;
 
+    /** Why these tests cannot run here, or null: checked by each test (see {@link Native#setUp}). */
+    private static String skipReason;
+
     @BeforeAll
-    static void mountExt4Image() throws IOException {
-        Native.assumeLinuxRoot();
-        Native.requireCommand("mkfs.ext4", "e2fsprogs");
-        Native.requireCommand("e2fsck", "e2fsprogs");
-        Native.requireCommand("losetup", "mount");
-        base = Files.createTempDirectory("ringfile-powerloss-");
-        image = base.resolve("disk.img");
-        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
-            file.setLength(64L * 1024 * 1024);
-        }
-        // Initialise everything now, so no background thread writes to the disk while it is copied.
-        check(Native.run(STEP, null, "mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0",
-                image.toString()), "mkfs.ext4");
-        mount = Files.createDirectories(base.resolve("mnt"));
-        Native.Result mounted = Native.run(STEP, null, "mount", "-o", "loop,noauto_da_alloc", image.toString(),
-                mount.toString());
-        if (mounted.exit != 0) {
-            ChildJvm.deleteTree(base);
-            base = null;
-            Assumptions.abort("cannot mount an ext4 image on a loop device here: " + mounted.output.strip());
-        }
+    static void mountExt4Image() throws Exception {
+        skipReason = Native.setUp(() -> {
+            Native.assumeLinuxRoot();
+            Native.requireCommand("mkfs.ext4", "e2fsprogs");
+            Native.requireCommand("e2fsck", "e2fsprogs");
+            Native.requireCommand("losetup", "mount");
+            base = Files.createTempDirectory("ringfile-powerloss-");
+            image = base.resolve("disk.img");
+            try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+                file.setLength(64L * 1024 * 1024);
+            }
+            // Initialise everything now, so no background thread writes to the disk while it is copied.
+            check(Native.run(STEP, null, "mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0",
+                    image.toString()), "mkfs.ext4");
+            mount = Files.createDirectories(base.resolve("mnt"));
+            Native.Result mounted = Native.run(STEP, null, "mount", "-o", "loop,noauto_da_alloc", image.toString(),
+                    mount.toString());
+            if (mounted.exit != 0) {
+                ChildJvm.deleteTree(base);
+                base = null;
+                Assumptions.abort("cannot mount an ext4 image on a loop device here: " + mounted.output.strip());
+            }
+        });
+    }
+
+    @BeforeEach
+    void assumeMounted() {
+        Native.assumeSetUp(skipReason);
     }
 
     @AfterAll

@@ -53,6 +53,11 @@ final class ProbeRun {
         args[0] = work.toString();
         System.arraycopy(modes, 0, args, 1, modes.length);
         command.addAll(ChildJvm.command(classPath, jvmFlags, FallbackProbe.class.getName(), args));
+        return run(scenario, command);
+    }
+
+    /** Runs {@code command}, a program that reports in {@link FallbackProbe}'s format, and parses what it said. */
+    static ProbeRun run(String scenario, List<String> command) {
         ProbeRun run = new ProbeRun(scenario, Native.run(TIMEOUT, null, command));
         run.saveLog(command);
         return run;
