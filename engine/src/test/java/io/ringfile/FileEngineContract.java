@@ -539,6 +539,11 @@ public abstract class FileEngineContract extends FileSystemContract {
         }
     }
 
+    @Test
+    void nullArgumentsAreRejectedAsTheJdkRejectsThem() throws Exception {
+        NullArguments.check(engine, dir); // a table: every public method, each argument null in turn, next to the JDK
+    }
+
     // ---------------------------------------------------------------- close and shutdown
 
     @Test

@@ -99,11 +99,11 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Integer> read(ByteBuffer dst) {
+        checkReadable(); // in FileChannel.read's order: mode, buffer
         Objects.requireNonNull(dst, "dst");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        checkReadable();
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new ReadPendingException();
         }
@@ -112,8 +112,8 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Integer> write(ByteBuffer src) {
-        Objects.requireNonNull(src, "src");
         checkWritable();
+        Objects.requireNonNull(src, "src");
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new WritePendingException();
         }
@@ -170,38 +170,41 @@ public final class AsyncFileImpl implements AsyncFile {
         return write(src, position, true);
     }
 
-    /** A read whose future completes on {@code completer} (null: on the backend thread, for internal steps). */
+    /**
+     * A read whose future completes on {@code completer} (null: on the backend thread, for internal steps).
+     * Arguments are checked in AsynchronousFileChannel's order: position, open mode, buffer.
+     */
     CompletableFuture<Integer> read(ByteBuffer dst, long position, boolean full, Executor completer) {
-        Objects.requireNonNull(dst, "dst");
         checkPosition(position);
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        checkReadable();
         return start(TransferOp.of(completer, this, true, full, dst, position));
     }
 
     CompletableFuture<Integer> write(ByteBuffer src, long position, boolean full, Executor completer) {
-        Objects.requireNonNull(src, "src");
         checkPosition(position);
         checkWritable();
+        Objects.requireNonNull(src, "src");
         return start(TransferOp.of(completer, this, false, full, src, position));
     }
 
     private CompletableFuture<Integer> read(ByteBuf dst, long position, boolean full) {
-        Objects.requireNonNull(dst, "dst");
         checkPosition(position);
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        checkReadable();
         return start(TransferOp.of(engine.completer(), this, true, full, dst, position));
     }
 
     private CompletableFuture<Integer> write(ByteBuf src, long position, boolean full) {
-        Objects.requireNonNull(src, "src");
         checkPosition(position);
         checkWritable();
+        Objects.requireNonNull(src, "src");
         return start(TransferOp.of(engine.completer(), this, false, full, src, position));
     }
 

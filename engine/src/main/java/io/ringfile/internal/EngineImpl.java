@@ -230,13 +230,17 @@ public final class EngineImpl implements FileEngine {
 
     @Override
     public CompletableFuture<Path> write(Path path, byte[] bytes, OpenOption... options) {
-        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(bytes, "bytes"); // in the order Files.write checks them
+        Objects.requireNonNull(path, "path");
         OpenSpec spec = OpenSpec.of(path, writeOptions(options));
         return deliver(withFile(openInternal(spec),
                 file -> Chunks.write(file, bytes, 0, bytes.length, 0, spec.append()).thenApply(n -> path)));
     }
 
-    /** As Files.newOutputStream: CREATE, TRUNCATE_EXISTING, WRITE when none are given; WRITE always; no READ. */
+    /**
+     * As Files.newOutputStream: CREATE, TRUNCATE_EXISTING, WRITE when none are given; WRITE always; no READ. As
+     * there, READ anywhere in the options is reported before a null element (OpenSpec rejects that one).
+     */
     private static Set<OpenOption> writeOptions(OpenOption... options) {
         Objects.requireNonNull(options, "options");
         Set<OpenOption> set = new HashSet<>();
@@ -248,7 +252,7 @@ public final class EngineImpl implements FileEngine {
                 if (option == StandardOpenOption.READ) {
                     throw new IllegalArgumentException("READ not allowed");
                 }
-                set.add(Objects.requireNonNull(option, "option"));
+                set.add(option);
             }
         }
         set.add(StandardOpenOption.WRITE);
@@ -475,13 +479,18 @@ public final class EngineImpl implements FileEngine {
     @Override
     public CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path, LinkOption... options) {
         Objects.requireNonNull(path, "path");
+        for (LinkOption option : options) { // checked now, as Files does, not on the pool
+            Objects.requireNonNull(option, "option");
+        }
         return whenOpen(() -> pool.call(path, () -> Files.getPosixFilePermissions(path, options)));
     }
 
     @Override
     public CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions) {
         Objects.requireNonNull(path, "path");
-        Objects.requireNonNull(permissions, "permissions");
+        for (PosixFilePermission permission : permissions) { // checked now, as Files does, not on the pool
+            Objects.requireNonNull(permission, "permission");
+        }
         return whenOpen(() -> pool.call(path, () -> Files.setPosixFilePermissions(path, permissions)));
     }
 

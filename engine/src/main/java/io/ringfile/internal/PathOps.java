@@ -75,10 +75,12 @@ final class PathOps {
     @SuppressWarnings("unchecked")
     <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
                                                                         LinkOption... options) {
+        Objects.requireNonNull(path, "path");
         Objects.requireNonNull(type, "type");
         if (type == BasicFileAttributes.class) {
             return (CompletableFuture<A>) basicAttributes(path, options);
         }
+        follow(options); // null checks now, as Files makes them, not on the pool
         return pool.call(path, () -> Files.readAttributes(path, type, options));
     }
 
@@ -86,7 +88,9 @@ final class PathOps {
         return backendFor(path).delete(path, ifExists);
     }
 
+    /** Checks as Files.move does, in its order: source, target, then each option (COPY_ATTRIBUTES is refused). */
     CompletableFuture<Path> move(Path source, Path target, CopyOption... options) {
+        Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         boolean replace = false;
         boolean atomic = false;
@@ -95,7 +99,9 @@ final class PathOps {
                 replace = true;
             } else if (option == StandardCopyOption.ATOMIC_MOVE) {
                 atomic = true;
-            } else if (option != LinkOption.NOFOLLOW_LINKS && option != StandardCopyOption.COPY_ATTRIBUTES) {
+            } else if (option == null) {
+                throw new NullPointerException("option");
+            } else if (option != LinkOption.NOFOLLOW_LINKS) {
                 throw new UnsupportedOperationException("Unsupported copy option: " + option);
             }
         }
@@ -129,7 +135,11 @@ final class PathOps {
     }
 
     CompletableFuture<Path> copy(Path source, Path target, CopyOption... options) {
+        Objects.requireNonNull(source, "source"); // null checks now, as Files makes them, not on the pool
         Objects.requireNonNull(target, "target");
+        for (CopyOption option : options) {
+            Objects.requireNonNull(option, "option");
+        }
         return pool.call(source, () -> Files.copy(source, target, options));
     }
 
@@ -191,8 +201,10 @@ final class PathOps {
     }
 
     CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes) {
+        Objects.requireNonNull(link, "link");
         Objects.requireNonNull(target, "target");
-        if (attributes.length > 0) { // as on the JDK's Unix file systems
+        if (attributes.length > 0) { // as on the JDK's Unix file systems: a null or unknown attribute first
+            OpenSpec.mode(0, attributes);
             throw new UnsupportedOperationException("Initial file attributes not supported when creating symbolic link");
         }
         return backendFor(link).createSymbolicLink(link, target).thenApply(ignored -> link);
