@@ -300,6 +300,59 @@ public abstract class FileEngineContract extends FileSystemContract {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(restricted)));
     }
 
+    /**
+     * DELETE_ON_CLOSE and NOFOLLOW_LINKS never open a file through a symbolic link (the JDK opens with O_NOFOLLOW, so
+     * that closing cannot delete the link and leave its target, or delete a file the link points at): both fail as
+     * FileChannel.open fails, asked live. Where the JDK throws a bare IOException (its ELOOP message has no path),
+     * Ringfile throws a FileSystemException naming the path with the JDK's message as its reason.
+     */
+    @Test
+    void symbolicLinksAreNotOpenedWithDeleteOnCloseOrNofollowLinksAsTheJdkRefusesThem() throws IOException {
+        Path target = fileWith("link-target.txt", new byte[] {1, 2, 3});
+        Path link = Files.createSymbolicLink(dir.resolve("link"), target);
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("nowhere"));
+        List<Set<java.nio.file.OpenOption>> cases = List.of(
+                Set.of(READ, DELETE_ON_CLOSE), Set.of(WRITE, DELETE_ON_CLOSE), Set.of(READ, WRITE, DELETE_ON_CLOSE),
+                Set.of(CREATE, WRITE, DELETE_ON_CLOSE), Set.of(CREATE_NEW, WRITE, DELETE_ON_CLOSE),
+                Set.of(READ, LinkOption.NOFOLLOW_LINKS), Set.of(CREATE, WRITE, LinkOption.NOFOLLOW_LINKS),
+                Set.of(WRITE, TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS));
+        for (Path path : List.of(link, dangling)) {
+            for (Set<java.nio.file.OpenOption> options : cases) {
+                String what = path.getFileName() + " " + options;
+                IOException jdk;
+                try (java.nio.channels.FileChannel opened = java.nio.channels.FileChannel.open(path, options)) {
+                    throw new AssertionError("the JDK opened " + what + ": the case tests nothing");
+                } catch (IOException e) {
+                    jdk = e;
+                }
+                Throwable ours = failure(engine.open(path, options));
+                if (jdk instanceof FileSystemException) {
+                    assertEquals(jdk.getClass(), ours.getClass(), what + ": " + ours);
+                    assertEquals(((FileSystemException) jdk).getReason(), ((FileSystemException) ours).getReason(),
+                            what);
+                } else {
+                    FileSystemException e = assertInstanceOf(FileSystemException.class, ours, what + ": " + ours);
+                    assertEquals(FileSystemException.class, e.getClass(), what + ": " + ours);
+                    assertEquals(jdk.getMessage(), e.getReason(), what);
+                    assertEquals(path.toString(), e.getFile(), what);
+                }
+                assertTrue(Files.isSymbolicLink(path), what + ": the link is still there");
+            }
+        }
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(target), "the target is untouched");
+        assertFalse(Files.exists(dir.resolve("nowhere")), "nothing was created through the dangling link");
+
+        // The JDK's one exception: CREATE_NEW without WRITE neither creates nor adds O_NOFOLLOW, so it opens the
+        // target and deletes the link on close. Both backends do what it does, no more.
+        Set<java.nio.file.OpenOption> quirk = Set.of(READ, CREATE_NEW, DELETE_ON_CLOSE);
+        java.nio.channels.FileChannel.open(link, quirk).close();
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "the JDK deleted the link");
+        Files.createSymbolicLink(link, target);
+        await(engine.open(link, quirk)).close();
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "Ringfile deleted the link, as the JDK did");
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(target), "the target is untouched");
+    }
+
     // ---------------------------------------------------------------- a large file
 
     @Test
