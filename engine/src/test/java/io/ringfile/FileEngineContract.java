@@ -265,6 +265,75 @@ public abstract class FileEngineContract extends FileSystemContract {
         failsWith(NoSuchFileException.class, engine.size(dir.resolve("missing")));
     }
 
+    /**
+     * Text is encoded as Files.writeString encodes it, asked live for every charset and input here: the same bytes,
+     * or the same exception with the same message. The JDK reports an unpaired surrogate in UTF-8 and any
+     * unencodable character in ISO-8859-1 as UnmappableCharacterException (length 1), where a CharsetEncoder says
+     * MalformedInputException (or a longer length); other charsets fail as their encoder does.
+     */
+    @Test
+    void writeStringAndWriteAtomicallyEncodeAsFilesWriteString() throws IOException {
+        List<String> inputs = List.of("", "abc", "\u00e9", "\u20ac", "\ud800", "a\udc00b", "x\ud800", "\ud83d\ude00",
+                "\u00e9\ud83d\ude00", "a\u00e9\u20ac\ud83d\ude00\ud800");
+        List<java.nio.charset.Charset> charsets = new ArrayList<>(List.of(StandardCharsets.UTF_8,
+                StandardCharsets.ISO_8859_1, StandardCharsets.US_ASCII, StandardCharsets.UTF_16,
+                StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE));
+        for (String name : List.of("UTF-32", "windows-1252", "Shift_JIS")) {
+            if (java.nio.charset.Charset.isSupported(name)) {
+                charsets.add(java.nio.charset.Charset.forName(name));
+            }
+        }
+        Path jdkFile = dir.resolve("jdk.txt");
+        Path ours = dir.resolve("ours.txt");
+        Path atomic = dir.resolve("atomic.txt");
+        List<String> differences = new ArrayList<>();
+        for (java.nio.charset.Charset charset : charsets) {
+            for (String text : inputs) {
+                String expected;
+                try {
+                    Files.writeString(jdkFile, text, charset);
+                    expected = Arrays.toString(Files.readAllBytes(jdkFile));
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    expected = e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+                String what = charset + " " + text.chars().mapToObj(c -> String.format("%04x", c)).toList();
+                Files.deleteIfExists(ours);
+                Files.deleteIfExists(atomic);
+                String written = outcome(engine.writeString(ours, text, charset), ours);
+                String replaced = outcome(engine.writeAtomically(atomic, text, charset), atomic);
+                if (!expected.equals(written)) {
+                    differences.add("writeString " + what + ": JDK " + expected + ", Ringfile " + written);
+                }
+                if (!expected.equals(replaced)) {
+                    differences.add("writeAtomically " + what + ": JDK " + expected + ", Ringfile " + replaced);
+                }
+                if (charset == StandardCharsets.UTF_8) {
+                    String defaulted = outcome(engine.writeString(ours, text), ours);
+                    if (!expected.equals(defaulted)) {
+                        differences.add("writeString (UTF-8 by default) " + what + ": JDK " + expected
+                                + ", Ringfile " + defaulted);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), differences, String.join("\n", differences));
+    }
+
+    /** The bytes a write left in {@code path}, or its encoding exception and message. */
+    private static String outcome(CompletableFuture<Path> write, Path path) throws IOException {
+        try {
+            write.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            return Arrays.toString(Files.readAllBytes(path));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            assertInstanceOf(java.nio.charset.CharacterCodingException.class, cause);
+            assertFalse(Files.exists(path), "nothing written when the text cannot be encoded");
+            return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("the write did not complete", e);
+        }
+    }
+
     @Test
     void openOptionsBehaveAsFileChannelOpen() throws IOException {
         Path path = dir.resolve("opts.bin");

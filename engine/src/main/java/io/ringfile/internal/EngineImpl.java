@@ -15,6 +15,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.CopyOption;
 import java.nio.file.Files;
@@ -278,14 +279,27 @@ public final class EngineImpl implements FileEngine {
         return write(path, bytes, options);
     }
 
-    /** Encodes strictly, as Files.writeString does: unmappable characters fail. */
+    /**
+     * Encodes strictly, failing as Files.writeString fails: with the charset's encoder, except that the JDK's own
+     * encoding of UTF-8 and ISO-8859-1 (which Files.writeString uses) reports every failure, an unpaired surrogate
+     * included, as {@code UnmappableCharacterException} of length 1. Checked against Files.writeString for every
+     * charset of JDK 17 and 25.
+     */
     private static byte[] encode(CharSequence text, Charset charset) throws CharacterCodingException {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(charset, "charset");
-        ByteBuffer encoded = charset.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .encode(java.nio.CharBuffer.wrap(text));
+        ByteBuffer encoded;
+        try {
+            encoded = charset.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(text));
+        } catch (CharacterCodingException e) {
+            if (charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.ISO_8859_1)) {
+                throw new UnmappableCharacterException(1);
+            }
+            throw e;
+        }
         return Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
                 encoded.arrayOffset() + encoded.limit());
     }
