@@ -136,7 +136,9 @@ public interface AsyncFile extends AutoCloseable {
 
     /**
      * Truncates the file to {@code size} bytes if it is larger; a file already that size or smaller is left as it
-     * is. Requires a file opened for writing.
+     * is. Requires a file opened for writing. As {@code FileChannel.truncate} moves the channel's position, a
+     * {@linkplain #position() cursor} beyond {@code size} is moved back to {@code size} (whether or not the file
+     * shrank) by the time the future completes; a failed truncation leaves it where it was.
      *
      * @return this file
      */

@@ -354,6 +354,30 @@ public abstract class FileSystemContract extends TextContract {
     }
 
     @Test
+    void truncateMovesACursorBeyondTheNewSizeBackAsFileChannelDoes() throws IOException {
+        byte[] data = random(100, 24);
+        Path ours = fileWith("truncate-cursor.bin", data);
+        Path theirs = fileWith("truncate-cursor-jdk.bin", data);
+        long[][] steps = {{80, 50}, {30, 40}, {200, 300}, {150, 120}, {60, 90}, {45, 45}, {10, 0}};
+        try (AsyncFile file = await(engine.open(ours, READ, WRITE));
+             java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(theirs, READ, WRITE)) {
+            for (long[] step : steps) {
+                String what = "cursor at " + step[0] + ", truncate(" + step[1] + ")";
+                file.position(step[0]);
+                channel.position(step[0]);
+                await(file.truncate(step[1]));
+                channel.truncate(step[1]);
+                assertEquals(channel.position(), file.position(), what);
+                assertEquals(channel.size(), await(file.size()), what);
+                byte[] mark = {(byte) step[0]};
+                assertEquals(channel.write(ByteBuffer.wrap(mark)), await(file.write(ByteBuffer.wrap(mark))), what);
+                assertEquals(channel.position(), file.position(), what + ", then a cursor write");
+            }
+        }
+        assertArrayEquals(Files.readAllBytes(theirs), Files.readAllBytes(ours));
+    }
+
+    @Test
     void appendStartsTheCursorAtTheEnd() throws IOException {
         Path path = fileWith("log.txt", "first\n".getBytes(StandardCharsets.US_ASCII));
         try (AsyncFile file = await(engine.open(path, APPEND))) {

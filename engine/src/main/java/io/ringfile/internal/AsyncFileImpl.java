@@ -273,7 +273,12 @@ public final class AsyncFileImpl implements AsyncFile {
             throw new IllegalArgumentException("Negative size: " + size);
         }
         checkWritable();
-        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), result -> this);
+        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), result -> {
+            if (cursor > size) { // as FileChannel.truncate moves its position; before the future completes
+                cursor = size;
+            }
+            return this;
+        });
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else {
