@@ -167,8 +167,20 @@ public interface FileEngine extends AutoCloseable {
     CompletableFuture<Boolean> deleteIfExists(Path path);
 
     /**
-     * As {@link java.nio.file.Files#move(Path, Path, CopyOption...)}: REPLACE_EXISTING and ATOMIC_MOVE honoured.
-     * Ring (RENAMEAT) when a rename can do it; a move across file systems copies on the pool.
+     * As {@link java.nio.file.Files#move(Path, Path, CopyOption...)}: REPLACE_EXISTING and ATOMIC_MOVE honoured (an
+     * atomic move replaces an existing target, as on Linux); moving a file onto itself or onto another hard link of
+     * it succeeds without doing anything. Ring (RENAMEAT) when a rename can do it; a move across file systems
+     * copies on the pool.
+     *
+     * <p>Without REPLACE_EXISTING an existing target is never replaced, not even by moves onto it from other threads
+     * at the same moment (where {@code Files.move}, which checks and then renames, can let several succeed): on
+     * io_uring, {@code renameat2(RENAME_NOREPLACE)} refuses in the same step; on NIO, a file or symbolic link is
+     * hard-linked under the target name ({@code link(2)} refuses an existing target in the same step) and its
+     * source name then removed, so for a moment it has both names (a crash then leaves both, nothing lost) and file
+     * watchers see a create and a delete instead of a rename. Where that cannot be done, the NIO backend checks,
+     * then renames, as {@code Files.move} does, and a target created in between is replaced: for directories, on
+     * file systems without hard links or that refuse one ({@code fs.protected_hardlinks}, too many links), and on
+     * every backend for paths of other file-system providers and for a copy across file systems.
      */
     CompletableFuture<Path> move(Path source, Path target, CopyOption... options);
 

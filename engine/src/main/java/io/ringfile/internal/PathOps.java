@@ -8,6 +8,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.CopyOption;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -105,21 +106,41 @@ final class PathOps {
                 throw new UnsupportedOperationException("Unsupported copy option: " + option);
             }
         }
-        FileBackend backend = backendFor(source);
-        if (backend == pool || backendFor(target) == pool) {
+        if (source.getFileSystem() != FileSystems.getDefault() || target.getFileSystem() != FileSystems.getDefault()) {
             return pool.call(source, () -> Files.move(source, target, options));
         }
+        FileBackend backend = backendFor(source);
         boolean mustBeAtomic = atomic;
-        return backend.rename(source, target, replace || atomic).handle((ok, error) -> {
+        boolean noReplace = !replace && !atomic;
+        return backend.rename(source, target, !noReplace).handle((ok, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(target);
             }
             Throwable cause = EngineImpl.unwrap(error);
+            if (noReplace && cause instanceof FileAlreadyExistsException) {
+                return sameFile(source, target, cause);
+            }
             if (!mustBeAtomic && needsMoreThanRename(cause)) { // across file systems, or a type change to replace
                 return pool.call(source, () -> Files.move(source, target, options));
             }
             return CompletableFuture.<Path>failedFuture(cause);
         }).thenCompose(Function.identity());
+    }
+
+    /**
+     * A move refused because the target exists: as Files.move, success without doing anything when source and
+     * target are the same file (the same path, or hard links of one file; links not followed), else the refusal.
+     */
+    private CompletableFuture<Path> sameFile(Path source, Path target, Throwable refusal) {
+        return basicAttributes(source, LinkOption.NOFOLLOW_LINKS)
+                .thenCombine(basicAttributes(target, LinkOption.NOFOLLOW_LINKS),
+                        (a, b) -> a.fileKey() != null && a.fileKey().equals(b.fileKey()))
+                .handle((same, error) -> {
+                    if (error == null && same) {
+                        return target;
+                    }
+                    throw new CompletionException(refusal);
+                });
     }
 
     /** rename(2) refuses these but Files.move does them (copying, or replacing an empty directory). */
