@@ -84,7 +84,12 @@ public interface FileEngine extends AutoCloseable {
      * FileAttribute[])}, with {@code posix:permissions} as the one supported attribute. */
     CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes);
 
-    /** As {@link java.nio.file.Files#readAllBytes(Path)}. */
+    /**
+     * As {@link java.nio.file.Files#readAllBytes(Path)}. A file that cannot seek (a FIFO or other pipe, a socket, a
+     * channel of another file-system provider that cannot be positioned) is read in order until its end, as there;
+     * so are the text readers ({@link #readString}, {@link #readAllLines}, {@link #lines}, {@link #newBufferedReader})
+     * and, for writing, {@link #write}, {@link #writeString} and {@link #newBufferedWriter}.
+     */
     CompletableFuture<byte[]> readAllBytes(Path path);
 
     /** As {@link java.nio.file.Files#readString(Path)}: UTF-8; malformed input fails with MalformedInputException. */

@@ -422,6 +422,106 @@ public abstract class FileEngineContract extends FileSystemContract {
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(target), "the target is untouched");
     }
 
+    // ---------------------------------------------------------------- other file-system providers
+
+    /**
+     * jrt has no FileChannel (newFileChannel throws UnsupportedOperationException) and its byte channel cannot be
+     * positioned: whole-file reads go through Files.newByteChannel, in order, as Files.readAllBytes does.
+     */
+    @Test
+    void jrtPathsAreReadAsFilesReadsThem() throws IOException {
+        Path object = Path.of(java.net.URI.create("jrt:/java.base/java/lang/Object.class"));
+        assertArrayEquals(Files.readAllBytes(object), await(engine.readAllBytes(object)));
+        assertEquals(Files.readString(object, StandardCharsets.ISO_8859_1),
+                await(engine.readString(object, StandardCharsets.ISO_8859_1)));
+        assertEquals(Files.readAllLines(object, StandardCharsets.ISO_8859_1),
+                await(engine.readAllLines(object, StandardCharsets.ISO_8859_1)));
+        assertEquals(Files.size(object), await(engine.size(object)));
+        assertTrue(await(engine.isRegularFile(object)));
+        try (AsyncFile file = await(engine.open(object))) {
+            assertEquals(Files.size(object), await(file.size()));
+            await(file.force(true)); // opened for reading: nothing was written, nothing to make durable
+            FileSystemException e = failsWith(FileSystemException.class, file.read(ByteBuffer.allocate(8), 0));
+            assertEquals("Illegal seek", e.getReason(), "no positional reads on a channel that cannot seek");
+        }
+        failsWith(java.nio.file.ReadOnlyFileSystemException.class, engine.write(object, new byte[1]));
+    }
+
+    /**
+     * A provider with newByteChannel but no newFileChannel, over real files so that writes can be checked: every
+     * whole-file, text and positional operation works as Files works there; positional transfers (emulated by
+     * seeking the channel under the file's lock) keep their data when many are in flight; force fails when the
+     * file was written, because such a channel cannot make data durable (never reported as done).
+     */
+    @Test
+    void pathsOfAProviderWithoutFileChannelsWorkThroughItsByteChannels() throws IOException {
+        NoFileChannelFileSystem fs = new NoFileChannelFileSystem();
+        Path real = dir.resolve("plain-channel.txt");
+        Path path = fs.wrap(real);
+        assertThrows(UnsupportedOperationException.class,
+                () -> java.nio.channels.FileChannel.open(path, READ), "the provider really has no FileChannel");
+
+        byte[] data = random(3 * 1024 * 1024 + 11, 60);
+        assertEquals(path, await(engine.write(path, data)));
+        assertArrayEquals(data, Files.readAllBytes(real));
+        assertArrayEquals(data, await(engine.readAllBytes(path)));
+        assertEquals((long) data.length, await(engine.size(path)));
+
+        await(engine.writeString(path, "alpha\nbeta\n"));
+        assertEquals("alpha\nbeta\n", Files.readString(real));
+        assertEquals("alpha\nbeta\n", await(engine.readString(path)));
+        assertEquals(List.of("alpha", "beta"), await(engine.readAllLines(path)));
+        try (AsyncWriter writer = await(engine.newBufferedWriter(path, APPEND))) {
+            await(writer.write("gamma"));
+        }
+        try (AsyncReader reader = await(engine.newBufferedReader(path))) {
+            assertEquals("alpha", await(reader.readLine()));
+            assertEquals("beta", await(reader.readLine()));
+            assertEquals("gamma", await(reader.readLine()));
+        }
+
+        int block = 64 * 1024;
+        int blocks = 32;
+        try (AsyncFile file = await(engine.open(path, READ, WRITE, TRUNCATE_EXISTING))) {
+            for (int round = 0; round < 5; round++) { // many transfers in flight at once, out of order
+                List<CompletableFuture<Integer>> writes = new ArrayList<>();
+                for (int i = blocks - 1; i >= 0; i--) {
+                    byte[] content = new byte[block];
+                    Arrays.fill(content, (byte) (i + round));
+                    writes.add(file.writeFully(ByteBuffer.wrap(content), (long) i * block));
+                }
+                List<CompletableFuture<Integer>> reads = new ArrayList<>();
+                List<ByteBuffer> buffers = new ArrayList<>();
+                for (int i = 0; i < blocks; i++) {
+                    ByteBuffer dst = ByteBuffer.allocateDirect(block);
+                    buffers.add(dst);
+                    int index = i;
+                    reads.add(writes.get(blocks - 1 - i).thenCompose(n -> file.readFully(dst, (long) index * block)));
+                }
+                for (int i = 0; i < blocks; i++) {
+                    assertEquals(block, await(reads.get(i)));
+                    ByteBuffer dst = buffers.get(i).flip();
+                    while (dst.hasRemaining()) {
+                        assertEquals((byte) (i + round), dst.get(), "round " + round + ", block " + i);
+                    }
+                }
+            }
+            assertEquals((long) blocks * block, await(file.size()));
+            assertEquals(-1, await(file.read(ByteBuffer.allocate(1), (long) blocks * block)));
+            file.position(10 * block);
+            await(file.truncate(2 * block));
+            assertEquals(2L * block, await(file.size()));
+            assertEquals(2L * block, file.position());
+            failsWith(UnsupportedOperationException.class, file.force(false));
+        }
+        try (AsyncFile readOnly = await(engine.open(path, READ))) {
+            await(readOnly.force(false)); // nothing written through this handle
+        }
+        assertEquals(2L * block, Files.size(real));
+        await(engine.delete(path));
+        assertFalse(Files.exists(real));
+    }
+
     // ---------------------------------------------------------------- a large file
 
     @Test
@@ -631,6 +731,134 @@ public abstract class FileEngineContract extends FileSystemContract {
             assertEquals("Illegal seek", e.getReason());
             e = failsWith(FileSystemException.class, pipe.read(ByteBuffer.allocateDirect(1), 0));
             assertEquals("Illegal seek", e.getReason());
+        }
+    }
+
+    /**
+     * Whole-file operations on a FIFO read (or write) it in order at its own position until end of file, as
+     * Files.readAllBytes and Files.write do, instead of failing with "Illegal seek". The data is larger than the
+     * pipe's buffer, so the other side must run at the same time: a thread writes (or reads) with the JDK.
+     */
+    @Test
+    @Timeout(300)
+    void wholeFileOperationsOnAFifoReadAndWriteInOrder() throws Exception {
+        Path fifo = dir.resolve("whole-fifo");
+        Assumptions.assumeTrue(run("mkfifo", fifo.toString()) == 0, "mkfifo works here");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 30_000; i++) {
+            text.append("line ").append(i).append(i % 3 == 0 ? "\r\n" : "\n");
+        }
+        byte[] data = text.toString().getBytes(StandardCharsets.UTF_8); // about 330 KB, five pipe buffers
+        List<String> lines = Arrays.asList(text.toString().split("\r?\n"));
+
+        assertArrayEquals(data, withFifoWriter(fifo, data, () -> engine.readAllBytes(fifo)), "readAllBytes");
+        assertEquals(text.toString(), withFifoWriter(fifo, data, () -> engine.readString(fifo)), "readString");
+        assertEquals(lines, withFifoWriter(fifo, data, () -> engine.readAllLines(fifo)), "readAllLines");
+        assertEquals(lines, withFifoWriter(fifo, data, () -> {
+            List<String> pushed = java.util.Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<List<String>> done = new CompletableFuture<>();
+            engine.lines(fifo).subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                    subscription.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(String line) {
+                    pushed.add(line);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    done.completeExceptionally(error);
+                }
+
+                @Override
+                public void onComplete() {
+                    done.complete(pushed);
+                }
+            });
+            return done;
+        }), "lines");
+        assertEquals(lines, withFifoWriter(fifo, data, () -> engine.newBufferedReader(fifo).thenCompose(reader -> {
+            List<String> read = new ArrayList<>();
+            CompletableFuture<List<String>> done = new CompletableFuture<>();
+            readLines(reader, read, done);
+            return done.whenComplete((r, e) -> reader.closeAsync());
+        })), "newBufferedReader");
+
+        assertArrayEquals(data, withFifoReader(fifo, () -> engine.write(fifo, data)), "write");
+        assertArrayEquals(data, withFifoReader(fifo, () -> engine.writeString(fifo, text)), "writeString");
+        assertArrayEquals(data, withFifoReader(fifo, () -> engine.newBufferedWriter(fifo).thenCompose(writer ->
+                writer.write(text).thenCompose(v -> writer.closeAsync()))), "newBufferedWriter");
+    }
+
+    private static void readLines(AsyncReader reader, List<String> into, CompletableFuture<List<String>> done) {
+        reader.readLine().whenComplete((line, error) -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (line == null) {
+                done.complete(into);
+            } else {
+                into.add(line);
+                readLines(reader, into, done);
+            }
+        });
+    }
+
+    /** Runs {@code read} while a thread writes {@code data} into the FIFO with the JDK; the read's result. */
+    private static <T> T withFifoWriter(Path fifo, byte[] data,
+                                        java.util.function.Supplier<CompletableFuture<T>> read) throws Exception {
+        CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+            try (java.io.OutputStream out = Files.newOutputStream(fifo)) { // blocks until the reader opens
+                out.write(data);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, daemon());
+        try {
+            T result = await(read.get());
+            await(written);
+            return result;
+        } finally {
+            release(fifo, written, StandardOpenOption.READ);
+        }
+    }
+
+    /** Runs {@code write} while a thread reads the FIFO to its end with the JDK; the bytes it read. */
+    private static byte[] withFifoReader(Path fifo, java.util.function.Supplier<CompletableFuture<?>> write)
+            throws Exception {
+        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readAllBytes(fifo); // blocks until the writer opens
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, daemon());
+        try {
+            await(write.get());
+            return await(read);
+        } finally {
+            release(fifo, read, StandardOpenOption.WRITE);
+        }
+    }
+
+    private static Executor daemon() {
+        return task -> {
+            Thread thread = new Thread(task, "fifo-peer");
+            thread.setDaemon(true);
+            thread.start();
+        };
+    }
+
+    /** A peer still blocked opening the FIFO (the engine failed before opening it) is let go. */
+    private static void release(Path fifo, CompletableFuture<?> peer, StandardOpenOption side) {
+        if (!peer.isDone()) {
+            try (java.nio.channels.FileChannel unblock = java.nio.channels.FileChannel.open(fifo, side)) {
+                peer.handle((v, e) -> null).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // the test has already failed; this only frees the peer thread
+            }
         }
     }
 

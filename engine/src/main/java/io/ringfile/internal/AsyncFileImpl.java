@@ -208,6 +208,45 @@ public final class AsyncFileImpl implements AsyncFile {
         return start(TransferOp.of(engine.completer(), this, false, full, src, position));
     }
 
+    /**
+     * False for a pipe, FIFO, socket or a channel that cannot be positioned: it is read and written in order, at its
+     * own position, by {@link #readInOrder} and {@link #writeInOrder}; positional calls fail with "Illegal seek".
+     */
+    public boolean seekable() {
+        return file.seekable();
+    }
+
+    /**
+     * For whole-file operations and text on an unseekable file: one read at the file's own position (with
+     * {@code full}, reads until {@code dst} is full or the file ends), completing on the engine's completion
+     * executor. The result is as for {@link #read(ByteBuffer, long)}: -1 only at end of file. The caller keeps
+     * these reads one at a time.
+     */
+    public CompletableFuture<Integer> readInOrder(ByteBuffer dst, boolean full) {
+        return readInOrder(dst, full, engine.completer());
+    }
+
+    /** As {@link #readInOrder(ByteBuffer, boolean)}, completing on {@code completer} (null: the backend thread). */
+    CompletableFuture<Integer> readInOrder(ByteBuffer dst, boolean full, Executor completer) {
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
+        return start(TransferOp.of(completer, this, true, full, dst, BackendFile.CURRENT_POSITION));
+    }
+
+    /**
+     * For whole-file operations and text on an unseekable file: writes all of {@code src} at the file's own
+     * position, in order, completing on the engine's completion executor (or on the backend thread for null).
+     */
+    public CompletableFuture<Integer> writeInOrder(ByteBuffer src) {
+        return writeInOrder(src, engine.completer());
+    }
+
+    CompletableFuture<Integer> writeInOrder(ByteBuffer src, Executor completer) {
+        checkWritable();
+        Objects.requireNonNull(src, "src");
+        return start(TransferOp.of(completer, this, false, true, src, BackendFile.CURRENT_POSITION));
+    }
+
     private CompletableFuture<Integer> start(TransferOp op) {
         if (!isOpen()) {
             op.failed(new ClosedChannelException());

@@ -179,6 +179,9 @@ public final class EngineImpl implements FileEngine {
     }
 
     private static CompletableFuture<byte[]> readAll(AsyncFileImpl file) {
+        if (!file.seekable()) {
+            return readInOrder(file, new byte[8192], 0);
+        }
         return file.size(null).thenCompose(size -> {
             if (size > MAX_ARRAY_SIZE) {
                 throw new OutOfMemoryError("Required array size too large");
@@ -201,6 +204,24 @@ public final class EngineImpl implements FileEngine {
         return Chunks.read(file, grown, array.length, probe, array.length).thenCompose(n ->
                 n < probe ? CompletableFuture.completedFuture(Arrays.copyOf(grown, array.length + n))
                         : readGrowth(file, grown));
+    }
+
+    /**
+     * An unseekable file (a FIFO, say) has no size to go by and no positions: read it in order until end of file,
+     * into {@code array} from {@code filled} on, growing it as Files.readAllBytes grows its buffer.
+     */
+    private static CompletableFuture<byte[]> readInOrder(AsyncFileImpl file, byte[] array, int filled) {
+        int room = array.length - filled;
+        return file.readInOrder(ByteBuffer.wrap(array, filled, room), true, null).thenCompose(n -> {
+            if (n < room) { // a full read stops short only at end of file
+                return CompletableFuture.completedFuture(Arrays.copyOf(array, filled + Math.max(n, 0)));
+            }
+            if (array.length >= MAX_ARRAY_SIZE) {
+                throw new OutOfMemoryError("Required array size too large");
+            }
+            int grown = (int) Math.min(MAX_ARRAY_SIZE, Math.max(8192L, 2L * array.length));
+            return readInOrder(file, Arrays.copyOf(array, grown), array.length);
+        });
     }
 
     @Override
@@ -234,8 +255,9 @@ public final class EngineImpl implements FileEngine {
         Objects.requireNonNull(bytes, "bytes"); // in the order Files.write checks them
         Objects.requireNonNull(path, "path");
         OpenSpec spec = OpenSpec.of(path, writeOptions(options));
-        return deliver(withFile(openInternal(spec),
-                file -> Chunks.write(file, bytes, 0, bytes.length, 0, spec.append()).thenApply(n -> path)));
+        return deliver(withFile(openInternal(spec), file -> (file.seekable()
+                ? Chunks.write(file, bytes, 0, bytes.length, 0, spec.append())
+                : file.writeInOrder(ByteBuffer.wrap(bytes), null)).thenApply(n -> path)));
     }
 
     /**

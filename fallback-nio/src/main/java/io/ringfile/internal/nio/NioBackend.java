@@ -80,8 +80,7 @@ public final class NioBackend implements FileBackend {
         CompletableFuture<BackendFile> result = new CompletableFuture<>();
         execute(() -> {
             try {
-                FileChannel channel = FileChannel.open(spec.path(), spec.options(), spec.attributes());
-                NioFile file = new NioFile(this, channel, spec.path());
+                NioFile file = NioFile.open(this, spec);
                 openFiles.add(file);
                 if (shutdown) { // raced with shutdown: it may not have seen this file
                     file.close(IGNORE);
