@@ -30,6 +30,12 @@ import java.util.concurrent.ForkJoinPool;
  * <p>The backend is chosen once, when the engine is built: with {@link Backend#AUTO} the engine tries to create its
  * io_uring rings and falls back to NIO on any failure, recording why in {@link #fallbackReason()}.
  *
+ * <p>Arguments: a null path, charset, text, array, or element of an options, attributes or permissions argument
+ * throws {@code NullPointerException} at once, never through the returned future, as {@code Files} throws it, and
+ * in the order {@code Files} checks (so READ among write options is {@code IllegalArgumentException} even beside a
+ * null). Other invalid arguments that can be told without I/O throw at once too; what only the file system can
+ * judge (a copy option or attributes class that the pool's {@code Files} call refuses) fails the future.
+ *
  * <p>Threading: all methods may be called from any thread. {@link #close()} blocks until files are closed and
  * threads have ended, or the shutdown timeout passes; operations still pending then fail with
  * {@code AsynchronousCloseException}. Operations on a closed engine fail with {@code ClosedFileSystemException}.
