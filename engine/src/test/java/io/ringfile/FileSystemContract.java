@@ -197,6 +197,13 @@ public abstract class FileSystemContract extends TextContract {
             assertEquals("O", Files.readString(other), what);
         }
         assertEquals(2, Files.getAttribute(a, "unix:nlink"), "both hard links are still there");
+
+        Path movedLink = dir.resolve("moved-sym");
+        assertEquals(movedLink, await(engine.move(sym, movedLink)));
+        assertFalse(Files.exists(sym, LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.isSymbolicLink(movedLink), "the link itself moved, not the file it points to");
+        assertEquals(a, Files.readSymbolicLink(movedLink));
+        assertEquals(2, Files.getAttribute(a, "unix:nlink"));
     }
 
     /**

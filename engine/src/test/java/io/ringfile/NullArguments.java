@@ -38,6 +38,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -93,6 +94,7 @@ final class NullArguments {
     }
 
     private final List<String> mismatches = new ArrayList<>();
+    private final Set<Method> covered = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int rows;
 
     private NullArguments() {
@@ -102,20 +104,31 @@ final class NullArguments {
     static void check(FileEngine engine, Path dir) throws Exception {
         NullArguments table = new NullArguments();
         table.engineRows(engine, "engine", dir);
-        table.engineRows(asyncFilesFacade(), "AsyncFiles", dir);
+        table.engineRows(table.asyncFilesFacade(), "AsyncFiles", dir);
         table.fileRows(engine, dir);
         table.textRows(engine, dir);
         assertTrue(table.rows > 150, "the table ran: " + table.rows + " rows");
+        List<String> untested = new ArrayList<>();
+        for (Method method : FileEngine.class.getMethods()) {
+            if (method.getParameterCount() > 0 && !table.covered.contains(method)) {
+                untested.add(method.toString());
+            }
+        }
+        assertEquals(List.of(), untested, "every FileEngine method with arguments has rows in the table");
         if (!table.mismatches.isEmpty()) {
             fail(table.mismatches.size() + " of " + table.rows + " calls differ from the JDK:\n"
                     + String.join("\n", table.mismatches));
         }
     }
 
-    /** A FileEngine whose every method calls the AsyncFiles static method of the same signature. */
-    private static FileEngine asyncFilesFacade() {
+    /**
+     * A FileEngine whose every method calls the AsyncFiles static method of the same signature (so AsyncFiles must
+     * mirror FileEngine), noting which methods the table reached.
+     */
+    private FileEngine asyncFilesFacade() {
         return (FileEngine) Proxy.newProxyInstance(NullArguments.class.getClassLoader(),
                 new Class<?>[] {FileEngine.class}, (proxy, method, args) -> {
+                    covered.add(method);
                     Method twin = AsyncFiles.class.getMethod(method.getName(), method.getParameterTypes());
                     assertTrue(Modifier.isStatic(twin.getModifiers()), twin + " is static");
                     try {
