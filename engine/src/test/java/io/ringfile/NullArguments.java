@@ -377,6 +377,10 @@ final class NullArguments {
                 f -> f.createTempDirectory("a", (FileAttribute<?>) null),
                 () -> Files.createTempDirectory("a", (FileAttribute<?>) null));
 
+        // Not null, but refused by Files.move before any I/O (kept last: a move that wrongly succeeds moves p).
+        row(on, e, "move(p, q, COPY_ATTRIBUTES)", f -> f.move(p, q, StandardCopyOption.COPY_ATTRIBUTES),
+                () -> Files.move(p, q, StandardCopyOption.COPY_ATTRIBUTES));
+
         // No JDK counterpart: Ringfile's own rule, a null argument throws NullPointerException at once.
         Outcome npe = new Outcome("throws", NullPointerException.class);
         expect(on, e, "openTempFile(dir, null, null)", f -> f.openTempFile(d, null, null), Outcome.returned());
