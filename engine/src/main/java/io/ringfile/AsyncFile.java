@@ -146,7 +146,9 @@ public interface AsyncFile extends AutoCloseable {
 
     /**
      * Forces written data to the storage device: {@code fdatasync} when {@code metaData} is false, {@code fsync}
-     * when true. An error completes the future exceptionally; it is never reported as success.
+     * when true. An error completes the future exceptionally; it is never reported as success. A file of a
+     * file-system provider without {@code FileChannel} (whose byte channel cannot force) fails with
+     * {@code UnsupportedOperationException} when opened for writing, and completes when opened only for reading.
      */
     CompletableFuture<Void> force(boolean metaData);
 

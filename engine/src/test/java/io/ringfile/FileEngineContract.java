@@ -780,30 +780,22 @@ public abstract class FileEngineContract extends FileSystemContract {
             });
             return done;
         }), "lines");
-        assertEquals(lines, withFifoWriter(fifo, data, () -> engine.newBufferedReader(fifo).thenCompose(reader -> {
-            List<String> read = new ArrayList<>();
-            CompletableFuture<List<String>> done = new CompletableFuture<>();
-            readLines(reader, read, done);
-            return done.whenComplete((r, e) -> reader.closeAsync());
-        })), "newBufferedReader");
+        assertEquals(lines, withFifoWriter(fifo, data, () -> CompletableFuture.supplyAsync(() -> {
+            try (AsyncReader reader = await(engine.newBufferedReader(fifo))) {
+                List<String> read = new ArrayList<>();
+                for (String line = await(reader.readLine()); line != null; line = await(reader.readLine())) {
+                    read.add(line);
+                }
+                return read;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, daemon())), "newBufferedReader");
 
         assertArrayEquals(data, withFifoReader(fifo, () -> engine.write(fifo, data)), "write");
         assertArrayEquals(data, withFifoReader(fifo, () -> engine.writeString(fifo, text)), "writeString");
         assertArrayEquals(data, withFifoReader(fifo, () -> engine.newBufferedWriter(fifo).thenCompose(writer ->
                 writer.write(text).thenCompose(v -> writer.closeAsync()))), "newBufferedWriter");
-    }
-
-    private static void readLines(AsyncReader reader, List<String> into, CompletableFuture<List<String>> done) {
-        reader.readLine().whenComplete((line, error) -> {
-            if (error != null) {
-                done.completeExceptionally(error);
-            } else if (line == null) {
-                done.complete(into);
-            } else {
-                into.add(line);
-                readLines(reader, into, done);
-            }
-        });
     }
 
     /** Runs {@code read} while a thread writes {@code data} into the FIFO with the JDK; the read's result. */
