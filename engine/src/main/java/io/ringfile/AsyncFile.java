@@ -252,7 +252,9 @@ public interface AsyncFile extends AutoCloseable {
 
     /**
      * Truncates the file to {@code size} bytes if it is larger; a file already that size or smaller is left as it
-     * is. Requires a file opened for writing.
+     * is. Requires a file opened for writing. As {@code FileChannel.truncate} moves the channel's position, a
+     * {@linkplain #position() cursor} beyond {@code size} is moved back to {@code size} (whether or not the file
+     * shrank) by the time the future completes; a failed truncation leaves it where it was.
      *
      * @param size the new size in bytes; not negative
      * @return this file
@@ -263,7 +265,9 @@ public interface AsyncFile extends AutoCloseable {
 
     /**
      * Forces written data to the storage device: {@code fdatasync} when {@code metaData} is false, {@code fsync}
-     * when true. An error completes the future exceptionally; it is never reported as success.
+     * when true. An error completes the future exceptionally; it is never reported as success. A file of a
+     * file-system provider without {@code FileChannel} (whose byte channel cannot force) fails with
+     * {@code UnsupportedOperationException} when opened for writing, and completes when opened only for reading.
      *
      * @param metaData true to force the file's metadata too ({@code fsync}), false for data only
      * @return a future completed once the storage device has the data

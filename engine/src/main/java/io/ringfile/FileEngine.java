@@ -31,6 +31,12 @@ import java.util.concurrent.ThreadFactory;
  * <p>The backend is chosen once, when the engine is built: with {@link Backend#AUTO} the engine tries to create its
  * io_uring rings and falls back to NIO on any failure, recording why in {@link #fallbackReason()}.
  *
+ * <p>Arguments: a null path, charset, text, array, or element of an options, attributes or permissions argument
+ * throws {@code NullPointerException} at once, never through the returned future, as {@code Files} throws it, and
+ * in the order {@code Files} checks (so READ among write options is {@code IllegalArgumentException} even beside a
+ * null). Other invalid arguments that can be told without I/O throw at once too; what only the file system can
+ * judge (a copy option or attributes class that the pool's {@code Files} call refuses) fails the future.
+ *
  * <p>Threading: all methods may be called from any thread. {@link #close()} blocks until files are closed and
  * threads have ended, or the shutdown timeout passes; operations still pending then fail with
  * {@code AsynchronousCloseException}. Operations on a closed engine fail with {@code ClosedFileSystemException}.
@@ -133,7 +139,10 @@ public interface FileEngine extends AutoCloseable {
     CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes);
 
     /**
-     * As {@link java.nio.file.Files#readAllBytes(Path)}.
+     * As {@link java.nio.file.Files#readAllBytes(Path)}. A file that cannot seek (a FIFO or other pipe, a socket, a
+     * channel of another file-system provider that cannot be positioned) is read in order until its end, as there;
+     * so are the text readers ({@link #readString}, {@link #readAllLines}, {@link #lines}, {@link #newBufferedReader})
+     * and, for writing, {@link #write}, {@link #writeString} and {@link #newBufferedWriter}.
      *
      * @param path the file
      * @return a future of the file's bytes
@@ -350,8 +359,20 @@ public interface FileEngine extends AutoCloseable {
     CompletableFuture<Boolean> deleteIfExists(Path path);
 
     /**
-     * As {@link java.nio.file.Files#move(Path, Path, CopyOption...)}: REPLACE_EXISTING and ATOMIC_MOVE honoured.
-     * Ring (RENAMEAT) when a rename can do it; a move across file systems copies on the pool.
+     * As {@link java.nio.file.Files#move(Path, Path, CopyOption...)}: REPLACE_EXISTING and ATOMIC_MOVE honoured (an
+     * atomic move replaces an existing target, as on Linux); moving a file onto itself or onto another hard link of
+     * it succeeds without doing anything. Ring (RENAMEAT) when a rename can do it; a move across file systems
+     * copies on the pool.
+     *
+     * <p>Without REPLACE_EXISTING an existing target is never replaced, not even by moves onto it from other threads
+     * at the same moment (where {@code Files.move}, which checks and then renames, can let several succeed): on
+     * io_uring, {@code renameat2(RENAME_NOREPLACE)} refuses in the same step; on NIO, a file or symbolic link is
+     * hard-linked under the target name ({@code link(2)} refuses an existing target in the same step) and its
+     * source name then removed, so for a moment it has both names (a crash then leaves both, nothing lost) and file
+     * watchers see a create and a delete instead of a rename. Where that cannot be done, the NIO backend checks,
+     * then renames, as {@code Files.move} does, and a target created in between is replaced: for directories, on
+     * file systems without hard links or that refuse one ({@code fs.protected_hardlinks}, too many links), and on
+     * every backend for paths of other file-system providers and for a copy across file systems.
      *
      * @param source the file to move
      * @param target where to move it

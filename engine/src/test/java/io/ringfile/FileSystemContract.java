@@ -156,6 +156,168 @@ public abstract class FileSystemContract extends TextContract {
                 engine.move(fileWith("e", new byte[1]), fullDir, StandardCopyOption.REPLACE_EXISTING));
     }
 
+    /**
+     * Files.move compares the source and the target (without following links) and does nothing when they are the
+     * same file: the same path, or two hard links of one file. Each case is asked of Files.move live first (it is
+     * harmless: a no-op or a refusal), then of the engine.
+     */
+    @Test
+    void moveOntoItselfOrAHardLinkOfItselfDoesNothingAsFilesMoveDoes() throws IOException {
+        Path a = fileWith("self", "A".getBytes(StandardCharsets.US_ASCII));
+        Path hard = Files.createLink(dir.resolve("self-hard"), a);
+        Path sym = Files.createSymbolicLink(dir.resolve("self-sym"), a);
+        Path sub = Files.createDirectory(dir.resolve("self-dir"));
+        Path other = fileWith("other", "O".getBytes(StandardCharsets.US_ASCII));
+        Object[][] cases = {
+            {a, a, new java.nio.file.CopyOption[0]}, {a, hard, new java.nio.file.CopyOption[0]},
+            {hard, a, new java.nio.file.CopyOption[0]}, {sym, sym, new java.nio.file.CopyOption[0]},
+            {sub, sub, new java.nio.file.CopyOption[0]}, {a, sym, new java.nio.file.CopyOption[0]},
+            {sym, a, new java.nio.file.CopyOption[0]}, {a, other, new java.nio.file.CopyOption[0]},
+            {a, a, new java.nio.file.CopyOption[] {StandardCopyOption.REPLACE_EXISTING}},
+            {a, hard, new java.nio.file.CopyOption[] {StandardCopyOption.REPLACE_EXISTING}},
+            {a, a, new java.nio.file.CopyOption[] {StandardCopyOption.ATOMIC_MOVE}},
+            {a, hard, new java.nio.file.CopyOption[] {StandardCopyOption.ATOMIC_MOVE}},
+        };
+        for (Object[] c : cases) {
+            Path source = (Path) c[0];
+            Path target = (Path) c[1];
+            java.nio.file.CopyOption[] options = (java.nio.file.CopyOption[]) c[2];
+            String what = "move(" + source.getFileName() + ", " + target.getFileName() + ", "
+                    + java.util.Arrays.toString(options) + ")";
+            String jdk;
+            try {
+                jdk = "returns " + Files.move(source, target, options);
+            } catch (IOException e) {
+                jdk = "fails " + e.getClass().getSimpleName();
+            }
+            String ours;
+            try {
+                ours = "returns " + engine.move(source, target, options).get(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                ours = "fails " + e.getCause().getClass().getSimpleName();
+            } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError(what + " did not complete", e);
+            }
+            assertEquals(jdk, ours, what);
+            assertEquals("A", Files.readString(a), what + ": the file is untouched");
+            assertTrue(Files.exists(hard) && Files.isSymbolicLink(sym) && Files.isDirectory(sub), what);
+            assertEquals("O", Files.readString(other), what);
+        }
+        assertEquals(2, Files.getAttribute(a, "unix:nlink"), "both hard links are still there");
+
+        Path movedLink = dir.resolve("moved-sym");
+        assertEquals(movedLink, await(engine.move(sym, movedLink)));
+        assertFalse(Files.exists(sym, LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.isSymbolicLink(movedLink), "the link itself moved, not the file it points to");
+        assertEquals(a, Files.readSymbolicLink(movedLink));
+        assertEquals(2, Files.getAttribute(a, "unix:nlink"));
+    }
+
+    /**
+     * Eight threads each move their own file onto one target without REPLACE_EXISTING, at the same moment: in every
+     * round exactly one move succeeds, the others fail with FileAlreadyExistsException, and no file is lost (the
+     * target holds the winner's content, every loser's source is intact). Up to 300 rounds, at most two minutes.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(300)
+    void concurrentMovesOntoOneTargetHaveOneWinnerAndLoseNoFile() throws Exception {
+        int threads = 8;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<String> bad = new java.util.ArrayList<>();
+        int round = 0;
+        try {
+            for (; round < 300 && System.nanoTime() < deadline; round++) {
+                Path roundDir = Files.createDirectory(dir.resolve("race-" + round));
+                Path target = roundDir.resolve("target");
+                Path[] sources = new Path[threads];
+                for (int i = 0; i < threads; i++) {
+                    sources[i] = Files.writeString(roundDir.resolve("source-" + i), "from " + i);
+                }
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+                List<java.util.concurrent.Future<CompletableFuture<Path>>> calls = new java.util.ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    Path source = sources[i];
+                    calls.add(callers.submit(() -> {
+                        start.await(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                        return engine.move(source, target);
+                    }));
+                }
+                List<Integer> winners = new java.util.ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    CompletableFuture<Path> move = calls.get(i).get(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                    try {
+                        move.get(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                        winners.add(i);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (!(e.getCause() instanceof FileAlreadyExistsException)) {
+                            bad.add("round " + round + ": move " + i + " failed with " + e.getCause());
+                        }
+                    }
+                }
+                if (winners.size() != 1) {
+                    bad.add("round " + round + ": " + winners.size() + " moves succeeded " + winners);
+                }
+                for (int i = 0; i < threads; i++) {
+                    boolean won = winners.size() == 1 && winners.get(0) == i;
+                    if (won == Files.exists(sources[i], LinkOption.NOFOLLOW_LINKS)) {
+                        bad.add("round " + round + ": source " + i + (won ? " still there" : " lost"));
+                    }
+                }
+                String content = Files.exists(target) ? Files.readString(target) : "(no target)";
+                if (winners.size() == 1 && !content.equals("from " + winners.get(0))) {
+                    bad.add("round " + round + ": target holds '" + content + "', the winner was " + winners.get(0));
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertTrue(round >= 20, "only " + round + " rounds ran in the time allowed");
+        assertEquals(List.of(), bad, bad.size() + " problems in " + round + " rounds");
+    }
+
+    /**
+     * A move whose source name cannot be removed (its directory is immutable, or not writable for a non-root user)
+     * fails as rename(2) fails, and leaves no second name behind (the NIO backend links first, then unlinks: it must
+     * undo the link). A source file that cannot be linked (immutable) is not moved either.
+     */
+    @Test
+    void aMoveThatCannotRemoveTheSourceNameLeavesEverythingAsItWas() throws Exception {
+        Path from = Files.createDirectory(dir.resolve("locked-dir"));
+        Path source = Files.writeString(from.resolve("file"), "content");
+        Path to = Files.createDirectory(dir.resolve("open-dir"));
+        Path target = to.resolve("moved");
+        boolean root = isRoot();
+        if (root) {
+            Assumptions.assumeTrue(run("chattr", "+i", from.toString()) == 0, "chattr +i works here");
+        } else {
+            Files.setPosixFilePermissions(from, PosixFilePermissions.fromString("r-xr-xr-x"));
+        }
+        try {
+            failsWith(java.nio.file.AccessDeniedException.class, engine.move(source, target));
+            assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS), "no second name left behind");
+            assertEquals("content", Files.readString(source));
+            assertEquals(1, Files.getAttribute(source, "unix:nlink"));
+        } finally {
+            if (root) {
+                run("chattr", "-i", from.toString());
+            } else {
+                Files.setPosixFilePermissions(from, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        if (root) {
+            Path immutable = Files.writeString(dir.resolve("immutable"), "fixed");
+            Assumptions.assumeTrue(run("chattr", "+i", immutable.toString()) == 0, "chattr +i works here");
+            try {
+                failsWith(java.nio.file.AccessDeniedException.class, engine.move(immutable, target));
+                assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
+                assertEquals("fixed", Files.readString(immutable));
+            } finally {
+                run("chattr", "-i", immutable.toString());
+            }
+        }
+    }
+
     @Test
     void copyCopiesLargeFilesExactlyAndRespectsReplaceExisting() throws IOException {
         byte[] data = random(9 * 1024 * 1024 + 5, 21);
@@ -544,6 +706,30 @@ public abstract class FileSystemContract extends TextContract {
             }
         }
         return false;
+    }
+
+    @Test
+    void truncateMovesACursorBeyondTheNewSizeBackAsFileChannelDoes() throws IOException {
+        byte[] data = random(100, 24);
+        Path ours = fileWith("truncate-cursor.bin", data);
+        Path theirs = fileWith("truncate-cursor-jdk.bin", data);
+        long[][] steps = {{80, 50}, {30, 40}, {200, 300}, {150, 120}, {60, 90}, {45, 45}, {10, 0}};
+        try (AsyncFile file = await(engine.open(ours, READ, WRITE));
+             java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(theirs, READ, WRITE)) {
+            for (long[] step : steps) {
+                String what = "cursor at " + step[0] + ", truncate(" + step[1] + ")";
+                file.position(step[0]);
+                channel.position(step[0]);
+                await(file.truncate(step[1]));
+                channel.truncate(step[1]);
+                assertEquals(channel.position(), file.position(), what);
+                assertEquals(channel.size(), await(file.size()), what);
+                byte[] mark = {(byte) step[0]};
+                assertEquals(channel.write(ByteBuffer.wrap(mark)), await(file.write(ByteBuffer.wrap(mark))), what);
+                assertEquals(channel.position(), file.position(), what + ", then a cursor write");
+            }
+        }
+        assertArrayEquals(Files.readAllBytes(theirs), Files.readAllBytes(ours));
     }
 
     @Test

@@ -100,11 +100,11 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Integer> read(ByteBuffer dst) {
+        checkReadable(); // in FileChannel.read's order: mode, buffer
         Objects.requireNonNull(dst, "dst");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        checkReadable();
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new ReadPendingException();
         }
@@ -113,8 +113,8 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Integer> write(ByteBuffer src) {
-        Objects.requireNonNull(src, "src");
         checkWritable();
+        Objects.requireNonNull(src, "src");
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new WritePendingException();
         }
@@ -171,39 +171,81 @@ public final class AsyncFileImpl implements AsyncFile {
         return write(src, position, true);
     }
 
-    /** A read whose future completes on {@code completer} (null: on the backend thread, for internal steps). */
+    /**
+     * A read whose future completes on {@code completer} (null: on the backend thread, for internal steps).
+     * Arguments are checked in AsynchronousFileChannel's order: position, open mode, buffer.
+     */
     CompletableFuture<Integer> read(ByteBuffer dst, long position, boolean full, Executor completer) {
-        Objects.requireNonNull(dst, "dst");
         checkPosition(position);
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        checkReadable();
         return start(TransferOp.of(completer, this, true, full, dst, position));
     }
 
     CompletableFuture<Integer> write(ByteBuffer src, long position, boolean full, Executor completer) {
-        Objects.requireNonNull(src, "src");
         checkPosition(position);
         checkWritable();
+        Objects.requireNonNull(src, "src");
         return start(TransferOp.of(completer, this, false, full, src, position));
     }
 
     private CompletableFuture<Integer> read(ByteBuf dst, long position, boolean full) {
-        Objects.requireNonNull(dst, "dst");
         checkPosition(position);
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        checkReadable();
         return start(TransferOp.of(engine.completer(), this, true, full, dst, position));
     }
 
     private CompletableFuture<Integer> write(ByteBuf src, long position, boolean full) {
-        Objects.requireNonNull(src, "src");
         checkPosition(position);
         checkWritable();
+        Objects.requireNonNull(src, "src");
         return start(TransferOp.of(engine.completer(), this, false, full, src, position));
+    }
+
+    /**
+     * False for a pipe, FIFO, socket or a channel that cannot be positioned: it is read and written in order, at its
+     * own position, by {@link #readInOrder} and {@link #writeInOrder}; positional calls fail with "Illegal seek".
+     */
+    public boolean seekable() {
+        return file.seekable();
+    }
+
+    /**
+     * For whole-file operations and text on an unseekable file: one read at the file's own position (with
+     * {@code full}, reads until {@code dst} is full or the file ends), completing on the engine's completion
+     * executor. The result is as for {@link #read(ByteBuffer, long)}: -1 only at end of file. The caller keeps
+     * these reads one at a time.
+     */
+    public CompletableFuture<Integer> readInOrder(ByteBuffer dst, boolean full) {
+        return readInOrder(dst, full, engine.completer());
+    }
+
+    /** As {@link #readInOrder(ByteBuffer, boolean)}, completing on {@code completer} (null: the backend thread). */
+    CompletableFuture<Integer> readInOrder(ByteBuffer dst, boolean full, Executor completer) {
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
+        return start(TransferOp.of(completer, this, true, full, dst, BackendFile.CURRENT_POSITION));
+    }
+
+    /**
+     * For whole-file operations and text on an unseekable file: writes all of {@code src} at the file's own
+     * position, in order, completing on the engine's completion executor (or on the backend thread for null).
+     */
+    public CompletableFuture<Integer> writeInOrder(ByteBuffer src) {
+        return writeInOrder(src, engine.completer());
+    }
+
+    CompletableFuture<Integer> writeInOrder(ByteBuffer src, Executor completer) {
+        checkWritable();
+        Objects.requireNonNull(src, "src");
+        return start(TransferOp.of(completer, this, false, true, src, BackendFile.CURRENT_POSITION));
     }
 
     private CompletableFuture<Integer> start(TransferOp op) {
@@ -294,7 +336,12 @@ public final class AsyncFileImpl implements AsyncFile {
             throw new IllegalArgumentException("Negative size: " + size);
         }
         checkWritable();
-        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), result -> this);
+        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), result -> {
+            if (cursor > size) { // as FileChannel.truncate moves its position; before the future completes
+                cursor = size;
+            }
+            return this;
+        });
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else {

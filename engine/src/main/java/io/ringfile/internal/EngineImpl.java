@@ -15,6 +15,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.CopyOption;
 import java.nio.file.Files;
@@ -180,6 +181,9 @@ public final class EngineImpl implements FileEngine {
     }
 
     private static CompletableFuture<byte[]> readAll(AsyncFileImpl file) {
+        if (!file.seekable()) {
+            return readInOrder(file, new byte[8192], 0);
+        }
         return file.size(null).thenCompose(size -> {
             if (size > MAX_ARRAY_SIZE) {
                 throw new OutOfMemoryError("Required array size too large");
@@ -202,6 +206,24 @@ public final class EngineImpl implements FileEngine {
         return Chunks.read(file, grown, array.length, probe, array.length).thenCompose(n ->
                 n < probe ? CompletableFuture.completedFuture(Arrays.copyOf(grown, array.length + n))
                         : readGrowth(file, grown));
+    }
+
+    /**
+     * An unseekable file (a FIFO, say) has no size to go by and no positions: read it in order until end of file,
+     * into {@code array} from {@code filled} on, growing it as Files.readAllBytes grows its buffer.
+     */
+    private static CompletableFuture<byte[]> readInOrder(AsyncFileImpl file, byte[] array, int filled) {
+        int room = array.length - filled;
+        return file.readInOrder(ByteBuffer.wrap(array, filled, room), true, null).thenCompose(n -> {
+            if (n < room) { // a full read stops short only at end of file
+                return CompletableFuture.completedFuture(Arrays.copyOf(array, filled + Math.max(n, 0)));
+            }
+            if (array.length >= MAX_ARRAY_SIZE) {
+                throw new OutOfMemoryError("Required array size too large");
+            }
+            int grown = (int) Math.min(MAX_ARRAY_SIZE, Math.max(8192L, 2L * array.length));
+            return readInOrder(file, Arrays.copyOf(array, grown), array.length);
+        });
     }
 
     @Override
@@ -232,13 +254,18 @@ public final class EngineImpl implements FileEngine {
 
     @Override
     public CompletableFuture<Path> write(Path path, byte[] bytes, OpenOption... options) {
-        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(bytes, "bytes"); // in the order Files.write checks them
+        Objects.requireNonNull(path, "path");
         OpenSpec spec = OpenSpec.of(path, writeOptions(options));
-        return deliver(withFile(openInternal(spec),
-                file -> Chunks.write(file, bytes, 0, bytes.length, 0, spec.append()).thenApply(n -> path)));
+        return deliver(withFile(openInternal(spec), file -> (file.seekable()
+                ? Chunks.write(file, bytes, 0, bytes.length, 0, spec.append())
+                : file.writeInOrder(ByteBuffer.wrap(bytes), null)).thenApply(n -> path)));
     }
 
-    /** As Files.newOutputStream: CREATE, TRUNCATE_EXISTING, WRITE when none are given; WRITE always; no READ. */
+    /**
+     * As Files.newOutputStream: CREATE, TRUNCATE_EXISTING, WRITE when none are given; WRITE always; no READ. As
+     * there, READ anywhere in the options is reported before a null element (OpenSpec rejects that one).
+     */
     private static Set<OpenOption> writeOptions(OpenOption... options) {
         Objects.requireNonNull(options, "options");
         Set<OpenOption> set = new HashSet<>();
@@ -250,7 +277,7 @@ public final class EngineImpl implements FileEngine {
                 if (option == StandardOpenOption.READ) {
                     throw new IllegalArgumentException("READ not allowed");
                 }
-                set.add(Objects.requireNonNull(option, "option"));
+                set.add(option);
             }
         }
         set.add(StandardOpenOption.WRITE);
@@ -276,14 +303,27 @@ public final class EngineImpl implements FileEngine {
         return write(path, bytes, options);
     }
 
-    /** Encodes strictly, as Files.writeString does: unmappable characters fail. */
+    /**
+     * Encodes strictly, failing as Files.writeString fails: with the charset's encoder, except that the JDK's own
+     * encoding of UTF-8 and ISO-8859-1 (which Files.writeString uses) reports every failure, an unpaired surrogate
+     * included, as {@code UnmappableCharacterException} of length 1. Checked against Files.writeString for every
+     * charset of JDK 17 and 25.
+     */
     private static byte[] encode(CharSequence text, Charset charset) throws CharacterCodingException {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(charset, "charset");
-        ByteBuffer encoded = charset.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .encode(java.nio.CharBuffer.wrap(text));
+        ByteBuffer encoded;
+        try {
+            encoded = charset.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(text));
+        } catch (CharacterCodingException e) {
+            if (charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.ISO_8859_1)) {
+                throw new UnmappableCharacterException(1);
+            }
+            throw e;
+        }
         return Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
                 encoded.arrayOffset() + encoded.limit());
     }
@@ -482,13 +522,18 @@ public final class EngineImpl implements FileEngine {
     @Override
     public CompletableFuture<Set<PosixFilePermission>> getPosixFilePermissions(Path path, LinkOption... options) {
         Objects.requireNonNull(path, "path");
+        for (LinkOption option : options) { // checked now, as Files does, not on the pool
+            Objects.requireNonNull(option, "option");
+        }
         return whenOpen(() -> pool.call(path, () -> Files.getPosixFilePermissions(path, options)));
     }
 
     @Override
     public CompletableFuture<Path> setPosixFilePermissions(Path path, Set<PosixFilePermission> permissions) {
         Objects.requireNonNull(path, "path");
-        Objects.requireNonNull(permissions, "permissions");
+        for (PosixFilePermission permission : permissions) { // checked now, as Files does, not on the pool
+            Objects.requireNonNull(permission, "permission");
+        }
         return whenOpen(() -> pool.call(path, () -> Files.setPosixFilePermissions(path, permissions)));
     }
 

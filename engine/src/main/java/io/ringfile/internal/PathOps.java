@@ -8,6 +8,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.CopyOption;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -89,10 +90,12 @@ final class PathOps {
     @SuppressWarnings("unchecked")
     <A extends BasicFileAttributes> CompletableFuture<A> readAttributes(Path path, Class<A> type,
                                                                         LinkOption... options) {
+        Objects.requireNonNull(path, "path");
         Objects.requireNonNull(type, "type");
         if (type == BasicFileAttributes.class) {
             return (CompletableFuture<A>) basicAttributes(path, options);
         }
+        follow(options); // null checks now, as Files makes them, not on the pool
         return pool.call(path, () -> Files.readAttributes(path, type, options));
     }
 
@@ -100,7 +103,9 @@ final class PathOps {
         return backendFor(path).delete(path, ifExists);
     }
 
+    /** Checks as Files.move does, in its order: source, target, then each option (COPY_ATTRIBUTES is refused). */
     CompletableFuture<Path> move(Path source, Path target, CopyOption... options) {
+        Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         boolean replace = false;
         boolean atomic = false;
@@ -109,25 +114,47 @@ final class PathOps {
                 replace = true;
             } else if (option == StandardCopyOption.ATOMIC_MOVE) {
                 atomic = true;
-            } else if (option != LinkOption.NOFOLLOW_LINKS && option != StandardCopyOption.COPY_ATTRIBUTES) {
+            } else if (option == null) {
+                throw new NullPointerException("option");
+            } else if (option != LinkOption.NOFOLLOW_LINKS) {
                 throw new UnsupportedOperationException("Unsupported copy option: " + option);
             }
         }
-        FileBackend backend = backendFor(source);
-        if (backend == pool || backendFor(target) == pool) {
+        if (source.getFileSystem() != FileSystems.getDefault() || target.getFileSystem() != FileSystems.getDefault()) {
             return pool.call(source, () -> Files.move(source, target, options));
         }
+        FileBackend backend = backendFor(source);
         boolean mustBeAtomic = atomic;
-        return backend.rename(source, target, replace || atomic).handle((ok, error) -> {
+        boolean noReplace = !replace && !atomic;
+        return backend.rename(source, target, !noReplace).handle((ok, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(target);
             }
             Throwable cause = EngineImpl.unwrap(error);
+            if (noReplace && cause instanceof FileAlreadyExistsException) {
+                return sameFile(source, target, cause);
+            }
             if (!mustBeAtomic && needsMoreThanRename(cause)) { // across file systems, or a type change to replace
                 return pool.call(source, () -> Files.move(source, target, options));
             }
             return CompletableFuture.<Path>failedFuture(cause);
         }).thenCompose(Function.identity());
+    }
+
+    /**
+     * A move refused because the target exists: as Files.move, success without doing anything when source and
+     * target are the same file (the same path, or hard links of one file; links not followed), else the refusal.
+     */
+    private CompletableFuture<Path> sameFile(Path source, Path target, Throwable refusal) {
+        return basicAttributes(source, LinkOption.NOFOLLOW_LINKS)
+                .thenCombine(basicAttributes(target, LinkOption.NOFOLLOW_LINKS),
+                        (a, b) -> a.fileKey() != null && a.fileKey().equals(b.fileKey()))
+                .handle((same, error) -> {
+                    if (error == null && same) {
+                        return target;
+                    }
+                    throw new CompletionException(refusal);
+                });
     }
 
     /** rename(2) refuses these but Files.move does them (copying, or replacing an empty directory). */
@@ -143,7 +170,11 @@ final class PathOps {
     }
 
     CompletableFuture<Path> copy(Path source, Path target, CopyOption... options) {
+        Objects.requireNonNull(source, "source"); // null checks now, as Files makes them, not on the pool
         Objects.requireNonNull(target, "target");
+        for (CopyOption option : options) {
+            Objects.requireNonNull(option, "option");
+        }
         return pool.call(source, () -> Files.copy(source, target, options));
     }
 
@@ -205,8 +236,10 @@ final class PathOps {
     }
 
     CompletableFuture<Path> createSymbolicLink(Path link, Path target, FileAttribute<?>... attributes) {
+        Objects.requireNonNull(link, "link");
         Objects.requireNonNull(target, "target");
-        if (attributes.length > 0) { // as on the JDK's Unix file systems
+        if (attributes.length > 0) { // as on the JDK's Unix file systems: a null or unknown attribute first
+            OpenSpec.mode(0, attributes);
             throw new UnsupportedOperationException("Initial file attributes not supported when creating symbolic link");
         }
         return backendFor(link).createSymbolicLink(link, target).thenApply(ignored -> link);

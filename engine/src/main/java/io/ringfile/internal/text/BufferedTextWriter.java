@@ -2,6 +2,7 @@ package io.ringfile.internal.text;
 
 import io.ringfile.AsyncFile;
 import io.ringfile.AsyncWriter;
+import io.ringfile.internal.AsyncFileImpl;
 import io.ringfile.internal.EngineFuture;
 
 import java.io.IOException;
@@ -165,7 +166,9 @@ final class BufferedTextWriter implements AsyncWriter {
         }
         buffer.flip();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Failures.guard(() -> file.writeFully(buffer, position)).whenComplete((n, e) -> {
+        boolean inOrder = file instanceof AsyncFileImpl && !((AsyncFileImpl) file).seekable(); // a FIFO, say
+        Failures.guard(() -> inOrder ? ((AsyncFileImpl) file).writeInOrder(buffer)
+                : file.writeFully(buffer, position)).whenComplete((n, e) -> {
             if (e != null) {
                 failure = Failures.unwrap(e);
                 buffer.clear();

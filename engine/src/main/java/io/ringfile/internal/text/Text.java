@@ -161,11 +161,14 @@ public final class Text {
             opts = DEFAULT_WRITE_OPTIONS;
         } else {
             opts = new HashSet<>();
-            for (OpenOption option : options) {
-                if (Objects.requireNonNull(option, "option") == StandardOpenOption.READ) {
+            for (OpenOption option : options) { // READ anywhere wins over a null element, as in Files
+                if (option == StandardOpenOption.READ) {
                     throw new IllegalArgumentException("READ not allowed");
                 }
                 opts.add(option);
+            }
+            if (opts.contains(null)) {
+                throw new NullPointerException("option");
             }
             opts.add(StandardOpenOption.WRITE);
             opts = Collections.unmodifiableSet(opts);

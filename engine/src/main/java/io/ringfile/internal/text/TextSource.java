@@ -1,6 +1,7 @@
 package io.ringfile.internal.text;
 
 import io.ringfile.AsyncFile;
+import io.ringfile.internal.AsyncFileImpl;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -13,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Decoded text of a file, read chunk by chunk at explicit positions and split into lines as
- * {@link java.io.BufferedReader} splits them.
+ * Decoded text of a file, read chunk by chunk at explicit positions (an unseekable file, such as a FIFO, in order
+ * at its own position) and split into lines as {@link java.io.BufferedReader} splits them.
  *
  * <p>Not thread-safe: one caller at a time, and no poll while a {@link #fill()} is pending. The poll methods never do
  * I/O: when they need bytes that have not been read they answer {@link #NEED_INPUT}, and the caller runs
@@ -260,9 +261,11 @@ final class TextSource {
         }
         int room = Math.min(chunkSize, bytes.remaining());
         ByteBuffer dst = bytes.slice(bytes.position(), room);
+        // A pipe or FIFO has no positions: read what it has at its own position; only -1 means the end.
+        boolean inOrder = file instanceof AsyncFileImpl && !((AsyncFileImpl) file).seekable();
         CompletableFuture<Integer> read;
         try {
-            read = file.readFully(dst, position);
+            read = inOrder ? ((AsyncFileImpl) file).readInOrder(dst, false) : file.readFully(dst, position);
         } catch (Throwable e) {
             error = e;
             return CompletableFuture.completedFuture(null);
@@ -275,7 +278,7 @@ final class TextSource {
             } else {
                 bytes.position(bytes.position() + n);
                 position += n;
-                if (n < room) { // readFully stops short only at end of file
+                if (n < room && !inOrder) { // readFully stops short only at end of file
                     inputEnded = true;
                 }
             }

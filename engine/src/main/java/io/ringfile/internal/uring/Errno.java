@@ -34,6 +34,17 @@ final class Errno {
         return exception(errno, file, null);
     }
 
+    /**
+     * The exception for a failed open. A symbolic link refused by O_NOFOLLOW (ELOOP) gets the reason
+     * {@code FileChannel.open} gives (it throws a bare IOException with that message; here it names the path).
+     */
+    static IOException openFailure(int errno, String file, boolean noFollow) {
+        if (errno == ELOOP && noFollow) {
+            return new FileSystemException(file, null, message(ELOOP) + " (NOFOLLOW_LINKS specified)");
+        }
+        return exception(errno, file);
+    }
+
     /** As {@link #exception(int, String)} for an operation on two paths; {@code other} may be null. */
     static IOException exception(int errno, String file, String other) {
         switch (errno) {

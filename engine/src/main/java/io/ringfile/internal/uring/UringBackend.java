@@ -300,7 +300,7 @@ public final class UringBackend implements FileBackend {
         private void opened(int res) {
             if (res < 0) {
                 path.release();
-                result.completeExceptionally(Errno.exception(-res, spec.path().toString()));
+                result.completeExceptionally(Errno.openFailure(-res, spec.path().toString(), spec.noFollow()));
                 return;
             }
             fd = res;

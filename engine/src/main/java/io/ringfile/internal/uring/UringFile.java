@@ -68,6 +68,11 @@ final class UringFile implements BackendFile {
     }
 
     @Override
+    public boolean seekable() {
+        return seekable;
+    }
+
+    @Override
     public void transfer(TransferRequest request) {
         if (!seekCheck(request.position(), request)) {
             return;

@@ -34,6 +34,13 @@ public interface BackendFile {
         return 0;
     }
 
+    /**
+     * False for a file with no offset to seek to (a pipe, FIFO or socket, or a channel that cannot be positioned),
+     * known from the open on. Its transfers must use {@link #CURRENT_POSITION}, which reads or writes in order at
+     * the file's own position; any other position fails with "Illegal seek", as pread(2) would.
+     */
+    boolean seekable();
+
     /** Completes with the file's current size. */
     void size(Completion completion);
 

@@ -35,8 +35,11 @@ public interface FileBackend {
 
     /**
      * Renames {@code source} to {@code target} as rename(2) does, atomically; replaces an existing target only with
-     * {@code replaceExisting}. Moves rename(2) cannot make (across file systems) fail with
-     * {@link java.nio.file.AtomicMoveNotSupportedException}; the engine then copies.
+     * {@code replaceExisting}, and otherwise fails with {@link java.nio.file.FileAlreadyExistsException} naming the
+     * target (also when both name the same file: the engine checks that). Without {@code replaceExisting} a
+     * backend refuses an existing target in the same step where the platform allows it (see
+     * {@code NioBackend.renameNoReplace} for where NIO cannot). Moves rename(2) cannot make
+     * (across file systems) fail with {@link java.nio.file.AtomicMoveNotSupportedException}; the engine then copies.
      */
     CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting);
 

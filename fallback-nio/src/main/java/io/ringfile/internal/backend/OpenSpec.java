@@ -52,7 +52,10 @@ public final class OpenSpec {
         this.deleteOnClose = options.contains(StandardOpenOption.DELETE_ON_CLOSE);
         this.sync = options.contains(StandardOpenOption.SYNC);
         this.dsync = options.contains(StandardOpenOption.DSYNC);
-        this.noFollow = options.contains(LinkOption.NOFOLLOW_LINKS);
+        // As the JDK on Unix: DELETE_ON_CLOSE also opens with O_NOFOLLOW (unless CREATE_NEW is given), so that
+        // closing never deletes a link and leaves the file it points to.
+        this.noFollow = options.contains(LinkOption.NOFOLLOW_LINKS)
+                || (deleteOnClose && !options.contains(StandardOpenOption.CREATE_NEW));
         this.direct = options.contains(ExtendedOpenOption.DIRECT);
         this.createMode = modeOf(attributes);
     }
@@ -157,6 +160,10 @@ public final class OpenSpec {
         return dsync;
     }
 
+    /**
+     * True when a symbolic link as the last path component must not be followed (the open fails): with
+     * NOFOLLOW_LINKS, and with DELETE_ON_CLOSE unless CREATE_NEW is given, as {@code FileChannel.open} on Unix.
+     */
     public boolean noFollow() {
         return noFollow;
     }

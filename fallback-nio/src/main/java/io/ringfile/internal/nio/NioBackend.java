@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.ClosedFileSystemException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
@@ -80,8 +83,7 @@ public final class NioBackend implements FileBackend {
         CompletableFuture<BackendFile> result = new CompletableFuture<>();
         execute(() -> {
             try {
-                FileChannel channel = FileChannel.open(spec.path(), spec.options(), spec.attributes());
-                NioFile file = new NioFile(this, channel, spec.path(), spec.direct() ? blockSize(spec.path()) : 0);
+                NioFile file = NioFile.open(this, spec);
                 openFiles.add(file);
                 if (shutdown) { // raced with shutdown: it may not have seen this file
                     file.close(IGNORE);
@@ -93,15 +95,6 @@ public final class NioBackend implements FileBackend {
             }
         }, () -> result.completeExceptionally(new ClosedFileSystemException()));
         return result;
-    }
-
-    /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
-    private static int blockSize(Path path) {
-        try {
-            return (int) Files.getFileStore(path).getBlockSize();
-        } catch (IOException | UnsupportedOperationException e) {
-            return 0;
-        }
     }
 
     @Override
@@ -148,18 +141,87 @@ public final class NioBackend implements FileBackend {
         });
     }
 
+    /**
+     * With {@code replaceExisting}, rename(2). Without it, as the io_uring backend's RENAME_NOREPLACE where the file
+     * system allows, see {@link #renameNoReplace}.
+     */
     @Override
     public CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting) {
         return call(source, () -> {
             if (replaceExisting) {
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-            } else if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new FileAlreadyExistsException(target.toString());
             } else {
-                Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+                renameNoReplace(source, target);
             }
             return null;
         });
+    }
+
+    /**
+     * Renames {@code source} to {@code target} unless {@code target} exists, atomically for everything but a
+     * directory on the default file system: link(2) gives the source's file the target's name, failing with EEXIST
+     * if the target exists in the same step (and never following a symbolic link), then unlink(2) removes the source
+     * name. Two concurrent calls onto one target can therefore never both succeed. What differs from a rename: for
+     * a moment the file has both names (a crash then leaves both; no data is lost), and file watchers see a create
+     * and a delete. If the unlink fails, the new name is removed again if it still names that file, and the unlink's
+     * error is thrown.
+     *
+     * <p>Directories (which cannot be hard-linked), other file-system providers, and file systems that refuse the
+     * link (no hard links, {@code fs.protected_hardlinks}, too many links) fall back to what {@code Files.move}
+     * does: check that the target is absent, then rename. That is not atomic: a target created in between is
+     * replaced. Across file systems it fails with {@link AtomicMoveNotSupportedException}, as rename(2) does.
+     */
+    static void renameNoReplace(Path source, Path target) throws IOException {
+        if (source.getFileSystem() == FileSystems.getDefault() && target.getFileSystem() == FileSystems.getDefault()) {
+            BasicFileAttributes file = Files.readAttributes(source, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!file.isDirectory() && linkUnlessTaken(source, target)) {
+                try {
+                    Files.delete(source);
+                } catch (IOException e) {
+                    unlinkIfSameFile(target, file.fileKey(), e);
+                    throw e;
+                }
+                return;
+            }
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString());
+        }
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * link(2) {@code target} to {@code source}'s file: true once linked; false when this file system refuses hard
+     * links here (the caller falls back). Throws FileAlreadyExistsException when the target exists, and
+     * AtomicMoveNotSupportedException across file systems.
+     */
+    private static boolean linkUnlessTaken(Path source, Path target) throws IOException {
+        try {
+            Files.createLink(target, source);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            if (e.getClass() == FileSystemException.class && "Invalid cross-device link".equals(e.getReason())) {
+                throw new AtomicMoveNotSupportedException(source.toString(), target.toString(), e.getReason());
+            }
+            return false; // EPERM, EMLINK, ENOTSUP...: the fallback reports the outcome as Files.move would
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** Undoes a link whose source could not be unlinked, if {@code target} still names the linked file. */
+    private static void unlinkIfSameFile(Path target, Object fileKey, IOException cause) {
+        try {
+            Object now = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (fileKey != null && fileKey.equals(now)) {
+                Files.delete(target);
+            }
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     @Override

@@ -2,24 +2,50 @@ package io.ringfile.internal.nio;
 
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.backend.TransferRequest;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A {@link FileChannel} whose operations run on the {@link NioBackend}'s pool. */
+/**
+ * An open channel whose operations run on the {@link NioBackend}'s pool: a {@link FileChannel}, or, for a file-system
+ * provider that has none (jrt, for one, throws UnsupportedOperationException from {@code newFileChannel}), the
+ * {@link SeekableByteChannel} that {@code Files.newByteChannel} returns, which is what {@code Files.readAllBytes}
+ * and {@code Files.write} use there.
+ *
+ * <p>A {@code SeekableByteChannel} has no positional I/O. Each transfer at a position takes this file's lock, moves
+ * the channel to the position, transfers, and moves it back, so the transfers of one such file run one at a time
+ * (the pool may still run transfers of other files beside them). A channel that cannot be positioned at all
+ * ({@code position(long)} unsupported, as jrt's) is unseekable: it is read and written in order only.
+ *
+ * <p>{@link #force}: {@code FileChannel.force} where there is a {@code FileChannel}. A bare
+ * {@code SeekableByteChannel} has no way to make written data durable, so a force fails with
+ * {@link UnsupportedOperationException} when the file was opened for writing; when it was opened only for reading
+ * nothing was written through it and there is nothing to make durable, so the force completes.
+ */
 final class NioFile implements BackendFile {
     private final NioBackend backend;
-    private final FileChannel channel;
+    private final SeekableByteChannel channel;
+    private final FileChannel fileChannel; // the same channel when it is a FileChannel, else null
     private final Path path;
+    private final boolean seekable;
+    private final boolean writable;
     private final int directIoAlignment;
 
-    NioFile(NioBackend backend, FileChannel channel, Path path, int directIoAlignment) {
+    private NioFile(NioBackend backend, SeekableByteChannel channel, Path path, boolean seekable, boolean writable,
+                    int directIoAlignment) {
         this.backend = backend;
         this.channel = channel;
+        this.fileChannel = channel instanceof FileChannel ? (FileChannel) channel : null;
         this.path = path;
+        this.seekable = seekable;
+        this.writable = writable;
         this.directIoAlignment = directIoAlignment;
     }
 
@@ -28,8 +54,60 @@ final class NioFile implements BackendFile {
         return directIoAlignment; // the JDK checks transfers against it itself, with its own messages
     }
 
+    /**
+     * Opens {@code spec} on the calling (pool) thread: {@code FileChannel.open}, or {@code Files.newByteChannel}
+     * when the path's provider has no {@code FileChannel}. Seekability is learnt here: moving the channel to where
+     * it is fails with "Illegal seek" for pipes, FIFOs and sockets (one lseek(2)), and with
+     * UnsupportedOperationException for a channel that cannot be positioned.
+     */
+    static NioFile open(NioBackend backend, OpenSpec spec) throws IOException {
+        SeekableByteChannel channel;
+        try {
+            channel = FileChannel.open(spec.path(), spec.options(), spec.attributes());
+        } catch (UnsupportedOperationException e) {
+            channel = Files.newByteChannel(spec.path(), spec.options(), spec.attributes());
+        }
+        boolean seekable;
+        try {
+            channel.position(channel.position());
+            seekable = true;
+        } catch (UnsupportedOperationException e) {
+            seekable = false;
+        } catch (IOException e) {
+            if (!"Illegal seek".equals(e.getMessage())) {
+                closeQuietly(channel, e);
+                throw e;
+            }
+            seekable = false;
+        }
+        return new NioFile(backend, channel, spec.path(), seekable, spec.write(),
+                spec.direct() ? blockSize(spec.path()) : 0);
+    }
+
+    /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
+    private static int blockSize(Path path) {
+        try {
+            return (int) Files.getFileStore(path).getBlockSize();
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+
+    private static void closeQuietly(SeekableByteChannel channel, IOException cause) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
     Path path() {
         return path;
+    }
+
+    @Override
+    public boolean seekable() {
+        return seekable;
     }
 
     @Override
@@ -40,14 +118,35 @@ final class NioFile implements BackendFile {
         backend.run(path, request, () -> {
             int limit = capHeapTransfer(buffer);
             try {
-                if (read) {
-                    return position == CURRENT_POSITION ? channel.read(buffer) : channel.read(buffer, position);
+                if (fileChannel == null) {
+                    return transferWithoutFileChannel(read, buffer, position);
                 }
-                return position == CURRENT_POSITION ? channel.write(buffer) : channel.write(buffer, position);
+                if (read) {
+                    return position == CURRENT_POSITION ? fileChannel.read(buffer) : fileChannel.read(buffer, position);
+                }
+                return position == CURRENT_POSITION ? fileChannel.write(buffer) : fileChannel.write(buffer, position);
             } finally {
                 buffer.limit(limit);
             }
         });
+    }
+
+    /** A transfer on a bare SeekableByteChannel, under this file's lock (see the class comment). */
+    private synchronized long transferWithoutFileChannel(boolean read, ByteBuffer buffer, long position)
+            throws IOException {
+        if (position == CURRENT_POSITION) {
+            return read ? channel.read(buffer) : channel.write(buffer);
+        }
+        if (!seekable) {
+            throw new FileSystemException(path.toString(), null, "Illegal seek");
+        }
+        long saved = channel.position();
+        channel.position(position);
+        try {
+            return read ? channel.read(buffer) : channel.write(buffer);
+        } finally {
+            channel.position(saved);
+        }
     }
 
     /** Lowers a heap buffer's limit for the duration of one transfer; returns the limit to restore. */
@@ -67,7 +166,9 @@ final class NioFile implements BackendFile {
     @Override
     public void truncate(long size, Completion completion) {
         backend.run(path, completion, () -> {
-            channel.truncate(size);
+            synchronized (this) {
+                channel.truncate(size);
+            }
             return 0;
         });
     }
@@ -75,7 +176,12 @@ final class NioFile implements BackendFile {
     @Override
     public void force(boolean metaData, Completion completion) {
         backend.run(path, completion, () -> {
-            channel.force(metaData);
+            if (fileChannel != null) {
+                fileChannel.force(metaData);
+            } else if (writable) {
+                throw new UnsupportedOperationException("force: the file system of " + path
+                        + " offers no FileChannel, so data written to it cannot be forced to storage");
+            }
             return 0;
         });
     }
