@@ -48,7 +48,7 @@ final class BackendSelection {
         } else {
             try {
                 return new Choice(UringBackend.start(rings, ringSize, threadPrefix + "-ring", threads,
-                        pool.executor()), null);
+                        pool), null);
             } catch (Throwable e) {
                 failure = e;
             }

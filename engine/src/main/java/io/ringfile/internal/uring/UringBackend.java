@@ -9,6 +9,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.nio.NioBackend;
 import io.ringfile.internal.uring.NativeMemory.Piece;
 
 import java.io.IOException;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +39,7 @@ public final class UringBackend implements FileBackend {
 
     private final MultiThreadIoEventLoopGroup group;
     private final Ring[] rings;
-    private final Executor blocking;
+    private final NioBackend blocking;
     private final String threadPrefix;
     private final AtomicInteger nextRing = new AtomicInteger();
     private final Set<UringFile> openFiles = ConcurrentHashMap.newKeySet();
@@ -49,7 +49,7 @@ public final class UringBackend implements FileBackend {
     /** False once the kernel has rejected FTRUNCATE (before Linux 6.9); then truncation runs on the pool. */
     volatile boolean ftruncateSupported = true;
 
-    private UringBackend(MultiThreadIoEventLoopGroup group, Ring[] rings, Executor blocking, String threadPrefix) {
+    private UringBackend(MultiThreadIoEventLoopGroup group, Ring[] rings, NioBackend blocking, String threadPrefix) {
         this.group = group;
         this.rings = rings;
         this.blocking = blocking;
@@ -62,7 +62,7 @@ public final class UringBackend implements FileBackend {
      * (a missing native library, seccomp, memlock...); the caller decides whether to fall back.
      */
     public static UringBackend start(int ringCount, int ringSize, String threadPrefix, ThreadFactory threads,
-                                     Executor blocking) throws Throwable {
+                                     NioBackend blocking) throws Throwable {
         IoUring.ensureAvailability();
         int cqSize = Math.max(4096, Integer.highestOneBit(ringSize * 2 - 1));
         IoUringIoHandlerConfig config = new IoUringIoHandlerConfig().setRingSize(ringSize).setCqSize(cqSize);
@@ -99,17 +99,7 @@ public final class UringBackend implements FileBackend {
         return rings.length;
     }
 
-    /** True on one of this backend's ring threads, where nothing may block. */
-    public boolean onRingThread() {
-        for (Ring ring : rings) {
-            if (ring.inLoop()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    Executor blockingExecutor() {
+    NioBackend blockingPool() {
         return blocking;
     }
 

@@ -544,23 +544,20 @@ final class UringFile implements BackendFile {
         /** Truncates on the pool and reports from there: the ring may have stopped by the time it is done. */
         private void truncateOnPool() {
             UringFile f = file;
-            try {
-                f.backend.blockingExecutor().execute(() -> {
-                    try (FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + f.fd),
-                            StandardOpenOption.WRITE)) {
-                        channel.truncate(size);
-                    } catch (IOException e) {
-                        f.done();
-                        completion.failed(new java.nio.file.FileSystemException(f.name, null, e.getMessage()));
-                        return;
-                    }
-                    report(0);
-                });
-            } catch (Throwable e) { // the pool refused it (shut down)
+            f.backend.blockingPool().execute(() -> {
+                try (FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + f.fd),
+                        StandardOpenOption.WRITE)) {
+                    channel.truncate(size);
+                } catch (IOException e) {
+                    f.done();
+                    completion.failed(new java.nio.file.FileSystemException(f.name, null, e.getMessage()));
+                    return;
+                }
+                report(0);
+            }, () -> { // the pool has shut down
                 f.done();
-                completion.failed(e instanceof java.util.concurrent.RejectedExecutionException
-                        ? new AsynchronousCloseException() : e);
-            }
+                completion.failed(new AsynchronousCloseException());
+            });
         }
     }
 
@@ -593,9 +590,12 @@ final class UringFile implements BackendFile {
             sqe(Linux.IORING_OP_CLOSE, file.fd, 0, 0, 0, 0);
         }
 
+        private boolean claimed;
+
         @Override
         boolean beforeSubmit() {
-            return file.claimClose(); // else closed directly already, after the rings stopped
+            claimed = file.claimClose(); // else closed directly already, after the rings stopped
+            return claimed;
         }
 
         @Override
@@ -605,7 +605,12 @@ final class UringFile implements BackendFile {
 
         @Override
         void reject(Throwable error) {
-            file.closeAfterStop(); // the home ring has stopped: close it here
+            if (claimed) { // claimed, then refused by a stopping ring: this op owns the close
+                UringBackend.closeQuietly(file.fd);
+                file.closed(0);
+            } else {
+                file.closeAfterStop(); // the home ring has stopped: close it here
+            }
         }
 
         @Override

@@ -26,9 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -71,11 +69,6 @@ public final class NioBackend implements FileBackend {
     @Override
     public String name() {
         return "nio";
-    }
-
-    /** The pool, for blocking work that has no asynchronous form (such as directory listings). */
-    public Executor executor() {
-        return pool;
     }
 
     @Override
@@ -278,16 +271,14 @@ public final class NioBackend implements FileBackend {
     }
 
     /**
-     * Queues {@code task}; if the pool refuses it, or drops it unstarted at a forced shutdown, {@code onRefused}
-     * reports that instead, so that no operation is ever lost.
+     * Runs blocking work on the pool: {@code task}, or, if the pool refuses it or drops it unstarted at a forced
+     * shutdown, {@code onRefused}, which reports that instead, so that no operation is ever lost. Any thread.
      */
-    private void execute(Runnable task, Runnable onRefused) {
+    public void execute(Runnable task, Runnable onRefused) {
         Job job = new Job(task, onRefused);
         try {
             pool.execute(job);
-        } catch (RejectedExecutionException e) {
-            job.refuse();
-        } catch (Throwable e) { // could not even be queued (out of memory): report that instead
+        } catch (Throwable e) { // shut down, or could not even be queued (out of memory): report that instead
             job.refuse();
         }
     }
