@@ -210,8 +210,12 @@ final class UringFile implements BackendFile {
         }
     }
 
-    /** Home ring. */
-    private void requestClose(Completion completion) {
+    /**
+     * Asks for the close; {@code completion} hears when the descriptor is closed. On the home ring's thread while it
+     * runs ({@code ringRunning}), or on any thread once it has stopped: then nothing can be cancelled, and the
+     * descriptor is closed directly as soon as no op of the file is in flight (see {@link CloseFd#reject}).
+     */
+    private void requestClose(Completion completion, boolean ringRunning) {
         synchronized (this) {
             if (closed) {
                 completion.completed(0);
@@ -226,11 +230,16 @@ final class UringFile implements BackendFile {
             if ((before & CLOSING) != 0) {
                 return; // a close is under way; this caller waits for it too
             }
-            after = before == 0 ? CLOSING : before + CLOSING + 1; // + 1: the cancel below counts as in flight
+            // + 1: the cancel below counts as in flight
+            after = before == 0 ? CLOSING : before + CLOSING + (ringRunning ? 1 : 0);
         } while (!admitted.compareAndSet(before, after));
         if (before == 0) {
-            ring.submitOnLoop(new CloseFd(this));
-        } else {
+            if (ringRunning) {
+                ring.submitOnLoop(new CloseFd(this));
+            } else {
+                closeAfterStop();
+            }
+        } else if (ringRunning) {
             ring.submitOnLoop(new CancelAll(this));
         }
     }
@@ -275,17 +284,6 @@ final class UringFile implements BackendFile {
         }
     }
 
-    /** A close request the stopped home ring refused: it completes when the descriptor is closed. */
-    private void closeWhenStopped(Completion completion) {
-        synchronized (this) {
-            if (!closed) {
-                closeWaiters.add(completion);
-                return;
-            }
-        }
-        completion.completed(0);
-    }
-
     // ---- ops
 
     /** Base of ops that count against this file and report to one completion. */
@@ -320,6 +318,7 @@ final class UringFile implements BackendFile {
         @Override
         void reap(int res) {
             releaseMemory();
+            file.done(); // now the kernel is done with the descriptor too
             completion.reaped();
         }
 
@@ -450,8 +449,10 @@ final class UringFile implements BackendFile {
         @Override
         void reap(int res) {
             TransferRequest done = request;
+            UringFile of = file;
             request = null;
             file = null;
+            of.done(); // now the kernel is done with the descriptor too
             done.reaped();
         }
     }
@@ -576,10 +577,16 @@ final class UringFile implements BackendFile {
 
         @Override
         void reject(Throwable error) {
+            file.done();
         }
 
         @Override
         void abandon(Throwable error) {
+        }
+
+        @Override
+        void reap(int res) {
+            file.done();
         }
     }
 
@@ -673,7 +680,7 @@ final class UringFile implements BackendFile {
 
         @Override
         boolean beforeSubmit() {
-            file.requestClose(completion);
+            file.requestClose(completion, true);
             return false;
         }
 
@@ -684,7 +691,7 @@ final class UringFile implements BackendFile {
 
         @Override
         void reject(Throwable error) {
-            file.closeWhenStopped(completion); // the ring has stopped; the backend closes the descriptor itself
+            file.requestClose(completion, false); // the home ring has stopped: closed directly once nothing is in flight
         }
 
         @Override
