@@ -110,6 +110,23 @@ final class UringFile implements BackendFile {
     }
 
     @Override
+    public void sendTo(int socket, long position, long count, Completion completion) {
+        if (!seekable) {
+            completion.failed(new UnsupportedOperationException("only a regular file can be spliced: " + name));
+            return;
+        }
+        Ring on = transferRing(); // the caller's own ring when it runs on one: a server's loop shares it
+        SendToSocket op;
+        try {
+            op = new SendToSocket(this, completion, on, socket, position, count);
+        } catch (Throwable e) { // no pipe to be had (out of descriptors, say)
+            completion.failed(e);
+            return;
+        }
+        on.submit(op);
+    }
+
+    @Override
     public int directIoAlignment() {
         return Math.max(memoryAlignment, offsetAlignment);
     }
@@ -289,6 +306,8 @@ final class UringFile implements BackendFile {
     /** Base of ops that count against this file and report to one completion. */
     private abstract static class FileOp extends RingOp {
         final Completion completion;
+        /** Admitted against the file (counted in flight): a done() must follow, whatever the outcome. */
+        private boolean counted;
 
         FileOp(UringFile file, Completion completion) {
             super(file);
@@ -297,7 +316,11 @@ final class UringFile implements BackendFile {
 
         @Override
         boolean beforeSubmit() {
+            if (counted) { // a later step of the same op
+                return true;
+            }
             if (file.admit()) {
+                counted = true;
                 return true;
             }
             reject(new AsynchronousCloseException());
@@ -305,8 +328,12 @@ final class UringFile implements BackendFile {
         }
 
         @Override
-        void reject(Throwable error) {
+        void reject(Throwable error) { // never submitted, or refused from the backlog by a stopping ring
             releaseMemory();
+            if (counted) {
+                counted = false;
+                file.done();
+            }
             completion.failed(error);
         }
 
@@ -559,6 +586,122 @@ final class UringFile implements BackendFile {
                 f.done();
                 completion.failed(new AsynchronousCloseException());
             });
+        }
+    }
+
+    /**
+     * Sends a range of the file to a socket without copying it through user memory: SPLICE file -> pipe, then
+     * pipe -> socket, a pipe's worth at a time, all on one ring. A full socket answers -EAGAIN: then POLL_ADD for
+     * POLLOUT, and on. The file counts as in flight for the whole send; the pipe is the op's own.
+     */
+    private static final class SendToSocket extends FileOp {
+        private static final int PIPE_CAPACITY = 64 * 1024; // a pipe's default size
+        private static final int TO_PIPE = 0;
+        private static final int TO_SOCKET = 1;
+        private static final int WRITABLE = 2;
+
+        private final Ring ring;
+        private final int socket;
+        private final long start;
+        private final long count;
+        private final io.netty.channel.unix.FileDescriptor[] pipe; // [read end, write end]
+        private long sent;
+        private int inPipe;
+        private int stage;
+
+        SendToSocket(UringFile file, Completion completion, Ring ring, int socket, long start, long count)
+                throws IOException {
+            super(file, completion);
+            this.ring = ring;
+            this.socket = socket;
+            this.start = start;
+            this.count = count;
+            this.pipe = io.netty.channel.unix.FileDescriptor.pipe();
+            if (count == 0) {
+                stage = WRITABLE; // nothing to send: a poll that completes at once, then the report
+                sqe(Linux.IORING_OP_POLL_ADD, socket, 0, 0, 0, Linux.POLLOUT);
+            } else {
+                toPipe();
+            }
+        }
+
+        private void toPipe() {
+            stage = TO_PIPE;
+            int length = (int) Math.min(PIPE_CAPACITY, count - sent);
+            sqe(Linux.IORING_OP_SPLICE, pipe[1].intValue(), -1L, start + sent, length, 0);
+            union5 = file.fd;
+        }
+
+        private void toSocket() {
+            stage = TO_SOCKET;
+            sqe(Linux.IORING_OP_SPLICE, socket, -1L, -1L, inPipe, 0);
+            union5 = pipe[0].intValue();
+        }
+
+        private void whenWritable() {
+            stage = WRITABLE;
+            sqe(Linux.IORING_OP_POLL_ADD, socket, 0, 0, 0, Linux.POLLOUT);
+        }
+
+        @Override
+        void complete(int res) {
+            if (stage == TO_PIPE) {
+                if (res < 0) {
+                    end(Errno.exception(-res, file.name));
+                } else if (res == 0) { // the file ends before the range does
+                    end(null);
+                } else {
+                    inPipe = res;
+                    toSocket();
+                    ring.submitOnLoop(this);
+                }
+            } else if (stage == TO_SOCKET) {
+                if (res == -Errno.EAGAIN) {
+                    whenWritable();
+                    ring.submitOnLoop(this);
+                } else if (res < 0) {
+                    end(new IOException(Errno.message(-res))); // the peer went away, say: not the file's error
+                } else {
+                    sent += res;
+                    inPipe -= res;
+                    if (inPipe > 0) {
+                        toSocket();
+                    } else if (sent < count) {
+                        toPipe();
+                    } else {
+                        end(null);
+                        return;
+                    }
+                    ring.submitOnLoop(this);
+                }
+            } else if (count == 0) {
+                end(null);
+            } else {
+                toSocket(); // writable again (or an error the splice will report)
+                ring.submitOnLoop(this);
+            }
+        }
+
+        /** The send is over: with {@code error}, or having sent {@link #sent} bytes. */
+        private void end(IOException error) {
+            releaseMemory();
+            if (error != null) {
+                file.done();
+                completion.failed(error);
+            } else {
+                report(sent);
+            }
+        }
+
+        @Override
+        void releaseMemory() {
+            for (io.netty.channel.unix.FileDescriptor end : pipe) {
+                try {
+                    end.close();
+                } catch (IOException ignored) {
+                    // a pipe of our own: nothing else can be done
+                }
+            }
         }
     }
 
