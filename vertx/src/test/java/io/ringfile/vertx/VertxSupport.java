@@ -35,6 +35,11 @@ final class VertxSupport {
         }
     }
 
+    /** Vert.x's io_uring transport where it runs, else NIO. */
+    static VertxTransport vertxTransportHere() {
+        return ioUringAvailable() ? VertxTransport.IO_URING : VertxTransport.NIO;
+    }
+
     /** An engine for {@code vertx} on {@code backend}; skips where io_uring is required but cannot run. */
     static FileEngine engine(Vertx vertx, FileEngine.Backend backend) {
         if (backend == FileEngine.Backend.IO_URING) {
