@@ -213,6 +213,26 @@ public abstract class FileEngineContract extends FileSystemContract {
     }
 
     @Test
+    void byteBufReadsAtEndOfFileReturnMinusOneAndLeaveTheBufferAsItWas() throws IOException {
+        Path path = fileWith("eof-bytebuf.bin", random(100, 5));
+        ByteBuf heap = Unpooled.buffer(10).writeByte(7);
+        ByteBuf direct = Unpooled.directBuffer(10).writeByte(7);
+        try (AsyncFile file = await(engine.open(path))) {
+            for (ByteBuf dst : List.of(heap, direct)) {
+                assertEquals(-1, await(file.read(dst, 100)), "read at the end");
+                assertEquals(-1, await(file.readFully(dst, 1_000)), "readFully past the end");
+                assertEquals(1, dst.writerIndex(), "the writer index stays");
+                assertEquals(1, dst.refCnt(), "the engine gave its reference back");
+                assertEquals(9, await(file.readFully(dst, 91)), "a short readFully stops at the end");
+                assertEquals(10, dst.writerIndex());
+            }
+        } finally {
+            heap.release();
+            direct.release();
+        }
+    }
+
+    @Test
     void sizeTruncateAndForce() throws IOException {
         Path path = fileWith("trunc.bin", random(10_000, 6));
         try (AsyncFile file = await(engine.open(path, READ, WRITE))) {
