@@ -104,7 +104,7 @@ class PublishedArtifactsTest {
     @Test
     void publishedPomsNameTheirDependenciesLiterally() throws Exception {
         List<String> problems = new ArrayList<>();
-        for (String module : List.of("fallback-nio", "engine", "bom")) {
+        for (String module : List.of("fallback-nio", "engine", "netty-http", "bom")) {
             Path pom = ROOT.resolve(module).resolve("pom.xml");
             if (!Files.isRegularFile(pom)) {
                 problems.add("no " + module + "/pom.xml");
@@ -161,7 +161,8 @@ class PublishedArtifactsTest {
                 published.add(child(project, "artifactId"));
             }
         }
-        assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine"), published, "published jar modules");
+        assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine", "ringfile-netty-http"), published,
+                "published jar modules");
         assertFalse(modules.isEmpty());
 
         List<String> managed = new ArrayList<>();
@@ -181,7 +182,8 @@ class PublishedArtifactsTest {
         String version = System.getProperty("ringfile.nativetest.version");
         for (String[] module : new String[][] {
                 {"fallback-nio", "ringfile-fallback-nio", "io/ringfile/internal/nio/NioBackend"},
-                {"engine", "ringfile-engine", "io/ringfile/FileEngine"}}) {
+                {"engine", "ringfile-engine", "io/ringfile/FileEngine"},
+                {"netty-http", "ringfile-netty-http", "io/ringfile/netty/http/StaticFileHandler"}}) {
             Path target = ROOT.resolve(module[0]).resolve("target");
             Path jar = target.resolve(module[1] + "-" + version + ".jar");
             Assumptions.assumeTrue(Files.isRegularFile(jar),
@@ -200,6 +202,11 @@ class PublishedArtifactsTest {
                     boolean documented =
                             javadoc.stream().anyMatch(e -> e.getName().endsWith("io/ringfile/FileEngine.html"));
                     assertTrue(documented, "javadoc jar does not document io.ringfile.FileEngine");
+                }
+                if (module[0].equals("netty-http")) {
+                    boolean documented = javadoc.stream()
+                            .anyMatch(e -> e.getName().endsWith("io/ringfile/netty/http/StaticFileHandler.html"));
+                    assertTrue(documented, "javadoc jar does not document io.ringfile.netty.http.StaticFileHandler");
                 }
             }
         }

@@ -1,0 +1,110 @@
+package io.ringfile.netty.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.ringfile.FileEngine;
+import org.junit.jupiter.api.Assumptions;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** A Netty server running {@link StaticFiles} on loopback, for tests. */
+public final class TestServer implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private TestServer(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+    }
+
+    /** An engine on exactly {@code backend}, with inline completion; skips the test where io_uring cannot run. */
+    public static FileEngine engine(FileEngine.Backend backend) {
+        try {
+            return FileEngine.builder().backend(backend).inlineCompletion(true).build();
+        } catch (UnsupportedOperationException e) {
+            Assumptions.abort("io_uring cannot run here: " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
+            throw e;
+        }
+    }
+
+    /**
+     * A server whose transport matches the engine's backend (io_uring transport for an io_uring engine, NIO for a
+     * NIO engine), with {@code loops} event loops and the channels' default allocator.
+     */
+    public static TestServer start(StaticFiles files, int loops) throws InterruptedException {
+        return start(files, files.engine().backend() == FileEngine.Backend.IO_URING, loops, null);
+    }
+
+    /**
+     * A server on the io_uring transport ({@code ioUring}) or NIO, with {@code loops} event loops; a non-null
+     * {@code allocator} is used for the accepted channels.
+     */
+    public static TestServer start(StaticFiles files, boolean ioUring, int loops, ByteBufAllocator allocator)
+            throws InterruptedException {
+        IoHandlerFactory factory;
+        Class<? extends ServerChannel> type;
+        if (ioUring) {
+            Assumptions.assumeTrue(IoUring.isAvailable(),
+                    () -> "Netty's io_uring transport cannot run here: " + IoUring.unavailabilityCause());
+            factory = IoUringIoHandler.newFactory();
+            type = IoUringServerSocketChannel.class;
+        } else {
+            factory = NioIoHandler.newFactory();
+            type = NioServerSocketChannel.class;
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, factory);
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(type)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(files.newCodec(), files.newHandler());
+                        }
+                    });
+            if (allocator != null) {
+                bootstrap.childOption(ChannelOption.ALLOCATOR, allocator);
+            }
+            Channel channel = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            return new TestServer(group, channel);
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    public String url(String target) {
+        return "http://" + address().getAddress().getHostAddress() + ":" + address().getPort() + target;
+    }
+
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    /** Closes the listening channel and every connection, and ends the event loops (bounded). */
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(20, TimeUnit.SECONDS)) {
+            throw new AssertionError("event loops did not end within 20 s");
+        }
+    }
+}
