@@ -292,7 +292,8 @@ public final class FileServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(15, TimeUnit.SECONDS);
+        // A short quiet period: the NIO transport releases a closed connection's descriptor at its next select.
+        group.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).awaitUninterruptibly(15, TimeUnit.SECONDS);
         engine.close();
     }
 

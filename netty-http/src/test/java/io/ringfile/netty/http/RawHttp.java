@@ -157,6 +157,11 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Bytes that have arrived from the server and not been read yet (0 when none has arrived). */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     /** Every byte received so far. */
     public byte[] received() {
         return received.toByteArray();
