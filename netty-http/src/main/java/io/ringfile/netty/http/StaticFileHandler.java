@@ -629,10 +629,10 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             return response;
         }
 
+        /** Sends a whole response (it is its own last content) and moves on. */
         private void respond(FullHttpResponse response) {
             standardHeaders(response);
-            ctx.write(response, ctx.voidPromise());
-            finish();
+            ended(ctx.writeAndFlush(response));
         }
 
         private void standardHeaders(HttpResponse response) {
@@ -645,9 +645,13 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
-        /** Ends the response (its headers are written) and moves on to the next request, or closes. */
+        /** Ends a response whose headers and body are written, and moves on. */
         private void finish() {
-            ChannelFuture written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            ended(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        }
+
+        /** The response's last write is {@code written}: on to the next request, or close once it is sent. */
+        private void ended(ChannelFuture written) {
             if (!keepAlive) {
                 closing = true;
                 written.addListener(ChannelFutureListener.CLOSE);

@@ -256,5 +256,6 @@ class PathSecurityTest {
             assertFalse(everything.contains(SECRET), "the secret outside the root was sent");
             assertFalse(everything.contains("root:x:0:0"), "/etc/passwd was sent");
         }
+        assertEquals(List.of(), server.encoderFailures(), "writes the HTTP codec refused");
     }
 }

@@ -90,6 +90,7 @@ class StaticFileHandlerTest {
     void stop() {
         if (server != null) {
             server.close();
+            assertEquals(List.of(), server.encoderFailures(), "writes the HTTP codec refused");
         }
     }
 

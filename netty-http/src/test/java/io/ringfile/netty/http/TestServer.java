@@ -3,8 +3,11 @@ package io.ringfile.netty.http;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -19,16 +22,38 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** A Netty server running {@link StaticFiles} on loopback, for tests. */
 public final class TestServer implements AutoCloseable {
     private final EventLoopGroup group;
-    private final Channel channel;
+    private Channel channel;
+    /** Writes of the handler that the codec refused (EncoderException): a response the handler got wrong. */
+    private final List<Throwable> encoderFailures = new CopyOnWriteArrayList<>();
 
-    private TestServer(EventLoopGroup group, Channel channel) {
+    private TestServer(EventLoopGroup group) {
         this.group = group;
-        this.channel = channel;
+    }
+
+    /** Between the codec and the handler: records every write the codec refuses. */
+    private final class WriteProbe extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            ChannelPromise watched = promise.unvoid();
+            watched.addListener(f -> {
+                if (!f.isSuccess() && f.cause() instanceof io.netty.handler.codec.EncoderException) {
+                    encoderFailures.add(f.cause());
+                }
+            });
+            ctx.write(msg, watched);
+        }
+    }
+
+    /** The writes the codec refused so far; a correct handler makes none. */
+    public List<Throwable> encoderFailures() {
+        return encoderFailures;
     }
 
     /** An engine on exactly {@code backend}, with inline completion; skips the test where io_uring cannot run. */
@@ -68,19 +93,20 @@ public final class TestServer implements AutoCloseable {
             type = NioServerSocketChannel.class;
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, factory);
+        TestServer server = new TestServer(group);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(type)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(files.newCodec(), files.newHandler());
+                            ch.pipeline().addLast(files.newCodec(), server.new WriteProbe(), files.newHandler());
                         }
                     });
             if (allocator != null) {
                 bootstrap.childOption(ChannelOption.ALLOCATOR, allocator);
             }
-            Channel channel = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
-            return new TestServer(group, channel);
+            server.channel = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            return server;
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             throw e;
