@@ -218,18 +218,28 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     /**
      * Runs {@code task} on the channel's loop: now if this is the loop, else as a task of it. If the loop no
      * longer takes tasks (it is shutting down), {@code cleanup} runs instead, here: it may only release what the
-     * completion itself handed over.
+     * completion itself handed over. A task that throws closes the connection (it would otherwise be left without
+     * an answer).
      */
     private void onLoop(Runnable task, Runnable cleanup) {
         EventExecutor loop = ctx.executor();
         if (loop.inEventLoop()) {
-            task.run();
+            runGuarded(task);
             return;
         }
         try {
-            loop.execute(task);
+            loop.execute(() -> runGuarded(task));
         } catch (RejectedExecutionException e) {
             cleanup.run();
+        }
+    }
+
+    private void runGuarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "closing " + ctx.channel() + " after " + e, e);
+            ctx.close();
         }
     }
 

@@ -12,6 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -504,6 +507,44 @@ class StaticFileHandlerTest {
         }
         assertEquals(size, counting.bytesRead.get());
         Files.delete(huge.resolve("huge.bin"));
+    }
+
+    /**
+     * A failure inside the handler's own continuation (here: attributes that throw) closes the connection; it is
+     * never left open without an answer.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"IO_URING", "NIO"})
+    void anUnexpectedErrorClosesTheConnectionInsteadOfLeavingItUnanswered(FileEngine.Backend backend)
+            throws Exception {
+        FileEngine real = engine(backend);
+        FileEngine broken = (FileEngine) Proxy.newProxyInstance(FileEngine.class.getClassLoader(),
+                new Class<?>[] {FileEngine.class}, (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (!method.getName().equals("readAttributes")) {
+                        return result;
+                    }
+                    return ((CompletableFuture<?>) result).thenApply(attributes -> Proxy.newProxyInstance(
+                            BasicFileAttributes.class.getClassLoader(), new Class<?>[] {BasicFileAttributes.class},
+                            (p, m, a) -> {
+                                if (m.getName().equals("size")) {
+                                    throw new IllegalStateException("attributes that fail, for the test");
+                                }
+                                return m.invoke(attributes, a);
+                            }));
+                });
+        start(StaticFiles.builder(www, broken));
+        try (RawHttp client = RawHttp.connect(server.address())) {
+            client.send(RawHttp.get("/hello.txt"));
+            assertTrue(client.closedByServer(), "the connection was closed");
+        }
+        RawHttp.Response ok = fetch(RawHttp.get("/missing"));
+        assertEquals(404, ok.status, "other connections are served");
     }
 
     // ---------------------------------------------------------------- settings
