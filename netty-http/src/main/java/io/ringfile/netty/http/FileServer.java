@@ -2,8 +2,8 @@ package io.ringfile.netty.http;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A static file server: {@link StaticFiles} on a Netty server, runnable as
@@ -41,8 +42,11 @@ import java.util.concurrent.TimeUnit;
  * (event loops; default the number of processors), {@code --idle-timeout SECONDS} (a connection with neither a
  * read nor a write for that long is closed; default 60, 0 for never).
  *
- * <p>The engine runs its own I/O threads, with inline completion: the handler's callbacks only hand work to the
- * channel's loop, so they never block.
+ * <p>The engine runs on the server's own event loops ({@link FileEngine.Builder#eventLoopGroup}): on the io_uring
+ * transport every file step of a request is submitted into the ring of the channel's loop and completes on that
+ * loop, with no thread hop. On the epoll and NIO transports the engine cannot share the loops: it runs rings of its
+ * own (or the NIO pool), its {@link FileEngine#fallbackReason()} says why and the ready line prints it; completions
+ * then reach the channel's loop with one hand-off.
  */
 public final class FileServer implements AutoCloseable {
     private final EventLoopGroup group;
@@ -101,6 +105,12 @@ public final class FileServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public static FileServer start(String... args) throws IOException, InterruptedException {
+        return start(UnaryOperator.identity(), args);
+    }
+
+    /** As {@link #start(String...)}, serving through {@code decorate} applied to the engine (for tests). */
+    static FileServer start(UnaryOperator<FileEngine> decorate, String... args)
+            throws IOException, InterruptedException {
         Path root = null;
         int port = 8080;
         String bind = "127.0.0.1";
@@ -150,27 +160,28 @@ public final class FileServer implements AutoCloseable {
         InetAddress address = InetAddress.getByName(bind);
         String chosen = chooseTransport(transport);
 
-        FileEngine engine = FileEngine.builder().backend(backend).inlineCompletion(true).build();
-        EventLoopGroup group = null;
+        IoHandlerFactory factory;
+        Class<? extends ServerChannel> channelType;
+        switch (chosen) {
+            case "io_uring":
+                factory = IoUringIoHandler.newFactory();
+                channelType = IoUringServerSocketChannel.class;
+                break;
+            case "epoll":
+                factory = EpollTransport.factory();
+                channelType = EpollTransport.channelType();
+                break;
+            default:
+                factory = NioIoHandler.newFactory();
+                channelType = NioServerSocketChannel.class;
+                break;
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, factory);
+        FileEngine engine = null;
         try {
-            StaticFiles files = StaticFiles.builder(root, engine).build();
-            IoHandlerFactory factory;
-            Class<? extends ServerChannel> channelType;
-            switch (chosen) {
-                case "io_uring":
-                    factory = IoUringIoHandler.newFactory();
-                    channelType = IoUringServerSocketChannel.class;
-                    break;
-                case "epoll":
-                    factory = EpollTransport.factory();
-                    channelType = EpollTransport.channelType();
-                    break;
-                default:
-                    factory = NioIoHandler.newFactory();
-                    channelType = NioServerSocketChannel.class;
-                    break;
-            }
-            group = new MultiThreadIoEventLoopGroup(threads, factory);
+            // On the server's own loops; inline completion: calls from other threads (none here) skip the executor.
+            engine = FileEngine.builder().backend(backend).eventLoopGroup(group).inlineCompletion(true).build();
+            StaticFiles files = StaticFiles.builder(root, decorate.apply(engine)).build();
             int idle = idleSeconds;
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -187,10 +198,10 @@ public final class FileServer implements AutoCloseable {
                     .bind(new InetSocketAddress(address, port)).sync().channel();
             return new FileServer(group, engine, channel, chosen, files.root());
         } catch (IOException | InterruptedException | RuntimeException e) {
-            if (group != null) {
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            if (engine != null) {
+                engine.close();
             }
-            engine.close();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             throw e;
         }
     }
@@ -288,17 +299,20 @@ public final class FileServer implements AutoCloseable {
                 + engine.fallbackReason().map(r -> ": " + r).orElse("") + ")";
     }
 
-    /** Stops accepting, closes every connection, shuts the event loops down, then closes the engine. Idempotent. */
+    /**
+     * Stops accepting, closes the engine (operations in flight finish first, on the loops that still run), then
+     * shuts the event loops down, which closes every connection. Idempotent.
+     */
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        engine.close();
         // A short quiet period: the NIO transport releases a closed connection's descriptor at its next select.
         group.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).awaitUninterruptibly(15, TimeUnit.SECONDS);
-        engine.close();
     }
 
     /** Closes a connection that has neither read nor written for the idle timeout. */
-    private static final class CloseWhenIdle extends ChannelDuplexHandler {
+    private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof IdleStateEvent) {

@@ -10,7 +10,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.ringfile.AsyncFile;
+import io.ringfile.FileEngine;
+
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,6 +103,75 @@ class FileServerTest {
                 "--backend", "x");
         assertThrows(NoSuchFileException.class,
                 () -> FileServer.start("--root", root.resolve("missing").toString(), "--port", "0"));
+    }
+
+    /**
+     * On the io_uring transport the engine shares the server's loops: every file step of a request (open, stat,
+     * read, close) is issued on the channel's loop and its future completes on that same thread.
+     */
+    @Test
+    void onTheIoUringTransportFileStepsCompleteOnTheChannelsLoop() throws Exception {
+        Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring transport: " + IoUring.unavailabilityCause());
+        List<String> steps = new CopyOnWriteArrayList<>();
+        try (FileServer server = FileServer.start(engine -> threadRecording(engine, steps), "--root",
+                root.toString(), "--port", "0", "--transport", "io_uring", "--threads", "2")) {
+            Assumptions.assumeTrue(server.engine().fallbackReason().isEmpty(),
+                    () -> "the engine could not share the io_uring loops: " + server.engine().fallbackReason());
+            for (int i = 0; i < 3; i++) {
+                try (RawHttp client = RawHttp.connect(server.address())) {
+                    client.send(RawHttp.get("/hello.txt"));
+                    assertEquals("hello from the file server\n", client.read().bodyText());
+                }
+            }
+            // The handler closes the file after the body is written: wait for that close to complete too.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (steps.stream().filter(s -> s.startsWith("closeAsync ")).count() < 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        }
+        assertTrue(steps.stream().filter(s -> s.startsWith("closeAsync ")).count() >= 3, steps.toString());
+        for (String step : steps) {
+            String[] parts = step.split(" ");
+            // Netty's default thread names for the group's loops
+            assertTrue(parts[1].startsWith("multiThreadIoEventLoopGroup-"), "issued on a loop: " + step);
+            assertEquals(parts[1], parts[2], "completed on the issuing loop: " + step);
+        }
+    }
+
+    /**
+     * {@code engine} wrapped so that every future it or its files return records
+     * "{@code method issuingThread completingThread}" in {@code steps} when it completes.
+     */
+    private static FileEngine threadRecording(FileEngine engine, List<String> steps) {
+        return (FileEngine) recording(FileEngine.class, engine, steps);
+    }
+
+    private static Object recording(Class<?> type, Object target, List<String> steps) {
+        return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            Object result;
+            try {
+                result = method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+            if (!(result instanceof CompletableFuture)) {
+                return result;
+            }
+            String issuer = Thread.currentThread().getName();
+            CompletableFuture<?> future = (CompletableFuture<?>) result;
+            boolean opening = method.getName().equals("open");
+            CompletableFuture<Object> recorded = new CompletableFuture<>();
+            future.whenComplete((value, error) -> {
+                steps.add(method.getName() + " " + issuer + " " + Thread.currentThread().getName());
+                if (error != null) {
+                    recorded.completeExceptionally(error);
+                } else {
+                    recorded.complete(opening ? recording(AsyncFile.class, value, steps) : value);
+                }
+            });
+            return recorded;
+        });
     }
 
     private static void assertMessage(String message, String... args) {
