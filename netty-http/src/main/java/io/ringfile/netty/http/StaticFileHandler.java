@@ -3,11 +3,15 @@ package io.ringfile.netty.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,12 +20,15 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.AsyncFile;
@@ -41,6 +48,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Date;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -54,7 +62,8 @@ import java.util.concurrent.TimeUnit;
  * Every event of this handler runs on the channel's event loop. Each engine future is continued on that loop: at
  * once when it completes there, else through {@code ctx.executor().execute(...)}, so handler state is only ever
  * touched by the loop. The dependent stages this handler registers only do that hand-over, so they may run on any
- * thread, an engine's I/O thread included (an engine built with inline completion saves a hop).
+ * thread, an engine's I/O thread included. An engine built on the server's own io_uring group
+ * ({@link FileEngine.Builder#eventLoopGroup}) completes every step on the channel's loop: no hand-over at all.
  *
  * <h2>HTTP</h2>
  * GET and HEAD of regular files; any other method gets 405 with {@code Allow: GET, HEAD}. Responses carry
@@ -100,7 +109,16 @@ import java.util.concurrent.TimeUnit;
  * writable (at most {@link StaticFiles.Builder#readsInFlight(int)} at once), and resume when it becomes writable
  * again, so a slow client holds at most that many buffers beyond the channel's high-water mark. The headers are sent
  * with the first piece of the body, so a file that fails on its first read gets 500; one that fails later (an I/O
- * error, or a file shorter than its size said) has the connection closed mid-body. The file is closed once its
+ * error, or a file shorter than its size said) has the connection closed mid-body.
+ *
+ * <p>Zero copy: on an io_uring engine and a channel of Netty's io_uring transport whose pipeline cannot change the
+ * bytes (see {@link StaticFiles.Builder#zeroCopy(boolean)}), a body longer than one chunk is sent as its first piece
+ * (read as above, with the headers) and then, once those are on the socket, the rest with
+ * {@link AsyncFile#sendTo} in segments of 8 MiB: the kernel splices file to pipe to socket, the bytes never enter
+ * Java memory, and a slow client only makes the splice wait for its socket (nothing is buffered toward it). Nothing
+ * else is written to the channel while a segment is in flight; between two segments the handler writes an empty
+ * piece, which an idle timeout counts as activity. Where {@code sendTo} refuses before sending anything
+ * ({@code UnsupportedOperationException}), the rest is read into buffers as above. The file is closed once its
  * last read completes, or when the connection closes. An exception in the pipeline closes the connection.
  *
  * <p>The handler toggles the channel's {@code autoRead} to bound the requests waiting behind the one being answered.
@@ -245,6 +263,41 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
 
     private static final Runnable NOTHING = () -> { };
 
+    /**
+     * Whether bytes written to the socket directly reach the client as the pipeline would have sent them: an
+     * io_uring engine and channel, and between the socket and this handler only outbound handlers known to pass
+     * a body's bytes through unchanged.
+     */
+    private boolean canSplice() {
+        if (!files.zeroCopy() || files.engine().backend() != FileEngine.Backend.IO_URING
+                || !(ctx.channel() instanceof IoUringSocketChannel)) {
+            return false;
+        }
+        for (Map.Entry<String, ChannelHandler> entry : ctx.pipeline()) { // from the socket's end
+            ChannelHandler handler = entry.getValue();
+            if (handler == this) {
+                return true;
+            }
+            if (handler instanceof ChannelOutboundHandler && !passesBodiesThrough(handler)) {
+                return false; // TLS, compression, or anything else that may change or add bytes
+            }
+        }
+        return false;
+    }
+
+    private static boolean passesBodiesThrough(ChannelHandler handler) {
+        Class<?> type = handler.getClass();
+        return type == HttpServerCodec.class || type == HttpResponseEncoder.class || type == IdleStateHandler.class
+                || handler instanceof PassesBodiesThrough;
+    }
+
+    /** An outbound handler of this package (or its tests) that passes every write through unchanged. */
+    interface PassesBodiesThrough {
+    }
+
+    /** Bytes of a body spliced by one {@link AsyncFile#sendTo} call; between two, the pipeline sees a write. */
+    static final long SPLICE_SEGMENT = 8L << 20;
+
     /** One request and its response. */
     private final class Exchange {
         private final HttpRequest request;
@@ -264,6 +317,11 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
         private boolean bodyDone;
         private boolean pumping;
         private boolean pumpAgain;
+        /** The body after its first piece goes out by {@link AsyncFile#sendTo}, not through buffers. */
+        private boolean splice;
+        /** The first piece is written: the rest is being spliced (nothing else is written meanwhile). */
+        private boolean splicing;
+        private long bodyStart;
 
         Exchange(HttpRequest request) {
             this.request = request;
@@ -463,7 +521,65 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             file = f;
+            bodyStart = next;
+            splice = end - next > files.chunkSize() && canSplice();
             pump();
+        }
+
+        // ---------------------------------------------------------------- the rest of a body, spliced
+
+        /** The headers and the first piece are on the socket (or failed): splice the next segment. */
+        private void readyToSplice(ChannelFuture written) {
+            if (aborted || bodyDone) {
+                return;
+            }
+            if (!written.isSuccess()) {
+                failBody(written.cause());
+                return;
+            }
+            long count = Math.min(SPLICE_SEGMENT, end - next);
+            CompletableFuture<Long> sending;
+            try {
+                sending = file.sendTo(ctx.channel(), next, count);
+            } catch (RuntimeException e) {
+                spliced(count, null, e);
+                return;
+            }
+            sending.whenComplete((n, error) -> onLoop(() -> spliced(count, n, error), NOTHING));
+        }
+
+        private void spliced(long count, Long n, Throwable error) {
+            if (aborted || bodyDone) {
+                return;
+            }
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof UnsupportedOperationException) {
+                    // Refused before sending anything: the rest goes through buffers.
+                    LOG.log(System.Logger.Level.DEBUG, () -> "no splice to " + ctx.channel() + ": " + cause);
+                    splice = false;
+                    splicing = false;
+                    pump();
+                    return;
+                }
+                failBody(cause);
+                return;
+            }
+            next += n;
+            if (n < count) {
+                failBody(new EOFException(path + " ended before the size it had when it was looked up"));
+                return;
+            }
+            if (next >= end) {
+                bodyDone = true;
+                closeFile();
+                finish();
+                return;
+            }
+            // An empty piece between segments: activity an idle timeout sees, with nothing of ours in flight.
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER)).addListener(
+                    (ChannelFutureListener) this::readyToSplice);
         }
 
         // ---------------------------------------------------------------- the body: the one place that sends it
@@ -485,7 +601,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 do {
                     pumpAgain = false;
                     writeReadPieces();
-                    if (bodyDone || aborted) {
+                    if (bodyDone || aborted || splicing) {
                         return;
                     }
                     issueReads();
@@ -503,6 +619,12 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                     ctx.write(head, ctx.voidPromise());
                 }
                 Chunk chunk = chunks.pollFirst();
+                if (splice) {
+                    // The only piece read: once it and the headers are on the socket, the rest is spliced.
+                    splicing = true;
+                    ctx.writeAndFlush(chunk.buf).addListener((ChannelFutureListener) this::readyToSplice);
+                    return;
+                }
                 ctx.write(chunk.buf, ctx.voidPromise()); // the channel owns the buffer now
                 wrote = true;
             }
@@ -517,7 +639,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
 
         private void issueReads() {
             int limit = files.readsInFlight();
-            while (reading < limit && next < end && ctx.channel().isWritable()) {
+            while (reading < limit && next < end && ctx.channel().isWritable() && !(splice && next > bodyStart)) {
                 int length = (int) Math.min(files.chunkSize(), end - next);
                 Chunk chunk = new Chunk(next, ctx.alloc().directBuffer(length, length));
                 next += length;

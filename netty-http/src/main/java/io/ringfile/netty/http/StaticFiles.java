@@ -40,6 +40,7 @@ public final class StaticFiles {
     private final int chunkSize;
     private final int readsInFlight;
     private final int maxPendingRequests;
+    private final boolean zeroCopy;
     private final Map<String, String> contentTypes;
 
     private StaticFiles(Builder b, Path root) {
@@ -48,6 +49,7 @@ public final class StaticFiles {
         this.chunkSize = b.chunkSize;
         this.readsInFlight = b.readsInFlight;
         this.maxPendingRequests = b.maxPendingRequests;
+        this.zeroCopy = b.zeroCopy;
         this.contentTypes = Collections.unmodifiableMap(b.contentTypes);
     }
 
@@ -116,6 +118,10 @@ public final class StaticFiles {
         return maxPendingRequests;
     }
 
+    boolean zeroCopy() {
+        return zeroCopy;
+    }
+
     String contentType(String fileName) {
         String type = contentTypes.get(ContentTypes.extension(fileName));
         return type != null ? type : ContentTypes.DEFAULT;
@@ -128,6 +134,7 @@ public final class StaticFiles {
         private int chunkSize = 64 * 1024;
         private int readsInFlight = 2;
         private int maxPendingRequests = 16;
+        private boolean zeroCopy = true;
         private final Map<String, String> contentTypes = ContentTypes.defaults();
 
         private Builder(Path root, FileEngine engine) {
@@ -181,6 +188,23 @@ public final class StaticFiles {
                 throw new IllegalArgumentException("maxPendingRequests must be from 1 to 1024: " + requests);
             }
             this.maxPendingRequests = requests;
+            return this;
+        }
+
+        /**
+         * Whether bodies longer than one {@link #chunkSize(int) chunk} may be sent with
+         * {@link io.ringfile.AsyncFile#sendTo} (the kernel splices the file to the socket; no byte passes through
+         * Java memory); default true. It is used only where it cannot change what the client gets: an io_uring
+         * engine, a channel of Netty's io_uring transport, and a pipeline whose outbound handlers between the
+         * socket and the handler are only Netty's {@code HttpServerCodec} or {@code HttpResponseEncoder} and
+         * {@code IdleStateHandler} (no TLS, no compression, nothing else that could transform the bytes).
+         * Otherwise, or with false, every body is read into pooled buffers and written through the pipeline.
+         *
+         * @param enabled false to always read bodies into buffers
+         * @return this builder
+         */
+        public Builder zeroCopy(boolean enabled) {
+            this.zeroCopy = enabled;
             return this;
         }
 

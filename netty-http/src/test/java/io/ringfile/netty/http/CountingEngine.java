@@ -19,6 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class CountingEngine {
     final AtomicLong bytesRead = new AtomicLong();
+    /** Bytes asked of {@code sendTo} (counted when asked: what the kernel may send ahead of the client). */
+    final AtomicLong bytesSendAsked = new AtomicLong();
+    /** Bytes {@code sendTo} reported sent. */
+    final AtomicLong bytesSent = new AtomicLong();
     final AtomicInteger readsInFlight = new AtomicInteger();
     final AtomicInteger maxReadsInFlight = new AtomicInteger();
     final AtomicInteger opened = new AtomicInteger();
@@ -63,6 +67,16 @@ final class CountingEngine {
                     readsInFlight.decrementAndGet();
                     if (n != null && n > 0) {
                         bytesRead.addAndGet(n);
+                    }
+                });
+            }
+            if (!isEngine && method.getName().equals("sendTo")) {
+                bytesSendAsked.addAndGet((Long) args[2]);
+                @SuppressWarnings("unchecked")
+                CompletableFuture<Long> sending = (CompletableFuture<Long>) result;
+                return sending.whenComplete((n, e) -> {
+                    if (n != null) {
+                        bytesSent.addAndGet(n);
                     }
                 });
             }

@@ -1,5 +1,10 @@
 package io.ringfile.netty.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DateFormatter;
 import io.ringfile.FileEngine;
 import org.junit.jupiter.api.AfterAll;
@@ -35,6 +40,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -457,17 +463,26 @@ class StaticFileHandlerTest {
     @ParameterizedTest
     @EnumSource(names = {"IO_URING", "NIO"})
     void everyEngineCallIsMadeOnTheChannelsLoop(FileEngine.Backend backend) throws Exception {
-        CountingEngine counting = new CountingEngine(engine(backend), "multiThreadIoEventLoopGroup-");
-        start(StaticFiles.builder(www, counting.engine).chunkSize(4096).readsInFlight(4));
-        for (int i = 0; i < 5; i++) {
-            RawHttp.Response r = fetch(RawHttp.get("/big.bin"));
-            assertArrayEquals(big, r.body);
+        // Bodies read into buffers (zeroCopy off), then as served by default (spliced after a first read on io_uring).
+        for (boolean zeroCopy : new boolean[] {false, true}) {
+            CountingEngine counting = new CountingEngine(engine(backend), "multiThreadIoEventLoopGroup-");
+            start(StaticFiles.builder(www, counting.engine).chunkSize(4096).readsInFlight(4).zeroCopy(zeroCopy));
+            for (int i = 0; i < 5; i++) {
+                RawHttp.Response r = fetch(RawHttp.get("/big.bin"));
+                assertArrayEquals(big, r.body);
+            }
+            assertEquals(0, counting.offLoopCalls.get(), "engine calls made off the event loop");
+            assertEquals(5, counting.opened.get());
+            waitUntil(() -> counting.closed.get() == 5, "every file closed");
+            boolean spliced = zeroCopy && backend == FileEngine.Backend.IO_URING;
+            assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(), "bytes spliced");
+            if (!spliced) {
+                assertTrue(counting.maxReadsInFlight.get() > 1, "reads overlapped: " + counting.maxReadsInFlight);
+            }
+            assertTrue(counting.maxReadsInFlight.get() <= 4, "at most readsInFlight: " + counting.maxReadsInFlight);
+            stop();
+            server = null;
         }
-        assertEquals(0, counting.offLoopCalls.get(), "engine calls made off the event loop");
-        assertEquals(5, counting.opened.get());
-        waitUntil(() -> counting.closed.get() == 5, "every file closed");
-        assertTrue(counting.maxReadsInFlight.get() > 1, "reads overlapped: " + counting.maxReadsInFlight.get());
-        assertTrue(counting.maxReadsInFlight.get() <= 4, "at most readsInFlight: " + counting.maxReadsInFlight.get());
     }
 
     /**
@@ -485,28 +500,120 @@ class StaticFileHandlerTest {
             f.setLength(size); // sparse: reads are cheap
         }
         CountingEngine counting = new CountingEngine(engine(backend), null);
-        start(StaticFiles.builder(huge, counting.engine));
+        PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
+        server = TestServer.start(StaticFiles.builder(huge, counting.engine).build(),
+                backend == FileEngine.Backend.IO_URING, 1, allocator);
         try (RawHttp client = RawHttp.connect(server.address(), 65536)) {
             client.send(RawHttp.get("/huge.bin"));
-            // Read nothing; wait until the server stops reading the file.
+            // Read nothing; wait until the server stops reading the file (into buffers, or asking the kernel to
+            // splice it).
             long last = -1;
             long read = 0;
             for (int stable = 0; stable < 5; ) {
                 Thread.sleep(200);
-                read = counting.bytesRead.get();
+                read = counting.bytesRead.get() + counting.bytesSendAsked.get();
                 stable = read == last ? stable + 1 : 0;
                 last = read;
             }
             assertTrue(read < 24L << 20, "the server read " + read + " bytes of the file toward a client that"
                     + " read none");
             assertTrue(read > 0, "the server started reading");
+            long held = allocator.metric().usedDirectMemory();
+            assertTrue(held < 24L << 20, "the server holds " + held + " bytes of pooled direct memory toward a"
+                    + " client that read none");
             // Now read everything: all of it arrives.
             RawHttp.Response r = client.read();
             assertEquals(200, r.status);
             assertEquals(size, r.body.length);
         }
-        assertEquals(size, counting.bytesRead.get());
+        assertEquals(size, counting.bytesRead.get() + counting.bytesSent.get());
+        // On io_uring all but the first piece is spliced; on NIO all of it is read into buffers.
+        assertEquals(backend == FileEngine.Backend.IO_URING ? size - (64 << 10) : 0, counting.bytesSent.get());
         Files.delete(huge.resolve("huge.bin"));
+    }
+
+    /**
+     * A sparse file past 4 GiB with marker bytes around 2 GiB and 4 GiB: ranges across the 4 GiB mark (long enough
+     * to be spliced in more than one segment on io_uring), starting past it, and a suffix, each byte for byte.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"IO_URING", "NIO"})
+    void rangesNearAndPast4GiBAreServedExactly(FileEngine.Backend backend) throws Exception {
+        Path dir = Files.createDirectories(base.resolve("past-4g-" + backend));
+        Path file = dir.resolve("large.bin");
+        long gib4 = 4L << 30;
+        long size = gib4 + (16L << 20);
+        Map<Long, Byte> markers = new java.util.TreeMap<>();
+        long[] at = {(2L << 30) - 1, 2L << 30, gib4 - (5L << 20), gib4 - 2, gib4 - 1, gib4, gib4 + 1,
+            gib4 + (3L << 20) + 7, gib4 + (5L << 20) - 1, size - 1};
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(size);
+            for (int i = 0; i < at.length; i++) {
+                byte marker = (byte) (0x41 + i);
+                f.seek(at[i]);
+                f.write(marker);
+                markers.put(at[i], marker);
+            }
+        }
+        try {
+            CountingEngine counting = new CountingEngine(engine(backend), null);
+            start(StaticFiles.builder(dir, counting.engine));
+            long[][] ranges = {
+                {gib4 - (5L << 20), gib4 + (5L << 20) - 1}, // 10 MiB across 4 GiB
+                {gib4 + 1, size - 1},                        // from past 4 GiB to the end
+                {(2L << 30) - 100, (2L << 30) + 100},         // across 2 GiB
+            };
+            for (long[] range : ranges) {
+                RawHttp.Response r = fetch(RawHttp.get("/large.bin", "Range: bytes=" + range[0] + "-" + range[1]));
+                String what = range[0] + "-" + range[1];
+                assertEquals(206, r.status, what);
+                assertEquals("bytes " + range[0] + "-" + range[1] + "/" + size, r.header("Content-Range"), what);
+                assertArrayEquals(expected(markers, range[0], range[1]), r.body, what);
+            }
+            RawHttp.Response suffix = fetch(RawHttp.get("/large.bin", "Range: bytes=-" + (1 << 20)));
+            assertEquals(206, suffix.status);
+            assertArrayEquals(expected(markers, size - (1 << 20), size - 1), suffix.body, "suffix");
+            waitUntil(() -> counting.closed.get() == counting.opened.get(), "every file closed");
+            if (backend == FileEngine.Backend.IO_URING) {
+                assertTrue(counting.bytesSent.get() > 20L << 20, "spliced: " + counting.bytesSent);
+            }
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    private static byte[] expected(Map<Long, Byte> markers, long first, long last) {
+        byte[] bytes = new byte[Math.toIntExact(last - first + 1)];
+        markers.forEach((offset, marker) -> {
+            if (offset >= first && offset <= last) {
+                bytes[(int) (offset - first)] = marker;
+            }
+        });
+        return bytes;
+    }
+
+    /**
+     * An outbound handler between the socket and the codec that the handler does not know (it could be TLS or
+     * compression) sees every byte of the body: nothing is spliced past it.
+     */
+    @Test
+    void anUnknownHandlerOnTheSocketSideTurnsSplicingOff() throws Exception {
+        AtomicLong seen = new AtomicLong();
+        CountingEngine counting = new CountingEngine(engine(FileEngine.Backend.IO_URING), null);
+        server = TestServer.start(StaticFiles.builder(www, counting.engine).build(), true, 1, null,
+                () -> new ChannelOutboundHandlerAdapter() {
+                    @Override
+                    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                        if (msg instanceof ByteBuf) {
+                            seen.addAndGet(((ByteBuf) msg).readableBytes());
+                        }
+                        ctx.write(msg, promise);
+                    }
+                });
+        RawHttp.Response r = fetch(RawHttp.get("/big.bin"));
+        assertArrayEquals(big, r.body);
+        assertEquals(0, counting.bytesSent.get(), "bytes spliced past the handler");
+        assertTrue(seen.get() > big.length, "the handler saw " + seen + " bytes");
     }
 
     /**

@@ -3,6 +3,7 @@ package io.ringfile.netty.http;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -25,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** A Netty server running {@link StaticFiles} on loopback, for tests. */
 public final class TestServer implements AutoCloseable {
@@ -38,7 +40,8 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** Between the codec and the handler: records every write the codec refuses. */
-    private final class WriteProbe extends ChannelOutboundHandlerAdapter {
+    private final class WriteProbe extends ChannelOutboundHandlerAdapter
+            implements StaticFileHandler.PassesBodiesThrough {
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             ChannelPromise watched = promise.unvoid();
@@ -81,6 +84,12 @@ public final class TestServer implements AutoCloseable {
      */
     public static TestServer start(StaticFiles files, boolean ioUring, int loops, ByteBufAllocator allocator)
             throws InterruptedException {
+        return start(files, ioUring, loops, allocator, null);
+    }
+
+    /** As above, with a handler from {@code socketSide} (if not null) between the socket and the codec. */
+    public static TestServer start(StaticFiles files, boolean ioUring, int loops, ByteBufAllocator allocator,
+            Supplier<ChannelHandler> socketSide) throws InterruptedException {
         IoHandlerFactory factory;
         Class<? extends ServerChannel> type;
         if (ioUring) {
@@ -99,6 +108,9 @@ public final class TestServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (socketSide != null) {
+                                ch.pipeline().addLast(socketSide.get());
+                            }
                             ch.pipeline().addLast(files.newCodec(), server.new WriteProbe(), files.newHandler());
                         }
                     });
