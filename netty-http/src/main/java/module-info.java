@@ -12,6 +12,7 @@ module io.ringfile.netty.http {
     requires io.netty.common;
     requires io.netty.handler;
     requires io.netty.transport.classes.io_uring;
+    requires java.logging; // FileServer.main quiets Ringfile's INFO lines, which its ready line repeats
     // Only FileServer's --transport epoll uses it; the library works without it.
     requires static io.netty.transport.classes.epoll;
 

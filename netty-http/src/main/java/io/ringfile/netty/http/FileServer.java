@@ -49,6 +49,9 @@ import java.util.function.UnaryOperator;
  * then reach the channel's loop with one hand-off.
  */
 public final class FileServer implements AutoCloseable {
+    /** Held so that its level stays set (the logging framework keeps loggers weakly). */
+    private static final java.util.logging.Logger RINGFILE_LOGGER = java.util.logging.Logger.getLogger("io.ringfile");
+
     private final EventLoopGroup group;
     private final FileEngine engine;
     private final Channel channel;
@@ -71,6 +74,9 @@ public final class FileServer implements AutoCloseable {
      * @throws Exception if the server cannot start
      */
     public static void main(String[] args) throws Exception {
+        // The ready line carries the engine's backend and fallback reason: Ringfile's INFO lines saying the same
+        // (for example that the engine cannot share an epoll group) would only repeat it before the ready line.
+        RINGFILE_LOGGER.setLevel(java.util.logging.Level.WARNING);
         FileServer server;
         try {
             server = start(args);
