@@ -4,11 +4,14 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -94,12 +97,17 @@ final class FaultFs implements AutoCloseable {
         }
     }
 
-    /** faultfs's counters: calls per operation that reached it, and "fired", the calls a rule applied to. */
+    /**
+     * faultfs's counters: calls per operation that reached it, and "fired", the calls a rule applied to. Read with
+     * one read call: faultfs makes the text anew for each read, so a second read (at the first one's end, as
+     * {@code Files.readAllLines} makes) could return the tail of a longer text if a counter grew in between.
+     */
     Map<String, Long> counters() {
-        try {
+        try (FileChannel ctl = FileChannel.open(mountPoint.resolve(".faultctl"), StandardOpenOption.READ)) {
+            ByteBuffer text = ByteBuffer.allocate(4096);
+            ctl.read(text, 0);
             Map<String, Long> counters = new HashMap<>();
-            List<String> lines = Files.readAllLines(mountPoint.resolve(".faultctl"));
-            for (String line : lines) {
+            for (String line : new String(text.array(), 0, text.position(), StandardCharsets.US_ASCII).split("\n")) {
                 String[] kv = line.split(" ");
                 counters.put(kv[0], Long.parseLong(kv[1]));
             }

@@ -104,7 +104,7 @@ class PublishedArtifactsTest {
     @Test
     void publishedPomsNameTheirDependenciesLiterally() throws Exception {
         List<String> problems = new ArrayList<>();
-        for (String module : List.of("fallback-nio", "engine", "vertx", "bom")) {
+        for (String module : List.of("fallback-nio", "engine", "netty-http", "vertx", "bom")) {
             Path pom = ROOT.resolve(module).resolve("pom.xml");
             if (!Files.isRegularFile(pom)) {
                 problems.add("no " + module + "/pom.xml");
@@ -172,7 +172,8 @@ class PublishedArtifactsTest {
                 published.add(child(project, "artifactId"));
             }
         }
-        assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine", "ringfile-vertx"), published,
+        assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine", "ringfile-netty-http",
+                "ringfile-vertx"), published,
                 "published jar modules");
         assertFalse(modules.isEmpty());
 
@@ -194,6 +195,7 @@ class PublishedArtifactsTest {
         for (String[] module : new String[][] {
                 {"fallback-nio", "ringfile-fallback-nio", "io/ringfile/internal/nio/NioBackend"},
                 {"engine", "ringfile-engine", "io/ringfile/FileEngine"},
+                {"netty-http", "ringfile-netty-http", "io/ringfile/netty/http/StaticFileHandler"},
                 {"vertx", "ringfile-vertx", "io/ringfile/vertx/RingfileFileSystem"}}) {
             Path target = ROOT.resolve(module[0]).resolve("target");
             Path jar = target.resolve(module[1] + "-" + version + ".jar");
@@ -213,6 +215,11 @@ class PublishedArtifactsTest {
                     boolean documented =
                             javadoc.stream().anyMatch(e -> e.getName().endsWith("io/ringfile/FileEngine.html"));
                     assertTrue(documented, "javadoc jar does not document io.ringfile.FileEngine");
+                }
+                if (module[0].equals("netty-http")) {
+                    boolean documented = javadoc.stream()
+                            .anyMatch(e -> e.getName().endsWith("io/ringfile/netty/http/StaticFileHandler.html"));
+                    assertTrue(documented, "javadoc jar does not document io.ringfile.netty.http.StaticFileHandler");
                 }
             }
         }
