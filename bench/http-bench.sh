@@ -15,13 +15,20 @@
 # Writes bench/results/http-bench.md (the tables with ratios, the command, the machine) and the raw wrk outputs in
 # bench/results/http-bench/. Needs root for the FUSE mount of row 3 (without it, row 3 says why it was skipped).
 #
+# SUITE=vertx runs the same rows against a Vert.x 5 server instead (issue 17; io.ringfile.bench.http.VertxBenchServer):
+# vertx-uring and vertx-epoll (vertx.fileSystem()) against ringfile-uring and ringfile-epoll (RingfileFileSystem), small
+# files and the slow file with readFile, the large file with AsyncFile.pipeTo; row 3 also runs with 32 slow connections,
+# more than Vert.x's 20 internal blocking threads. Writes bench/results/http-bench-vertx.md and http-bench-vertx/.
+#
 # Environment: DURATION (seconds per measured wrk run, 20), WARMUP (seconds of wrk before each, 5), LOOPS (the
-# server's event loops, 2), WRK_THREADS (2), SLOW_MS (20), MODES (space-separated, all five by default),
+# server's event loops, 2), WRK_THREADS (2), SLOW_MS (20), SUITE (netty or vertx), MODES (space-separated, all of the
+# suite's by default), SLOW_CONNECTIONS (row 3's slow connection counts: "4", for SUITE=vertx "4 32"),
 # RINGFILE_REPORT_OUT (bench/results), RINGFILE_SKIP_BUILD=1 to reuse bench/target/benchmarks.jar, JAVA_HOME.
 set -euo pipefail
 
 command_line=""
-for v in JAVA_HOME DURATION WARMUP LOOPS WRK_THREADS SLOW_MS MODES RINGFILE_REPORT_OUT RINGFILE_SKIP_BUILD; do
+for v in JAVA_HOME DURATION WARMUP LOOPS WRK_THREADS SLOW_MS SUITE MODES SLOW_CONNECTIONS RINGFILE_REPORT_OUT \
+         RINGFILE_SKIP_BUILD; do
     if [ -n "${!v:-}" ]; then command_line+="$v=${!v} "; fi
 done
 command_line+="bench/http-bench.sh"
@@ -34,9 +41,23 @@ warmup="${WARMUP:-5}"
 loops="${LOOPS:-2}"
 wrk_threads="${WRK_THREADS:-2}"
 slow_ms="${SLOW_MS:-20}"
-modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared}"
+suite="${SUITE:-netty}"
 results="${RINGFILE_REPORT_OUT:-$here/results}"
-raw="$results/http-bench"
+case "$suite" in
+    netty)
+        modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared}"
+        server=io.ringfile.bench.http.HttpBenchServer
+        small_prefix="" large_prefix=""
+        slow_connections="${SLOW_CONNECTIONS:-4}"
+        report="$results/http-bench.md" raw="$results/http-bench" ;;
+    vertx)
+        modes="${MODES:-vertx-uring ringfile-uring vertx-epoll ringfile-epoll}"
+        server=io.ringfile.bench.http.VertxBenchServer
+        small_prefix="r/" large_prefix="p/" # readFile for small files, AsyncFile.pipeTo for the large one
+        slow_connections="${SLOW_CONNECTIONS:-4 32}"
+        report="$results/http-bench-vertx.md" raw="$results/http-bench-vertx" ;;
+    *) echo "SUITE must be netty or vertx, not $suite" >&2; exit 2 ;;
+esac
 
 apt_install() {
     apt-get install -y "$@" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$@" >/dev/null; }
@@ -104,7 +125,7 @@ port=18080
 for mode in $modes; do
     port=$((port + 1))
     log="$raw/$mode.server.log"
-    "$java" "${jvm[@]}" -cp "$jar" io.ringfile.bench.http.HttpBenchServer "$mode" "$www" "$port" "$loops" >"$log" 2>&1 &
+    "$java" "${jvm[@]}" -cp "$jar" "$server" "$mode" "$www" "$port" "$loops" >"$log" 2>&1 &
     server_pid=$!
     for _ in $(seq 300); do
         grep -q '^ready' "$log" && break
@@ -123,30 +144,37 @@ for mode in $modes; do
         wrk --latency -t "$wrk_threads" -c "$2" -d "${duration}s" --timeout 10s "$url/$3" >"$raw/$mode.$1.txt"
         echo "   $1: $(grep -E 'Requests/sec|Transfer/sec' "$raw/$mode.$1.txt" | tr -s ' ' | tr '\n' ' ')"
     }
-    run small-4k 64 small-4k.bin
-    run small-64k 64 small-64k.bin
-    run large-64m 8 large-64m.bin
+    run small-4k 64 "${small_prefix}small-4k.bin"
+    run small-64k 64 "${small_prefix}small-64k.bin"
+    run large-64m 8 "${large_prefix}large-64m.bin"
     if [ -z "$slow_reason" ]; then
         # splice and sendfile read a FUSE file through the page cache even in direct-I/O mode: drop the slow file
         # from it all along, so every way of serving it reaches the slow file system (counted below).
         ( while true; do dd if="$www/slow/slow-1m.bin" iflag=nocache count=0 status=none; sleep 0.02; done ) &
         dropper_pid=$!
-        run small-4k-base 64 small-4k.bin # the same load without the slow connections, just before
-        before=$(fuse_reads)
-        wrk -t 1 -c 4 -d "$((warmup + duration + 2))s" --timeout 30s "$url/slow/slow-1m.bin" >"$raw/$mode.slow.txt" &
-        slow_wrk=$!
-        sleep "$warmup"
-        wrk --latency -t "$wrk_threads" -c 64 -d "${duration}s" --timeout 10s "$url/small-4k.bin" \
-            >"$raw/$mode.small-4k-with-slow.txt"
-        wait "$slow_wrk" || true
-        echo "fuse_reads $(( $(fuse_reads) - before ))" >>"$raw/$mode.slow.txt"
+        run small-4k-base 64 "${small_prefix}small-4k.bin" # the same load without the slow connections, just before
+        for n in $slow_connections; do
+            suffix="" # the first count's files keep the plain names; others are named after their count
+            [ "$n" = "${slow_connections%% *}" ] || suffix="-$n"
+            before=$(fuse_reads)
+            wrk -t 1 -c "$n" -d "$((warmup + duration + 2))s" --timeout 30s "$url/${small_prefix}slow/slow-1m.bin" \
+                >"$raw/$mode.slow$suffix.txt" &
+            slow_wrk=$!
+            sleep "$warmup"
+            wrk --latency -t "$wrk_threads" -c 64 -d "${duration}s" --timeout 10s "$url/${small_prefix}small-4k.bin" \
+                >"$raw/$mode.small-4k-with-slow$suffix.txt"
+            wait "$slow_wrk" || true
+            echo "fuse_reads $(( $(fuse_reads) - before ))" >>"$raw/$mode.slow$suffix.txt"
+            echo "   small-4k with $n slow connections: $(grep -E 'Requests/sec' \
+                "$raw/$mode.small-4k-with-slow$suffix.txt" | tr -s ' ') p99 $(awk '$1 == "99%" {print $2}' \
+                "$raw/$mode.small-4k-with-slow$suffix.txt")"
+        done
         kill "$dropper_pid" 2>/dev/null || true; wait "$dropper_pid" 2>/dev/null || true; dropper_pid=""
-        echo "   small-4k with 4 slow connections: $(grep -E 'Requests/sec' "$raw/$mode.small-4k-with-slow.txt" \
-            | tr -s ' ') p99 $(awk '$1 == "99%" {print $2}' "$raw/$mode.small-4k-with-slow.txt")"
     fi
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 done
 
-python3 "$here/http_report.py" --raw "$raw" --out "$results/http-bench.md" --command "$command_line" \
-    --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" --slow-skipped "$slow_reason"
-cat "$results/http-bench.md"
+python3 "$here/http_report.py" --suite "$suite" --raw "$raw" --out "$report" --command "$command_line" \
+    --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" --slow-skipped "$slow_reason" \
+    --slow-connections "$slow_connections"
+cat "$report"

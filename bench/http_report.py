@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads the wrk outputs of bench/http-bench.sh (RAW/MODE.RUN.txt) and writes the markdown report: per row, each
 server mode's figures and its ratio to the best of the three Netty variants (row 3: each mode's p99 with the slow
-connections over its p99 without them), and the targets of issue 13 judged on ringfile-shared."""
+connections over its p99 without them), and the targets of issue 13 judged on ringfile-shared; with --suite vertx,
+the Vert.x tables of issue 17 (each Ringfile mode against Vert.x's own file system on the same transport)."""
 
 import argparse
 import os
@@ -64,7 +65,12 @@ def main():
     ap.add_argument("--slow-ms", required=True)
     ap.add_argument("--loops", required=True)
     ap.add_argument("--slow-skipped", default="")
+    ap.add_argument("--suite", default="netty", choices=["netty", "vertx"])
+    ap.add_argument("--slow-connections", default="4")
     a = ap.parse_args()
+    if a.suite == "vertx":
+        vertx_report(a)
+        return
     modes = a.modes.split()
     runs = {}
     for mode in modes:
@@ -144,6 +150,118 @@ def main():
         targets.append(("3 p99 with slow ÷ without", r3, "<= 2.0", r3 is not None and r3 <= 2.0))
 
     lines += ["## Targets (judged on %s)" % RINGFILE, "", "| row | ratio | target | verdict |", "|---|---|---|---|"]
+    for name, value, target, ok in targets:
+        lines.append("| %s | %s | %s | %s |" % (name, fmt(value), target,
+                                                 "n/a" if value is None else "PASS" if ok else "MISS"))
+    lines.append("")
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines))
+
+
+# Vert.x (issue 17): each RingfileFileSystem mode against Vert.x's own file system on the same transport.
+VERTX_PAIRS = [("ringfile-uring", "vertx-uring"), ("ringfile-epoll", "vertx-epoll")]
+
+
+def vertx_report(a):
+    modes = a.modes.split()
+    counts = a.slow_connections.split()
+    suffixes = [(n, "" if i == 0 else "-" + n) for i, n in enumerate(counts)]
+    runs = {}
+    for mode in modes:
+        names = ["small-4k", "small-64k", "large-64m", "small-4k-base"]
+        for _, suffix in suffixes:
+            names += ["small-4k-with-slow" + suffix, "slow" + suffix]
+        for run in names:
+            runs[(mode, run)] = parse(os.path.join(a.raw, "%s.%s.txt" % (mode, run)))
+
+    def get(mode, run, key):
+        r = runs.get((mode, run))
+        return None if r is None else r[key]
+
+    def partner(mode):
+        for ours, theirs in VERTX_PAIRS:
+            if mode == ours:
+                return theirs
+        return None
+
+    lines = ["# HTTP file serving on Vert.x 5: RingfileFileSystem against vertx.fileSystem() (issue 17)", "",
+             "Command: `%s` (%s s per measured wrk run, %s event loops, slow reads %s ms); %s, %d CPUs." % (
+                 a.command, a.duration, a.loops, a.slow_ms, platform.platform(), os.cpu_count()),
+             "Ratios are within this run: each Ringfile mode against Vert.x's own file system on the same transport "
+             "(ringfile-uring ÷ vertx-uring, ringfile-epoll ÷ vertx-epoll). Small files and the slow file are served "
+             "with `readFile`, the 64 MiB file with `AsyncFile.pipeTo`. Errors and timeouts as wrk counts them; a p99 "
+             "next to timeouts understates; n/a: no request completed.", ""]
+    targets = []
+
+    for run, label, conns in (("small-4k", "4 KiB", 64), ("small-64k", "64 KiB", 64)):
+        lines += ["## Row 1: small cached file, %s, %d connections, readFile" % (label, conns), "",
+                  "| mode | requests/s | p99 ms | errors | timeouts | requests/s ÷ Vert.x's | p99 ÷ Vert.x's |",
+                  "|---|---|---|---|---|---|---|"]
+        for m in modes:
+            other = partner(m)
+            rps, p99 = get(m, run, "rps"), get(m, run, "p99")
+            r_rps = ratio(rps, get(other, run, "rps")) if other else None
+            r_p99 = ratio(p99, get(other, run, "p99")) if other else None
+            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                m, fmt(rps, 0), fmt(p99), get(m, run, "errors"), get(m, run, "timeouts"),
+                fmt(r_rps) if other else "", fmt(r_p99) if other else ""))
+            if other and other in modes:
+                targets.append(("1 (%s, %s) requests/s" % (label, m), r_rps, ">= 1.0",
+                                r_rps is not None and r_rps >= 1.0))
+                targets.append(("1 (%s, %s) p99" % (label, m), r_p99, "<= 1.0", r_p99 is not None and r_p99 <= 1.0))
+        lines.append("")
+
+    run = "large-64m"
+    lines += ["## Row 2: large cached file, 64 MiB, 8 connections, AsyncFile.pipeTo", "",
+              "| mode | GiB/s | p99 ms | errors | GiB/s ÷ Vert.x's | p99 ÷ Vert.x's |", "|---|---|---|---|---|---|"]
+    for m in modes:
+        other = partner(m)
+        bps, p99 = get(m, run, "bps"), get(m, run, "p99")
+        r_bps = ratio(bps, get(other, run, "bps")) if other else None
+        r_p99 = ratio(p99, get(other, run, "p99")) if other else None
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            m, fmt(None if bps is None else bps / (1 << 30)), fmt(p99), get(m, run, "errors"),
+            fmt(r_bps) if other else "", fmt(r_p99) if other else ""))
+        if other and other in modes:
+            targets.append(("2 (%s) GiB/s" % m, r_bps, ">= 1.0", r_bps is not None and r_bps >= 1.0))
+            targets.append(("2 (%s) p99" % m, r_p99, "<= 1.0", r_p99 is not None and r_p99 <= 1.0))
+    lines.append("")
+
+    lines += ["## Row 3: head-of-line blocking", ""]
+    if a.slow_skipped:
+        lines += ["Skipped: %s." % a.slow_skipped, ""]
+    else:
+        lines += ["64 connections fetch the 4 KiB cached file (readFile) while N connections fetch a 1 MiB file "
+                  "from faultfs (every read waits %s ms; dropped from the page cache every 20 ms). \"without\" is "
+                  "the same 64-connection load on the same server just before. Vert.x runs a blocking `readFile` on "
+                  "its internal blocking pool (20 threads by default): with more slow connections than that, cached "
+                  "requests queue behind slow ones." % a.slow_ms, "",
+                  "| mode | slow connections | p99 ms without | p99 ms with slow | with ÷ without | p99 with slow "
+                  "÷ Vert.x's | requests/s without | requests/s with slow | timeouts with slow | slow responses "
+                  "| faultfs reads |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for m in modes:
+            other = partner(m)
+            base = get(m, "small-4k-base", "p99")
+            for n, suffix in suffixes:
+                slow = get(m, "small-4k-with-slow" + suffix, "p99")
+                moved = ratio(slow, base)
+                vs = ratio(slow, get(other, "small-4k-with-slow" + suffix, "p99")) if other else None
+                none = slow is None and get(m, "small-4k-with-slow" + suffix, "requests") == 0
+                lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    m, n, fmt(base), fmt(slow), "none completed" if none else fmt(moved),
+                    fmt(vs) if other else "", fmt(get(m, "small-4k-base", "rps"), 0),
+                    fmt(get(m, "small-4k-with-slow" + suffix, "rps"), 0),
+                    get(m, "small-4k-with-slow" + suffix, "timeouts"), get(m, "slow" + suffix, "requests"),
+                    get(m, "slow" + suffix, "fuse_reads")))
+                if other and other in modes:
+                    targets.append(("3 (%s, %s slow) p99 with slow" % (m, n), vs, "<= 1.0",
+                                    vs is not None and vs <= 1.0))
+        lines.append("")
+
+    lines += ["## Targets (each Ringfile mode against Vert.x's own file system on its transport)", "",
+              "| row | ratio | target | verdict |", "|---|---|---|---|"]
     for name, value, target, ok in targets:
         lines.append("| %s | %s | %s | %s |" % (name, fmt(value), target,
                                                  "n/a" if value is None else "PASS" if ok else "MISS"))

@@ -336,11 +336,43 @@ final class Ring implements IoUringIoHandle {
         rejectQueued();
     }
 
-    /** Refuses whatever is still queued once the loop has ended (any thread). */
-    void rejectLeftovers() {
-        if (stopped) {
-            rejectQueued();
+    /**
+     * After the loop ended (any thread): refuses whatever is still queued, and stops the ring if its loop ended
+     * without closing this handle. Netty's loop can do that: under {@code shutdownGracefully(0, 0)} it may leave its
+     * run loop before it ever closes its handles, and then destroys the ring. The completions of the ops still in
+     * the slots will never come: their callers are told now, and the ops stay referenced for good (the kernel may
+     * have been writing into their buffers while the ring was torn down). A close among them was submitted, so the
+     * kernel has done it: its waiters hear so. Does nothing more while the loop still runs.
+     */
+    void loopEnded() {
+        if (!loop.isTerminated()) {
+            if (stopped) {
+                rejectQueued();
+            }
+            return;
         }
+        if (!stopped) { // the loop thread is gone: its state is ours now (the termination happened-before this)
+            stopped = true;
+            AsynchronousCloseException error = new AsynchronousCloseException();
+            for (int i = 0; i < slots.length; i++) {
+                RingOp op = slots[i];
+                if (op != null) {
+                    slots[i] = null;
+                    ABANDONED.add(op);
+                    try {
+                        op.abandon(error);
+                        op.lost();
+                    } catch (Throwable e) {
+                        LOG.log(System.Logger.Level.ERROR, "Ringfile: reporting an abandoned operation failed", e);
+                    }
+                }
+            }
+            Object next;
+            while ((next = backlog.poll()) != null) {
+                reject(next, error);
+            }
+        }
+        rejectQueued();
     }
 
     /** Netty calls this on the loop thread when the event loop shuts down. */

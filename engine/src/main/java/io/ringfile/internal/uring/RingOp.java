@@ -66,4 +66,11 @@ abstract class RingOp {
      */
     void reap(int res) {
     }
+
+    /**
+     * After {@link #abandon}: the ring is gone with its loop, and no completion will ever come for this op (see
+     * {@link Ring#loopEnded}). Any thread; must not throw.
+     */
+    void lost() {
+    }
 }

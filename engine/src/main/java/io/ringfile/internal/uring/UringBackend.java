@@ -49,9 +49,12 @@ public final class UringBackend implements FileBackend {
     private final AtomicInteger nextRing = new AtomicInteger();
     private final Set<UringFile> openFiles = ConcurrentHashMap.newKeySet();
     private volatile boolean shutdown;
-    /** On a shared group: when the group ends, its loops stop the rings (Ring.close); then close what is left. */
+    /**
+     * On a shared group, once the group has ended: stop the rings whose loops ended without closing them (Netty's
+     * loops usually close their handles first, Ring.close, but not always), then close what is left.
+     */
     private final GenericFutureListener<io.netty.util.concurrent.Future<Object>> closeLeftoversAtGroupEnd =
-            future -> closeLeftovers();
+            future -> groupEnded();
     private volatile CompletableFuture<Void> terminated;
 
     /** False once the kernel has rejected FTRUNCATE (before Linux 6.9); then truncation runs on the pool. */
@@ -251,7 +254,7 @@ public final class UringBackend implements FileBackend {
         if (ownsGroup) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(REAP_MILLIS, TimeUnit.MILLISECONDS);
             for (Ring ring : rings) {
-                ring.rejectLeftovers();
+                ring.loopEnded();
             }
             closeLeftovers();
         } else {
@@ -264,6 +267,13 @@ public final class UringBackend implements FileBackend {
             });
             group.terminationFuture().removeListener(closeLeftoversAtGroupEnd);
         }
+    }
+
+    private void groupEnded() {
+        for (Ring ring : rings) {
+            ring.loopEnded();
+        }
+        closeLeftovers();
     }
 
     /**

@@ -769,6 +769,11 @@ final class UringFile implements BackendFile {
         }
 
         @Override
+        void lost() {
+            file.closed(0); // submitted before the ring was destroyed: the kernel ran it (CLOSE does not wait)
+        }
+
+        @Override
         void reap(int res) {
             file.closed(res);
         }
