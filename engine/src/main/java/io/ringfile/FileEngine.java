@@ -164,8 +164,9 @@ public interface FileEngine extends AutoCloseable {
      * first such call and kept open until this channel is closed, since closing any descriptor of a file releases
      * the process's locks on it. For the same reason, as with the JDK's channels, take all locks on a file through
      * one channel: closing another channel of the file in this process may release them. Closing the channel
-     * closes its file; one dropped without being closed is closed once it is garbage. {@code map} with an
-     * {@code Arena} (JDK 22+) is not supported.
+     * closes its file; one dropped without being closed is closed once it is garbage. Closing the engine closes
+     * the files of its channels: their operations then fail with {@code ClosedChannelException}. {@code map} with
+     * an {@code Arena} (JDK 22+) is not supported.
      *
      * @param path the file
      * @param options how to open the file, as for {@code FileChannel.open}: READ unless other options say else

@@ -3,6 +3,7 @@ package io.ringfile.internal.channels;
 import io.ringfile.internal.AsyncFileImpl;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
@@ -22,6 +23,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * this one: take all locks of a file through one channel.
  */
 final class PlatformChannel {
+    /** Closes the files of channels dropped without close(), for both channel classes: one daemon thread. */
+    static final Cleaner CLEANER = Cleaner.create(task -> {
+        Thread thread = new Thread(task, "ringfile-channel-cleaner");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final AsyncFileImpl file;
     private final ReentrantLock lock = new ReentrantLock(); // never held while blocked in a lock or a read
     private FileChannel channel; // guarded by lock

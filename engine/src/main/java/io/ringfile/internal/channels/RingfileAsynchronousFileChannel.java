@@ -55,11 +55,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * descriptor is closed.
  */
 public final class RingfileAsynchronousFileChannel extends AsynchronousFileChannel {
-    private static final Cleaner CLEANER = Cleaner.create(task -> {
-        Thread thread = new Thread(task, "ringfile-channel-cleaner");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final AsyncFileImpl file;
     private final ExecutorService executor;
@@ -83,7 +78,7 @@ public final class RingfileAsynchronousFileChannel extends AsynchronousFileChann
         this.readable = file.readable();
         this.writable = file.writable();
         this.platform = new PlatformChannel(file);
-        this.cleanable = CLEANER.register(this, new CloseUnreachable(file, platform));
+        this.cleanable = PlatformChannel.CLEANER.register(this, new CloseUnreachable(file, platform));
     }
 
     /** The JDK's default thread pool's stand-in: a cached pool of daemon threads, made when first needed. */

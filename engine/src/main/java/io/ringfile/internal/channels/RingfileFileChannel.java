@@ -58,11 +58,6 @@ public final class RingfileFileChannel extends FileChannel {
     private static final int TRANSFER_SIZE = 256 * 1024;
     /** The running JDK: transferFrom and transferTo changed their rules in 21 and 23. */
     private static final int JDK = Runtime.version().feature();
-    private static final Cleaner CLEANER = Cleaner.create(task -> {
-        Thread thread = new Thread(task, "ringfile-channel-cleaner");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final AsyncFileImpl file;
     private final boolean readable;
@@ -94,7 +89,7 @@ public final class RingfileFileChannel extends FileChannel {
         this.seekable = file.seekable();
         this.interruptible = interruptible;
         this.platform = new PlatformChannel(file);
-        this.cleanable = CLEANER.register(this, new CloseUnreachable(file, platform));
+        this.cleanable = PlatformChannel.CLEANER.register(this, new CloseUnreachable(file, platform));
     }
 
     /** Closes the file of a channel that was dropped without being closed, as the JDK's channels are. */
