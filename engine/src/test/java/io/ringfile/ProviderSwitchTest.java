@@ -85,7 +85,7 @@ class ProviderSwitchTest {
         for (String check : List.of("TEMP-DIRECTORY-IN-DEFAULT-FS", "CREATED-FILE-IN-DEFAULT-FS", "FILE-ROUND-TRIP",
                 "URI-ROUND-TRIP", "WRITE-THEN-READALLBYTES", "READSTRING", "READALLLINES", "LINES",
                 "BUFFERED-READER-WRITER", "STREAMS", "COPY-STREAMS", "FILECHANNEL-READ", "ASYNCHRONOUS-READ",
-                "WATCH-SERVICE")) {
+                "WATCH-SERVICE", "ZIP-FILE-SYSTEM")) {
             assertEquals("true", child.get(check), check + "\n" + child);
         }
         assertTrue(child.get("ENGINE-STARTED-IN-THE-BACKGROUND").startsWith(CHANNEL), child.toString());
@@ -100,7 +100,7 @@ class ProviderSwitchTest {
         assertEquals("10 interrupted=true", child.get("INTERRUPTED-STREAM-READ"), "as the JDK's streams\n" + child);
         assertEquals("ClosedByInterruptException interrupted=true", child.get("INTERRUPTED-CHANNEL-READ"),
                 "as the JDK's byte channels\n" + child);
-        assertEquals("[copy, first, foo, in, out]", child.get("DIRECTORY-ENTRIES"), child.toString());
+        assertEquals("[archive.zip, copy, first, foo, in, out]", child.get("DIRECTORY-ENTRIES"), child.toString());
         if (backend == FileEngine.Backend.IO_URING) {
             assertFalse(child.get("RING-THREADS").equals("0"), child.toString());
         }

@@ -170,6 +170,15 @@ public final class ProviderSwitchProbe {
         }
         Thread.interrupted();
 
+        // A zip file system on a file of the default file system (read and written through its channels).
+        Path zip = dir.resolve("archive.zip");
+        try (FileSystem zipfs = FileSystems.newFileSystem(zip, java.util.Map.of("create", "true"))) {
+            Files.writeString(zipfs.getPath("/entry.txt"), "zipped");
+        }
+        try (FileSystem zipfs = FileSystems.newFileSystem(zip)) {
+            fact("ZIP-FILE-SYSTEM", Files.readString(zipfs.getPath("/entry.txt")).equals("zipped"));
+        }
+
         // Directory streams and watch services hand out paths of the default file system.
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> p.getFileSystem() == fs)) {
             List<String> names = new ArrayList<>();
