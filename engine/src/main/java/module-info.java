@@ -4,7 +4,7 @@
 module io.ringfile {
     requires transitive io.netty.buffer; // AsyncFile has ByteBuf overloads
     requires io.netty.common;
-    requires io.netty.transport;
+    requires transitive io.netty.transport; // FileEngine.Builder takes an EventLoopGroup
     requires io.netty.transport.unix.common;
     requires io.netty.transport.classes.io_uring;
     requires io.ringfile.fallback.nio;

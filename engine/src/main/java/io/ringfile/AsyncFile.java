@@ -219,6 +219,35 @@ public interface AsyncFile extends AutoCloseable {
      */
     CompletableFuture<Long> writeAll(Flow.Publisher<? extends ByteBuffer> source, long position);
 
+    // ---- to a socket
+
+    /**
+     * Sends {@code count} bytes of the file from {@code position} to {@code channel}'s socket through the kernel
+     * (io_uring {@code SPLICE} file to pipe to socket): the bytes never pass through Java memory, a slow client only
+     * makes the send wait for its socket to drain, and on an engine sharing the channel's event loop (see
+     * {@link FileEngine.Builder#eventLoopGroup}) every step runs on that loop with no thread hop. Offsets and lengths
+     * are 64-bit: files past 4 GiB are sent whole.
+     *
+     * <p>The bytes go to the socket directly, not through the channel's pipeline: call this on the channel's event
+     * loop after every earlier write to the channel has completed (wait for its future), and write nothing to the
+     * channel until the returned future completes, or the bytes would interleave. Cancelling the future does not
+     * stop the send.
+     *
+     * <p>Where the engine cannot splice to the channel (the NIO backend, a channel with no socket descriptor such as
+     * a local or embedded channel, a file that is not a regular file) the future fails with
+     * {@link UnsupportedOperationException} before anything is sent: send the bytes through the channel instead
+     * (for example read into pooled {@code ByteBuf}s with {@link #read(ByteBuf, long)}).
+     *
+     * @param channel a connected channel of Netty's io_uring or epoll transport
+     * @param position where in the file to start
+     * @param count how many bytes to send
+     * @return a future of the bytes sent: {@code count}, or fewer where the file ends first; a failure of the
+     *     socket (the peer went away) fails it with an {@link IOException}
+     * @throws IllegalArgumentException if {@code position} or {@code count} is negative
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
+     */
+    CompletableFuture<Long> sendTo(io.netty.channel.Channel channel, long position, long count);
+
     // ---- direct I/O
 
     /**

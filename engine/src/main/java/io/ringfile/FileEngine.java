@@ -1,5 +1,6 @@
 package io.ringfile;
 
+import io.netty.channel.EventLoopGroup;
 import io.ringfile.internal.EngineImpl;
 
 import java.io.IOException;
@@ -739,6 +740,7 @@ public interface FileEngine extends AutoCloseable {
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private String threadNamePrefix = "ringfile";
         private ThreadFactory threadFactory;
+        private EventLoopGroup eventLoopGroup;
 
         Builder() {
         }
@@ -871,7 +873,37 @@ public interface FileEngine extends AutoCloseable {
          */
         public FileEngine build() {
             return EngineImpl.start(backend, rings, ringSize, nioThreads, inlineCompletion ? null : completionExecutor,
-                    shutdownTimeout.toMillis(), threadNamePrefix, threadFactory);
+                    shutdownTimeout.toMillis(), threadNamePrefix, threadFactory, eventLoopGroup);
+        }
+
+        /**
+         * Runs the engine on the event loops of {@code group} instead of threads of its own: a Netty 4.2
+         * {@code MultiThreadIoEventLoopGroup} built with {@code IoUringIoHandler.newFactory()}, typically the one a
+         * server's channels run on. The engine registers a handle on each of the group's loops and starts no ring
+         * threads (its NIO pool still runs operations io_uring has no opcode for).
+         *
+         * <p>Threads: an operation issued on one of the group's loops is submitted straight into that loop's ring,
+         * and its future completes on that same loop, with no executor and no thread hop (the steps of whole-file
+         * operations too). Its dependent stages therefore run on the loop, which must never block: no blocking
+         * calls there, and a blocking wait for a Ringfile future there throws {@link IllegalStateException}.
+         * Operations issued on other threads go to one of the loops and complete on the completion executor.
+         *
+         * <p>Fallback: if the group's loops are not io_uring loops (epoll, NIO) the engine runs as without this
+         * setting, on rings of its own where io_uring works, else on the NIO pool, and {@link
+         * FileEngine#fallbackReason()} says why; futures of operations issued on the group's loops still complete on
+         * the issuing loop.
+         *
+         * <p>Lifetime: closing the engine never shuts the group down; shutting the group down stops the engine's
+         * rings: operations in flight complete (failing with {@code AsynchronousCloseException} where the kernel
+         * still holds them, their buffers kept referenced until it is done), and later ones fail. Close the engine
+         * before the group to finish operations in flight first.
+         *
+         * @param group the event loop group to share; null runs the engine on threads of its own (the default)
+         * @return this builder
+         */
+        public Builder eventLoopGroup(EventLoopGroup group) {
+            this.eventLoopGroup = group;
+            return this;
         }
 
         /** These settings in a new builder (the default engine's configuration is applied to a copy). */
@@ -882,6 +914,7 @@ public interface FileEngine extends AutoCloseable {
             copy.ringSize = ringSize;
             copy.nioThreads = nioThreads;
             copy.completionExecutor = completionExecutor;
+            copy.eventLoopGroup = eventLoopGroup;
             copy.inlineCompletion = inlineCompletion;
             copy.shutdownTimeout = shutdownTimeout;
             copy.threadNamePrefix = threadNamePrefix;

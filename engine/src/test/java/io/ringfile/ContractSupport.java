@@ -83,6 +83,16 @@ public abstract class ContractSupport {
         this.requested = requested;
     }
 
+    /** True when the suite's engines run their rings on the threads of a shared event loop group, not their own. */
+    protected boolean ringsOnSharedLoops() {
+        return false;
+    }
+
+    /** True when the suite's engines run io_uring but not as configured, and so report a fallback reason. */
+    protected boolean fallsBackWithIoUring() {
+        return false;
+    }
+
     /** Builds an engine for this suite's backend, or skips the test if that backend cannot run here. */
     protected FileEngine.Builder configure(FileEngine.Builder builder) {
         return builder.backend(requested);

@@ -344,6 +344,29 @@ public final class AsyncFileImpl implements AsyncFile {
         return subscriber.result();
     }
 
+    // ---- to a socket
+
+    @Override
+    public CompletableFuture<Long> sendTo(io.netty.channel.Channel channel, long position, long count) {
+        Objects.requireNonNull(channel, "channel");
+        checkPosition(position);
+        if (count < 0) {
+            throw new IllegalArgumentException("Negative count: " + count);
+        }
+        checkReadable();
+        ValueOp<Long> op = new ValueOp<>(engine.completer(), ValueOp.SIZE);
+        if (!isOpen()) {
+            op.failed(new ClosedChannelException());
+        } else if (!channel.isActive()) {
+            op.failed(new ClosedChannelException());
+        } else if (!(channel instanceof io.netty.channel.unix.UnixChannel)) {
+            op.failed(new UnsupportedOperationException("no socket descriptor to send to: " + channel));
+        } else {
+            file.sendTo(((io.netty.channel.unix.UnixChannel) channel).fd().intValue(), position, count, op);
+        }
+        return op;
+    }
+
     // ---- direct I/O
 
     /** Alignment of {@link #allocateAligned} for a file without direct I/O: a page. */

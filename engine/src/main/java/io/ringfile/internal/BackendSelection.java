@@ -1,5 +1,6 @@
 package io.ringfile.internal;
 
+import io.netty.channel.EventLoopGroup;
 import io.ringfile.FileEngine.Backend;
 import io.ringfile.internal.nio.NioBackend;
 import io.ringfile.internal.uring.NativeModule;
@@ -37,9 +38,17 @@ final class BackendSelection {
     }
 
     static Choice choose(Backend requested, int rings, int ringSize, String threadPrefix, ThreadFactory threads,
-                         NioBackend pool) {
+                         EventLoopGroup group, NioBackend pool) {
         if (requested == Backend.NIO) {
             return new Choice(null, "NIO backend requested");
+        }
+        String notShared = null;
+        if (group != null) {
+            try {
+                return new Choice(UringBackend.attach(group, threadPrefix + "-ring", pool), null);
+            } catch (Exception e) {
+                notShared = "the engine cannot share the event loop group: " + describe(e);
+            }
         }
         Throwable failure;
         String osName = System.getProperty("os.name", "");
@@ -47,8 +56,11 @@ final class BackendSelection {
             failure = new UnsupportedOperationException("io_uring needs Linux; this is " + osName);
         } else {
             try {
-                return new Choice(UringBackend.start(rings, ringSize, threadPrefix + "-ring", threads,
-                        pool), null);
+                UringBackend own = UringBackend.start(rings, ringSize, threadPrefix + "-ring", threads, pool);
+                if (notShared != null) {
+                    LOG.log(System.Logger.Level.INFO, "Ringfile runs rings of its own: " + notShared);
+                }
+                return new Choice(own, notShared);
             } catch (Throwable e) {
                 failure = e;
             }
@@ -56,7 +68,8 @@ final class BackendSelection {
         boolean libraryMissing = nativeLibraryMissing(failure);
         boolean modulePath = libraryMissing && NativeModule.nettyInNamedModules();
         Optional<Path> unusedJar = modulePath ? NativeModule.unresolvedOnModulePath() : Optional.empty();
-        String reason = "io_uring unavailable: " + explain(failure, modulePath, unusedJar);
+        String reason = (notShared != null ? notShared + "; " : "") + "io_uring unavailable: "
+                + explain(failure, modulePath, unusedJar);
         if (requested == Backend.IO_URING) {
             pool.shutdown(0);
             throw new UnsupportedOperationException(reason, failure);

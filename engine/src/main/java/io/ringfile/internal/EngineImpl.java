@@ -1,5 +1,7 @@
 package io.ringfile.internal;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.AsyncFile;
 import io.ringfile.AsyncReader;
 import io.ringfile.AsyncWriter;
@@ -64,6 +66,8 @@ public final class EngineImpl implements FileEngine {
     private final Backend backend;
     private final Optional<String> fallbackReason;
     private final Executor completer;
+    /** The group whose loops the engine shares (see FileEngine.Builder#eventLoopGroup), or null. */
+    private final EventLoopGroup sharedGroup;
     private final long shutdownMillis;
     private final Set<AsyncFileImpl> openFiles = ConcurrentHashMap.newKeySet();
     private final PathOps paths;
@@ -71,12 +75,13 @@ public final class EngineImpl implements FileEngine {
     private CompletableFuture<Void> terminated;
 
     private EngineImpl(FileBackend primary, NioBackend pool, Backend backend, String fallbackReason,
-                       Executor completer, long shutdownMillis) {
+                       Executor completer, EventLoopGroup sharedGroup, long shutdownMillis) {
         this.primary = primary;
         this.pool = pool;
         this.backend = backend;
         this.fallbackReason = Optional.ofNullable(fallbackReason);
         this.completer = completer;
+        this.sharedGroup = sharedGroup;
         this.shutdownMillis = shutdownMillis;
         this.paths = new PathOps(this, pool);
     }
@@ -86,17 +91,31 @@ public final class EngineImpl implements FileEngine {
      * daemon threads named after {@code threadPrefix}. See {@link FileEngine.Builder}.
      */
     public static FileEngine start(Backend requested, int rings, int ringSize, int nioThreads, Executor completer,
-                                   long shutdownMillis, String threadPrefix, ThreadFactory threads) {
+                                   long shutdownMillis, String threadPrefix, ThreadFactory threads,
+                                   EventLoopGroup group) {
         NioBackend pool = new NioBackend(nioThreads, threadPrefix + "-nio", threads);
         BackendSelection.Choice choice = BackendSelection.choose(requested, rings, ringSize, threadPrefix, threads,
-                pool);
+                group, pool);
         FileBackend primary = choice.backend != null ? choice.backend : pool;
         Backend running = choice.backend != null ? Backend.IO_URING : Backend.NIO;
-        return new EngineImpl(primary, pool, running, choice.fallbackReason, completer, shutdownMillis);
+        if (group != null) {
+            io.ringfile.internal.uring.RingThreads.markLoops(group); // their futures complete there, whatever runs I/O
+        }
+        return new EngineImpl(primary, pool, running, choice.fallbackReason, completer, group, shutdownMillis);
     }
 
-    /** Where user-visible futures complete; null for inline. */
+    /**
+     * Where the futures of the calling thread's operations complete: its own event loop when it is one of the
+     * shared group's (right there when the outcome arrives on that loop, else by a task on it), else the completion
+     * executor; null for inline completion.
+     */
     Executor completer() {
+        if (sharedGroup != null && completer != null) {
+            EventExecutor loop = io.ringfile.internal.uring.RingThreads.currentLoop();
+            if (loop != null && loop.parent() == sharedGroup) {
+                return loop;
+            }
+        }
         return completer;
     }
 
@@ -136,7 +155,8 @@ public final class EngineImpl implements FileEngine {
                                              FileAttribute<?>... attributes) {
         OpenSpec spec = OpenSpec.of(path, options, attributes);
         CompletableFuture<AsyncFile> result = new EngineFuture<>();
-        openInternal(spec).whenComplete((file, error) -> deliver(() -> {
+        Executor to = completer();
+        openInternal(spec).whenComplete((file, error) -> deliver(to, () -> {
             if (error != null) {
                 result.completeExceptionally(unwrap(error));
             } else if (!result.complete(file)) {
@@ -324,8 +344,9 @@ public final class EngineImpl implements FileEngine {
         OpenSpec spec = OpenSpec.of(path, Set.of(StandardOpenOption.READ));
         CompletableFuture<byte[]> bytes = withFile(openInternal(spec), EngineImpl::readAll);
         // Decoding can be long: it runs on the completion executor, not on an I/O thread.
-        return completer == null ? deliver(bytes.thenApply(b -> decode(b, charset)))
-                : bytes.thenApplyAsync(b -> decode(b, charset), completer);
+        Executor to = completer();
+        return to == null || to instanceof EventExecutor ? deliver(bytes.thenApply(b -> decode(b, charset)))
+                : bytes.thenApplyAsync(b -> decode(b, charset), to);
     }
 
     private static String decode(byte[] bytes, Charset charset) {
@@ -703,11 +724,12 @@ public final class EngineImpl implements FileEngine {
      * inline completion), and refuses blocking waits on ring threads.
      */
     private <T> CompletableFuture<T> deliver(CompletableFuture<T> source) {
-        if (completer == null && source instanceof EngineFuture) {
+        Executor to = completer();
+        if (to == null && source instanceof EngineFuture) {
             return source;
         }
         CompletableFuture<T> result = new EngineFuture<>();
-        source.whenComplete((value, error) -> deliver(() -> {
+        source.whenComplete((value, error) -> deliver(to, () -> {
             if (error != null) {
                 result.completeExceptionally(unwrap(error));
             } else {
@@ -717,14 +739,15 @@ public final class EngineImpl implements FileEngine {
         return result;
     }
 
-    private void deliver(Runnable completion) {
-        if (completer == null) {
+    /** Runs {@code completion} on {@code to}: at once with inline completion or on that very loop, else as a task. */
+    private static void deliver(Executor to, Runnable completion) {
+        if (to == null || Op.onLoopOrEnding(to)) {
             completion.run();
             return;
         }
         try {
-            completer.execute(completion);
-        } catch (RejectedExecutionException e) {
+            to.execute(completion);
+        } catch (Throwable e) { // a shut-down executor must not leave the future hanging
             completion.run();
         }
     }

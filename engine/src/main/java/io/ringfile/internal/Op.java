@@ -1,5 +1,6 @@
 package io.ringfile.internal;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.internal.backend.Completion;
 import io.ringfile.internal.uring.RingThreads;
 
@@ -108,7 +109,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     }
 
     private void dispatch() {
-        if (completer == null) {
+        if (completer == null || onLoopOrEnding(completer)) {
             completeNow();
             return;
         }
@@ -128,6 +129,19 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         } catch (Throwable e) { // a shut-down (or failing) executor must not leave the future hanging
             completeNow();
         }
+    }
+
+    /**
+     * True when {@code executor} is an event loop (a caller's own loop of a shared group) that runs this thread,
+     * so the future completes right here with no hop, or that is shutting down, so that a task given to it now
+     * could be dropped.
+     */
+    static boolean onLoopOrEnding(Executor executor) {
+        if (!(executor instanceof EventExecutor)) {
+            return false;
+        }
+        EventExecutor loop = (EventExecutor) executor;
+        return loop.inEventLoop() || loop.isShuttingDown();
     }
 
     /** The completion executor's task. */

@@ -175,7 +175,7 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         if (owner == null) {
             return;
         }
-        int moved = (int) transferred();
+        int moved = (int) Math.max(0, transferred()); // -1: a read at the end of the file moved nothing
         if (read) {
             if (copyThrough) {
                 owner.setBytes(owner.writerIndex(), buffer.flip());

@@ -104,7 +104,7 @@ class PublishedArtifactsTest {
     @Test
     void publishedPomsNameTheirDependenciesLiterally() throws Exception {
         List<String> problems = new ArrayList<>();
-        for (String module : List.of("fallback-nio", "engine", "bom")) {
+        for (String module : List.of("fallback-nio", "engine", "vertx", "bom")) {
             Path pom = ROOT.resolve(module).resolve("pom.xml");
             if (!Files.isRegularFile(pom)) {
                 problems.add("no " + module + "/pom.xml");
@@ -125,6 +125,17 @@ class PublishedArtifactsTest {
             }
         }
         assertEquals(List.of(), problems, "dependency coordinates a consumer would resolve from build properties");
+        // The Vert.x module imports Netty's BOM (literally) ahead of Vert.x's: it must be the build's Netty version.
+        String netty = property(parse(ROOT.resolve("pom.xml")).getDocumentElement(), "netty.version");
+        NodeList imports = parse(ROOT.resolve("vertx/pom.xml")).getElementsByTagName("dependency");
+        String imported = null;
+        for (int i = 0; i < imports.getLength(); i++) {
+            Element dependency = (Element) imports.item(i);
+            if ("netty-bom".equals(child(dependency, "artifactId"))) {
+                imported = child(dependency, "version");
+            }
+        }
+        assertEquals(netty, imported, "vertx/pom.xml imports Netty's BOM at the parent's netty.version");
     }
 
     /** The BOM: the published artifacts, at this version, and nothing it would inherit from the build's parent. */
@@ -161,7 +172,8 @@ class PublishedArtifactsTest {
                 published.add(child(project, "artifactId"));
             }
         }
-        assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine"), published, "published jar modules");
+        assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine", "ringfile-vertx"), published,
+                "published jar modules");
         assertFalse(modules.isEmpty());
 
         List<String> managed = new ArrayList<>();
@@ -181,7 +193,8 @@ class PublishedArtifactsTest {
         String version = System.getProperty("ringfile.nativetest.version");
         for (String[] module : new String[][] {
                 {"fallback-nio", "ringfile-fallback-nio", "io/ringfile/internal/nio/NioBackend"},
-                {"engine", "ringfile-engine", "io/ringfile/FileEngine"}}) {
+                {"engine", "ringfile-engine", "io/ringfile/FileEngine"},
+                {"vertx", "ringfile-vertx", "io/ringfile/vertx/RingfileFileSystem"}}) {
             Path target = ROOT.resolve(module[0]).resolve("target");
             Path jar = target.resolve(module[1] + "-" + version + ".jar");
             Assumptions.assumeTrue(Files.isRegularFile(jar),

@@ -21,6 +21,9 @@ final class Linux {
     static final byte IORING_OP_SYMLINKAT = 38;
     static final byte IORING_OP_LINKAT = 39;
     static final byte IORING_OP_FTRUNCATE = 55; // Linux 6.9+
+    static final byte IORING_OP_POLL_ADD = 6;
+    static final byte IORING_OP_SPLICE = 30;
+    static final int POLLOUT = 0x4;
 
     static final int IORING_FSYNC_DATASYNC = 1;
     static final int IORING_ASYNC_CANCEL_ALL = 1;

@@ -14,6 +14,7 @@ abstract class RingOp {
     long union2;
     int len;
     int union3;
+    int union5; // splice_fd_in
 
     /** The file this op counts against while in flight, or null for path operations. */
     UringFile file;
@@ -29,6 +30,7 @@ abstract class RingOp {
         this.union2 = union2;
         this.len = len;
         this.union3 = union3;
+        this.union5 = 0;
         return this;
     }
 

@@ -1,7 +1,10 @@
 package io.ringfile.internal.uring;
 
 import io.netty.channel.IoEventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
@@ -37,20 +40,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UringBackend implements FileBackend {
     private static final System.Logger LOG = System.getLogger("io.ringfile");
 
-    private final MultiThreadIoEventLoopGroup group;
+    private final EventLoopGroup group;
+    /** True when the group is the engine's own (it ends with the engine); false for a shared one. */
+    private final boolean ownsGroup;
     private final Ring[] rings;
     private final NioBackend blocking;
     private final String threadPrefix;
     private final AtomicInteger nextRing = new AtomicInteger();
     private final Set<UringFile> openFiles = ConcurrentHashMap.newKeySet();
     private volatile boolean shutdown;
+    /** On a shared group: when the group ends, its loops stop the rings (Ring.close); then close what is left. */
+    private final GenericFutureListener<io.netty.util.concurrent.Future<Object>> closeLeftoversAtGroupEnd =
+            future -> closeLeftovers();
     private volatile CompletableFuture<Void> terminated;
 
     /** False once the kernel has rejected FTRUNCATE (before Linux 6.9); then truncation runs on the pool. */
     volatile boolean ftruncateSupported = true;
 
-    private UringBackend(MultiThreadIoEventLoopGroup group, Ring[] rings, NioBackend blocking, String threadPrefix) {
+    private UringBackend(EventLoopGroup group, boolean ownsGroup, Ring[] rings, NioBackend blocking,
+                         String threadPrefix) {
         this.group = group;
+        this.ownsGroup = ownsGroup;
         this.rings = rings;
         this.blocking = blocking;
         this.threadPrefix = threadPrefix;
@@ -75,14 +85,52 @@ public final class UringBackend implements FileBackend {
                 IoEventLoop loop = group.next();
                 Ring ring = new Ring(loop, cqSize);
                 ring.registered(loop.register(ring).syncUninterruptibly().getNow());
-                loop.submit(RingThreads::markCurrent).syncUninterruptibly();
+                loop.submit(() -> RingThreads.markCurrent(loop)).syncUninterruptibly();
                 rings[i] = ring;
             }
         } catch (Throwable e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-        return new UringBackend(group, rings, blocking, threadPrefix);
+        return new UringBackend(group, true, rings, blocking, threadPrefix);
+    }
+
+    /**
+     * Registers a ring on every event loop of {@code group}, a Netty io_uring group the engine shares and does not
+     * own. Throws, having registered nothing that stays, when a loop is not an io_uring loop; the caller falls back.
+     */
+    public static UringBackend attach(EventLoopGroup group, String threadPrefix, NioBackend blocking)
+            throws Exception {
+        List<IoEventLoop> loops = new ArrayList<>();
+        for (EventExecutor executor : group) {
+            if (!(executor instanceof IoEventLoop) || !((IoEventLoop) executor).isCompatible(Ring.class)) {
+                throw new IllegalArgumentException("the event loop group does not run io_uring (" + executor.getClass()
+                        .getSimpleName() + "): build it with IoUringIoHandler.newFactory()");
+            }
+            loops.add((IoEventLoop) executor);
+        }
+        // The server's channels share each completion queue: take at most a quarter of Netty's default for files.
+        int cqSize = Integer.getInteger("io.netty.iouring.cqSize", 4096) / 2;
+        Ring[] rings = new Ring[loops.size()];
+        try {
+            for (int i = 0; i < rings.length; i++) {
+                IoEventLoop loop = loops.get(i);
+                Ring ring = new Ring(loop, cqSize);
+                ring.registered(loop.register(ring).sync().getNow());
+                loop.submit(() -> RingThreads.markCurrent(loop)).syncUninterruptibly();
+                rings[i] = ring;
+            }
+        } catch (Exception e) {
+            for (Ring ring : rings) {
+                if (ring != null) {
+                    ring.loop.execute(ring::close);
+                }
+            }
+            throw e;
+        }
+        UringBackend backend = new UringBackend(group, false, rings, blocking, threadPrefix);
+        group.terminationFuture().addListener(backend.closeLeftoversAtGroupEnd);
+        return backend;
     }
 
     /** Why io_uring cannot run here, from Netty's probe, or null when the probe found no obstacle. */
@@ -179,7 +227,9 @@ public final class UringBackend implements FileBackend {
      * told, its memory stays referenced).</li>
      * <li>For at most {@link #REAP_MILLIS} the rings wait for the kernel to report abandoned operations, closing
      * what those opened.</li>
-     * <li>Descriptors no close reached are closed directly; then the event loops end.</li>
+     * <li>The engine's own event loops end, destroying their rings, and then descriptors no close reached are
+     * closed directly. On a shared group the handles leave its loops instead; a file whose operations the kernel
+     * still holds is closed when they complete.</li>
      * </ol>
      */
     private void stop(long timeoutMillis) throws InterruptedException {
@@ -198,21 +248,31 @@ public final class UringBackend implements FileBackend {
         while (!onEveryRing(ring -> ring.abandonedInKernel() == 0) && System.nanoTime() - reapDeadline < 0) {
             Thread.sleep(1);
         }
-        for (Ring ring : rings) { // on each file's home thread, where its close state lives
-            onRing(ring, () -> {
-                for (UringFile file : openFiles) {
-                    if (file.ring == ring) {
-                        file.closeAfterStop();
-                    }
-                }
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(REAP_MILLIS, TimeUnit.MILLISECONDS);
+            for (Ring ring : rings) {
+                ring.rejectLeftovers();
+            }
+            closeLeftovers();
+        } else {
+            // A shared group lives on, and so do its rings: only the engine's handles leave its loops. A file whose
+            // operations the kernel still holds is closed when their completions arrive (they still come to the
+            // handle), never while the kernel could yet use its descriptor number.
+            onEveryRing(ring -> {
+                ring.close();
                 return true;
             });
+            group.terminationFuture().removeListener(closeLeftoversAtGroupEnd);
         }
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(REAP_MILLIS, TimeUnit.MILLISECONDS);
-        for (Ring ring : rings) {
-            ring.rejectLeftovers();
-        }
-        for (UringFile file : openFiles) { // homed on a loop that could not run the step above
+    }
+
+    /**
+     * Closes the descriptors that no close reached, once the loops have ended: the kernel destroyed their rings and
+     * with them the operations not yet started, so no operation can still pick up a descriptor number. Ops it had
+     * started keep their own reference to the file. Any thread.
+     */
+    private void closeLeftovers() {
+        for (UringFile file : openFiles) {
             file.closeAfterStop();
         }
     }

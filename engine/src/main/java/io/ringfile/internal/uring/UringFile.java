@@ -135,6 +135,23 @@ final class UringFile implements BackendFile {
     }
 
     @Override
+    public void sendTo(int socket, long position, long count, Completion completion) {
+        if (!seekable) {
+            completion.failed(new UnsupportedOperationException("only a regular file can be spliced: " + name));
+            return;
+        }
+        Ring on = transferRing(); // the caller's own ring when it runs on one: a server's loop shares it
+        SendToSocket op;
+        try {
+            op = new SendToSocket(this, completion, on, socket, position, count);
+        } catch (Throwable e) { // no pipe to be had (out of descriptors, say)
+            completion.failed(e);
+            return;
+        }
+        on.submit(op);
+    }
+
+    @Override
     public int directIoAlignment() {
         return Math.max(memoryAlignment, offsetAlignment);
     }
@@ -235,8 +252,12 @@ final class UringFile implements BackendFile {
         }
     }
 
-    /** Home ring. */
-    private void requestClose(Completion completion) {
+    /**
+     * Asks for the close; {@code completion} hears when the descriptor is closed. On the home ring's thread while it
+     * runs ({@code ringRunning}), or on any thread once it has stopped: then nothing can be cancelled, and the
+     * descriptor is closed directly as soon as no op of the file is in flight (see {@link CloseFd#reject}).
+     */
+    private void requestClose(Completion completion, boolean ringRunning) {
         synchronized (this) {
             if (closed) {
                 completion.completed(0);
@@ -251,11 +272,16 @@ final class UringFile implements BackendFile {
             if ((before & CLOSING) != 0) {
                 return; // a close is under way; this caller waits for it too
             }
-            after = before == 0 ? CLOSING : before + CLOSING + 1; // + 1: the cancel below counts as in flight
+            // + 1: the cancel below counts as in flight
+            after = before == 0 ? CLOSING : before + CLOSING + (ringRunning ? 1 : 0);
         } while (!admitted.compareAndSet(before, after));
         if (before == 0) {
-            ring.submitOnLoop(new CloseFd(this));
-        } else {
+            if (ringRunning) {
+                ring.submitOnLoop(new CloseFd(this));
+            } else {
+                closeAfterStop();
+            }
+        } else if (ringRunning) {
             ring.submitOnLoop(new CancelAll(this));
         }
     }
@@ -300,22 +326,13 @@ final class UringFile implements BackendFile {
         }
     }
 
-    /** A close request the stopped home ring refused: it completes when the descriptor is closed. */
-    private void closeWhenStopped(Completion completion) {
-        synchronized (this) {
-            if (!closed) {
-                closeWaiters.add(completion);
-                return;
-            }
-        }
-        completion.completed(0);
-    }
-
     // ---- ops
 
     /** Base of ops that count against this file and report to one completion. */
     private abstract static class FileOp extends RingOp {
         final Completion completion;
+        /** Admitted against the file (counted in flight): a done() must follow, whatever the outcome. */
+        private boolean counted;
 
         FileOp(UringFile file, Completion completion) {
             super(file);
@@ -324,7 +341,11 @@ final class UringFile implements BackendFile {
 
         @Override
         boolean beforeSubmit() {
+            if (counted) { // a later step of the same op
+                return true;
+            }
             if (file.admit()) {
+                counted = true;
                 return true;
             }
             reject(new AsynchronousCloseException());
@@ -332,8 +353,12 @@ final class UringFile implements BackendFile {
         }
 
         @Override
-        void reject(Throwable error) {
+        void reject(Throwable error) { // never submitted, or refused from the backlog by a stopping ring
             releaseMemory();
+            if (counted) {
+                counted = false;
+                file.done();
+            }
             completion.failed(error);
         }
 
@@ -345,6 +370,7 @@ final class UringFile implements BackendFile {
         @Override
         void reap(int res) {
             releaseMemory();
+            file.done(); // now the kernel is done with the descriptor too
             completion.reaped();
         }
 
@@ -475,8 +501,10 @@ final class UringFile implements BackendFile {
         @Override
         void reap(int res) {
             TransferRequest done = request;
+            UringFile of = file;
             request = null;
             file = null;
+            of.done(); // now the kernel is done with the descriptor too
             done.reaped();
         }
     }
@@ -586,6 +614,122 @@ final class UringFile implements BackendFile {
         }
     }
 
+    /**
+     * Sends a range of the file to a socket without copying it through user memory: SPLICE file -> pipe, then
+     * pipe -> socket, a pipe's worth at a time, all on one ring. A full socket answers -EAGAIN: then POLL_ADD for
+     * POLLOUT, and on. The file counts as in flight for the whole send; the pipe is the op's own.
+     */
+    private static final class SendToSocket extends FileOp {
+        private static final int PIPE_CAPACITY = 64 * 1024; // a pipe's default size
+        private static final int TO_PIPE = 0;
+        private static final int TO_SOCKET = 1;
+        private static final int WRITABLE = 2;
+
+        private final Ring ring;
+        private final int socket;
+        private final long start;
+        private final long count;
+        private final io.netty.channel.unix.FileDescriptor[] pipe; // [read end, write end]
+        private long sent;
+        private int inPipe;
+        private int stage;
+
+        SendToSocket(UringFile file, Completion completion, Ring ring, int socket, long start, long count)
+                throws IOException {
+            super(file, completion);
+            this.ring = ring;
+            this.socket = socket;
+            this.start = start;
+            this.count = count;
+            this.pipe = io.netty.channel.unix.FileDescriptor.pipe();
+            if (count == 0) {
+                stage = WRITABLE; // nothing to send: a poll that completes at once, then the report
+                sqe(Linux.IORING_OP_POLL_ADD, socket, 0, 0, 0, Linux.POLLOUT);
+            } else {
+                toPipe();
+            }
+        }
+
+        private void toPipe() {
+            stage = TO_PIPE;
+            int length = (int) Math.min(PIPE_CAPACITY, count - sent);
+            sqe(Linux.IORING_OP_SPLICE, pipe[1].intValue(), -1L, start + sent, length, 0);
+            union5 = file.fd;
+        }
+
+        private void toSocket() {
+            stage = TO_SOCKET;
+            sqe(Linux.IORING_OP_SPLICE, socket, -1L, -1L, inPipe, 0);
+            union5 = pipe[0].intValue();
+        }
+
+        private void whenWritable() {
+            stage = WRITABLE;
+            sqe(Linux.IORING_OP_POLL_ADD, socket, 0, 0, 0, Linux.POLLOUT);
+        }
+
+        @Override
+        void complete(int res) {
+            if (stage == TO_PIPE) {
+                if (res < 0) {
+                    end(Errno.exception(-res, file.name));
+                } else if (res == 0) { // the file ends before the range does
+                    end(null);
+                } else {
+                    inPipe = res;
+                    toSocket();
+                    ring.submitOnLoop(this);
+                }
+            } else if (stage == TO_SOCKET) {
+                if (res == -Errno.EAGAIN) {
+                    whenWritable();
+                    ring.submitOnLoop(this);
+                } else if (res < 0) {
+                    end(new IOException(Errno.message(-res))); // the peer went away, say: not the file's error
+                } else {
+                    sent += res;
+                    inPipe -= res;
+                    if (inPipe > 0) {
+                        toSocket();
+                    } else if (sent < count) {
+                        toPipe();
+                    } else {
+                        end(null);
+                        return;
+                    }
+                    ring.submitOnLoop(this);
+                }
+            } else if (count == 0) {
+                end(null);
+            } else {
+                toSocket(); // writable again (or an error the splice will report)
+                ring.submitOnLoop(this);
+            }
+        }
+
+        /** The send is over: with {@code error}, or having sent {@link #sent} bytes. */
+        private void end(IOException error) {
+            releaseMemory();
+            if (error != null) {
+                file.done();
+                completion.failed(error);
+            } else {
+                report(sent);
+            }
+        }
+
+        @Override
+        void releaseMemory() {
+            for (io.netty.channel.unix.FileDescriptor end : pipe) {
+                try {
+                    end.close();
+                } catch (IOException ignored) {
+                    // a pipe of our own: nothing else can be done
+                }
+            }
+        }
+    }
+
     /** Asks the kernel to cancel every request on the descriptor (Linux 6.0+; harmless where unsupported). */
     private static final class CancelAll extends RingOp {
         CancelAll(UringFile file) {
@@ -601,10 +745,16 @@ final class UringFile implements BackendFile {
 
         @Override
         void reject(Throwable error) {
+            file.done();
         }
 
         @Override
         void abandon(Throwable error) {
+        }
+
+        @Override
+        void reap(int res) {
+            file.done();
         }
     }
 
@@ -698,7 +848,7 @@ final class UringFile implements BackendFile {
 
         @Override
         boolean beforeSubmit() {
-            file.requestClose(completion);
+            file.requestClose(completion, true);
             return false;
         }
 
@@ -709,7 +859,7 @@ final class UringFile implements BackendFile {
 
         @Override
         void reject(Throwable error) {
-            file.closeWhenStopped(completion); // the ring has stopped; the backend closes the descriptor itself
+            file.requestClose(completion, false); // the home ring has stopped: closed directly once nothing is in flight
         }
 
         @Override

@@ -43,6 +43,16 @@ public interface BackendFile {
      */
     boolean seekable();
 
+    /**
+     * Sends {@code count} bytes from {@code position} to the connected socket {@code socket} without copying them
+     * through user memory, completing with the bytes sent (fewer only where the file ends first). The caller owns
+     * the socket's order of writes: nothing else may write to it until this completes. Backends that cannot splice
+     * fail at once with {@link UnsupportedOperationException}, before sending anything.
+     */
+    default void sendTo(int socket, long position, long count, Completion completion) {
+        completion.failed(new UnsupportedOperationException("this backend cannot send a file to a socket"));
+    }
+
     /** Completes with the file's current size. */
     void size(Completion completion);
 
