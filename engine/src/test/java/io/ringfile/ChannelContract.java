@@ -63,9 +63,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The part of the contract suite ({@link FileEngineContract}) about the engine's {@link FileChannel} and
- * {@link AsynchronousFileChannel}: the cases the JDK's own tests of those classes exercise (test/jdk/java/nio/channels
- * in the OpenJDK repository), written anew.
+ * The contract of the engine's {@link FileChannel} and {@link AsynchronousFileChannel}, run on every backend and
+ * engine flavour through {@link ProviderContract}'s one-line subclasses ({@code *ChannelContractTest}): the cases the
+ * JDK's own tests of those classes exercise (test/jdk/java/nio/channels in the OpenJDK repository), written anew.
  *
  * <p>Most cases are differential: one script runs on a channel the JDK opens and on one the engine opens, each on its
  * own copy of the same file, and the two transcripts (every value returned, every exception's type, the file's bytes
@@ -74,7 +74,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * held to the JDK the suite runs on. Interrupts, asynchronous close, handler threads and virtual threads are checked
  * against the specification directly, with the JDK's channel run alongside where it shows the same.
  */
-public abstract class ChannelContract extends RobustnessContract {
+public abstract class ChannelContract extends ContractSupport {
 
     protected ChannelContract(FileEngine.Backend requested) {
         super(requested);

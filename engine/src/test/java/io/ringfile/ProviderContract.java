@@ -55,9 +55,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The part of the contract suite ({@link FileEngineContract}) about {@link RingfileFileSystemProvider}, made here on
- * the suite's engine and used through the paths of its file system (not installed as the JVM's default; that is
- * {@code ProviderSwitchTest}, in forked JVMs). {@code Files} calls on its paths must do what they do on the
+ * The contract of {@link RingfileFileSystemProvider} (and, inherited, of the channels: {@link ChannelContract}), run
+ * on every backend and engine flavour by one-line subclasses ({@code IoUringChannelContractTest},
+ * {@code NioChannelContractTest}, {@code DefaultEngineChannelContractTest}, {@code SharedIoUringChannelContractTest},
+ * {@code SharedEpollChannelContractTest}). The provider is made here on the suite's engine and used through the
+ * paths of its file system (not installed as the JVM's default; that is {@code ProviderSwitchTest}, in forked JVMs). {@code Files} calls on its paths must do what they do on the
  * platform's paths, with the channels the engine's.
  */
 public abstract class ProviderContract extends ChannelContract {

@@ -69,7 +69,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * compares. Backpressure is observed from outside: the engine handed to a publisher is wrapped so that every byte
  * asked of a file is counted.
  */
-public abstract class TextContract extends ProviderContract {
+public abstract class TextContract extends RobustnessContract {
 
     protected TextContract(FileEngine.Backend requested) {
         super(requested);
