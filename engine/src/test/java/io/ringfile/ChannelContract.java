@@ -1364,10 +1364,402 @@ public abstract class ChannelContract extends ContractSupport {
                         break;
                     }
                 }
-                assertInstanceOf(IllegalStateException.class, seen);
-                assertTrue(seen.getMessage().contains("io_uring thread"), seen.getMessage());
+                Throwable refusal = seen;
+                assertInstanceOf(IllegalStateException.class, refusal, () -> String.valueOf(refusal));
+                assertTrue(refusal.getMessage().contains("io_uring thread"), refusal.getMessage());
             }
             assertEquals(4, open.read(ByteBuffer.allocate(4), 0), "the engine carries on");
         }
+    }
+
+    // ================================================================ more cases the JDK's tests exercise
+
+    /** Heap, direct and wrapped buffers and slices of them at offset 1, as the JDK's tests vary them. */
+    private static List<ByteBuffer> variedBuffers(int size) {
+        List<ByteBuffer> buffers = new ArrayList<>(List.of(ByteBuffer.allocate(size),
+                ByteBuffer.allocateDirect(size), ByteBuffer.wrap(new byte[size + 8], 4, size).slice()));
+        for (ByteBuffer b : List.copyOf(buffers)) {
+            buffers.add(b.duplicate().position(1).slice());
+        }
+        return buffers;
+    }
+
+    /**
+     * One byte read and written at every file position through every position of heap, direct and sliced buffers:
+     * the byte lands at the buffer's position (not its start or its backing array's start) and the position moves
+     * by one.
+     */
+    @Test
+    void everyBufferPositionAndSliceReadsAndWritesItsOwnByteAsTheJdk() throws Exception {
+        int size = 24;
+        byte[] content = new byte[size];
+        for (int i = 0; i < size; i++) {
+            content[i] = (byte) (i + 1);
+        }
+        sameAsJdk("buffer-positions", content, options(READ, WRITE), (ch, opener, path, t) -> {
+            int kind = 0;
+            for (ByteBuffer bb : variedBuffers(size)) {
+                StringBuilder reads = new StringBuilder();
+                for (int at = 0; at < bb.capacity(); at++) {
+                    for (int bufPos = 0; bufPos < bb.capacity(); bufPos++) {
+                        bb.clear().position(bufPos).limit(bufPos + 1);
+                        int n = (at + bufPos) % 2 == 0 ? ch.read(bb, at) : readAtCursor(ch, bb, at);
+                        reads.append(n).append(':').append(bb.position()).append(':').append(bb.get(bufPos))
+                                .append(' ');
+                    }
+                }
+                t.note("reads through buffer " + kind, reads.toString());
+                StringBuilder writes = new StringBuilder();
+                for (int at = 0; at < bb.capacity(); at++) {
+                    for (int bufPos = 0; bufPos < bb.capacity(); bufPos += 5) {
+                        bb.clear().put(bufPos, (byte) (at * 7 + bufPos + kind)).position(bufPos).limit(bufPos + 1);
+                        int n = ch.write(bb, at);
+                        ByteBuffer check = ByteBuffer.allocate(1);
+                        ch.read(check, at);
+                        writes.append(n).append(':').append(bb.position()).append(':').append(check.get(0))
+                                .append(' ');
+                    }
+                }
+                t.note("writes through buffer " + kind, writes.toString());
+                kind++;
+            }
+        });
+    }
+
+    private static int readAtCursor(FileChannel ch, ByteBuffer bb, long at) throws IOException {
+        ch.position(at);
+        return ch.read(bb);
+    }
+
+    /** The AsynchronousFileChannel, both forms, through every position of heap, direct and sliced buffers. */
+    @Test
+    void everyBufferPositionAndSliceThroughTheAsynchronousChannel() throws Exception {
+        int size = 20;
+        byte[] content = new byte[size];
+        for (int i = 0; i < size; i++) {
+            content[i] = (byte) (i + 1);
+        }
+        Path path = fileWith("async-positions.bin", content);
+        try (AsynchronousFileChannel ch = engine.newAsynchronousFileChannel(path, options(READ, WRITE), null)) {
+            int kind = 0;
+            for (ByteBuffer bb : variedBuffers(size)) {
+                for (int at = 0; at < size; at++) {
+                    for (int bufPos = 0; bufPos < bb.capacity(); bufPos++) {
+                        bb.clear().position(bufPos).limit(bufPos + 1);
+                        String where = "buffer " + kind + " at " + bufPos + ", file at " + at;
+                        assertEquals(1, asyncRead(ch, bb, at, (at + bufPos) % 2 == 0), where);
+                        assertEquals(bufPos + 1, bb.position(), where);
+                        assertEquals(content[at], bb.get(bufPos), where);
+                    }
+                }
+                for (int at = 0; at < size; at++) {
+                    for (int bufPos = 0; bufPos < bb.capacity(); bufPos += 3) {
+                        byte b = (byte) (at * 11 + bufPos + kind);
+                        bb.clear().put(bufPos, b).position(bufPos).limit(bufPos + 1);
+                        String where = "write from buffer " + kind + " at " + bufPos + ", file at " + at;
+                        assertEquals(1, asyncWrite(ch, bb, at, (at + bufPos) % 2 == 0), where);
+                        assertEquals(bufPos + 1, bb.position(), where);
+                        ByteBuffer check = ByteBuffer.allocate(1);
+                        assertEquals(1, ch.read(check, at).get(WAIT_SECONDS, TimeUnit.SECONDS), where);
+                        assertEquals(b, check.get(0), where);
+                    }
+                    ch.write(ByteBuffer.wrap(new byte[] {content[at]}), at).get(WAIT_SECONDS, TimeUnit.SECONDS);
+                }
+                kind++;
+            }
+        }
+    }
+
+    private static int asyncRead(AsynchronousFileChannel ch, ByteBuffer bb, long at, boolean future)
+            throws Exception {
+        if (future) {
+            return ch.read(bb, at).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        Recorder<Integer> recorder = new Recorder<>();
+        ch.read(bb, at, null, recorder);
+        return recorder.result.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private static int asyncWrite(AsynchronousFileChannel ch, ByteBuffer bb, long at, boolean future)
+            throws Exception {
+        if (future) {
+            return ch.write(bb, at).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        Recorder<Integer> recorder = new Recorder<>();
+        ch.write(bb, at, null, recorder);
+        return recorder.result.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * transferTo and transferFrom with the channel itself on the other end. Regions apart: the same bytes as the
+     * JDK. Regions overlapping: the specification leaves the bytes open (the JDK's own test checks only that it
+     * works), so counts and positions are the JDK's, the file keeps its size and the bytes outside the target region
+     * are untouched.
+     */
+    @Test
+    void transfersWithinOneChannelApartAndOverlappingAsTheJdk() throws Exception {
+        int length = 256 * 1024;
+        byte[] content = random(length, 90);
+        sameAsJdk("self-transfer", content, options(READ, WRITE), (ch, opener, path, t) -> {
+            ch.position(length * 3 / 4);
+            t.call("transferTo, last quarter over the third", () -> ch.transferTo(length / 2, length / 4, ch));
+            t.call("position", ch::position);
+            ch.position(length * 3 / 4);
+            t.call("transferFrom, last quarter to the third", () -> ch.transferFrom(ch, length / 2, length / 4));
+            t.call("position", ch::position);
+        });
+        for (Opener opener : List.of(jdk, ours)) {
+            for (boolean to : new boolean[] {true, false}) {
+                Path path = fileWith("self-overlap-" + (opener == jdk) + "-" + to, content);
+                try (FileChannel ch = opener.open(path, READ, WRITE)) {
+                    String what = (opener == jdk ? "jdk " : "engine ") + (to ? "transferTo" : "transferFrom");
+                    ch.position(length / 2);
+                    long n = to ? ch.transferTo(length / 4, length / 2, ch) // [L/4, 3L/4) to [L/2, L)
+                            : ch.transferFrom(ch, length / 4, length / 2);  // [L/2, L) to [L/4, 3L/4)
+                    assertEquals(length / 2, n, what);
+                    assertEquals(length, ch.position(), what + ": the other end's position moves");
+                    assertEquals(length, ch.size(), what);
+                }
+                byte[] after = Files.readAllBytes(path);
+                int from = to ? length / 2 : length / 4;
+                int end = to ? length : length * 3 / 4;
+                assertArrayEquals(Arrays.copyOfRange(content, 0, from), Arrays.copyOfRange(after, 0, from));
+                assertArrayEquals(Arrays.copyOfRange(content, end, length), Arrays.copyOfRange(after, end, length));
+            }
+        }
+    }
+
+    /** Gathering writes of a sub-range and scattering reads leave other buffers and every limit alone. */
+    @Test
+    void scatteringAndGatheringTouchOnlyTheirRangeAsTheJdk() throws Exception {
+        byte[] content = new byte[256];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) (i - 128);
+        }
+        sameAsJdk("scatter-range", content, options(READ, WRITE), (ch, opener, path, t) -> {
+            ByteBuffer[] dsts = {ByteBuffer.allocateDirect(3), ByteBuffer.allocateDirect(3),
+                    ByteBuffer.allocateDirect(3)};
+            for (int round = 0; round < 20; round++) {
+                t.call("read round " + round, () -> ch.read(dsts));
+                for (ByteBuffer b : dsts) {
+                    t.note("got", contentOf(b));
+                    b.flip();
+                }
+            }
+            ByteBuffer[] two = {ByteBuffer.allocateDirect(10), ByteBuffer.allocateDirect(10)};
+            ch.position(241);
+            t.call("read the last 15 into two of 10", () -> ch.read(two));
+            t.call("limits", () -> two[0].limit() + "," + two[1].limit());
+            ByteBuffer[] srcs = new ByteBuffer[4];
+            for (int i = 0; i < 4; i++) {
+                srcs[i] = ByteBuffer.allocateDirect(10).put((byte) (i + 1)).flip();
+            }
+            ch.position(0);
+            t.call("write(srcs, 1, 2)", () -> ch.write(srcs, 1, 2));
+            t.call("left", () -> Arrays.toString(Arrays.stream(srcs).mapToInt(ByteBuffer::remaining).toArray()));
+            t.call("write(empty buffers, 2, 1)", () -> ch.write(new ByteBuffer[] {ByteBuffer.allocateDirect(10),
+                    ByteBuffer.allocateDirect(10), ByteBuffer.allocateDirect(10).limit(0)}, 2, 1));
+            t.call("write(buffer, -1)", () -> ch.write(ByteBuffer.allocate(10), -1));
+            t.call("read(buffer, -1)", () -> ch.read(ByteBuffer.allocate(10), -1));
+            t.call("position", ch::position);
+        });
+    }
+
+    /** Appends from many threads, each through a channel of its own or all through one, lose no byte. */
+    @Test
+    void appendsFromManyThreadsAreAtomic() throws Exception {
+        Path path = fileWith("appends.bin", new byte[0]);
+        int threads = 8;
+        int writes = 300;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (FileChannel shared = engine.newFileChannel(path, APPEND)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int id = i;
+                done.add(pool.submit(() -> {
+                    FileChannel ch = id % 2 == 0 ? engine.newFileChannel(path, APPEND) : shared;
+                    try {
+                        for (int j = 0; j < writes; j++) {
+                            ByteBuffer one = ByteBuffer.wrap(new byte[] {(byte) ('a' + id)});
+                            if (j % 2 == 0) {
+                                ch.write(new ByteBuffer[] {one});
+                            } else {
+                                ch.write(one);
+                            }
+                        }
+                    } finally {
+                        if (ch != shared) {
+                            ch.close();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            assertEquals((long) threads * writes, shared.size());
+        } finally {
+            pool.shutdownNow();
+        }
+        byte[] bytes = Files.readAllBytes(path);
+        int[] counts = new int[threads];
+        for (byte b : bytes) {
+            counts[b - 'a']++;
+        }
+        for (int i = 0; i < threads; i++) {
+            assertEquals(writes, counts[i], "bytes of writer " + i);
+        }
+    }
+
+    /** Channels.newInputStream over the channel: reads, skips, available, readAllBytes, transferTo. */
+    @Test
+    void anInputStreamOverTheChannelAsTheJdk() throws Exception {
+        sameAsJdk("channel-stream", random(70_000, 91), options(READ), (ch, opener, path, t) -> {
+            java.io.InputStream in = Channels.newInputStream(ch);
+            t.call("read()", in::read);
+            t.call("available", in::available);
+            t.call("skip(1000)", () -> in.skip(1000));
+            t.call("position", ch::position);
+            t.call("skip(-5)", () -> in.skip(-5));
+            t.call("read 100", () -> in.readNBytes(100));
+            t.call("available", in::available);
+            t.call("transferTo", () -> {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                long n = in.transferTo(out);
+                return n + " " + checksumOf(out.toByteArray());
+            });
+            t.call("position", ch::position);
+            t.call("read at the end", in::read);
+            t.call("skip at the end", () -> in.skip(10));
+            ch.position(60_000);
+            t.call("readAllBytes from 60000", in::readAllBytes);
+            ch.position(80_000);
+            t.call("available past the end", in::available);
+            t.call("readAllBytes past the end", in::readAllBytes);
+            t.call("position", ch::position);
+        });
+    }
+
+    /**
+     * A chain of operations each issued from the previous one's handler, as the JDK's tests read and write whole
+     * files: it completes, and handlers do not pile up on one thread's stack.
+     */
+    @Test
+    void handlerChainsIssuedFromHandlersCompleteWithoutGrowingTheStack() throws Exception {
+        int size = 3000;
+        Path path = fileWith("async-chain.bin", new byte[0]);
+        byte[] data = random(size, 92);
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        try (AsynchronousFileChannel ch = engine.newAsynchronousFileChannel(path, options(READ, WRITE), executor)) {
+            int[] depth = {Integer.MAX_VALUE, 0};
+            CompletableFuture<Void> written = new CompletableFuture<>();
+            ch.write(ByteBuffer.wrap(data, 0, 1), 0, 0L, new CompletionHandler<Integer, Long>() {
+                @Override
+                public void completed(Integer n, Long at) {
+                    int frames = Thread.currentThread().getStackTrace().length;
+                    synchronized (depth) {
+                        depth[0] = Math.min(depth[0], frames);
+                        depth[1] = Math.max(depth[1], frames);
+                    }
+                    long next = at + n;
+                    if (next == size) {
+                        written.complete(null);
+                        return;
+                    }
+                    ch.write(ByteBuffer.wrap(data, (int) next, 1), next, next, this); // one byte at a time
+                }
+
+                @Override
+                public void failed(Throwable error, Long at) {
+                    written.completeExceptionally(error);
+                }
+            });
+            written.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(depth[1] - depth[0] < 200, "handler stack depths from " + depth[0] + " to " + depth[1]);
+            ByteBuffer dst = ByteBuffer.allocateDirect(size);
+            CompletableFuture<Void> read = new CompletableFuture<>();
+            ch.read(dst.slice().limit(1), 0, 0L, new CompletionHandler<Integer, Long>() {
+                @Override
+                public void completed(Integer n, Long at) {
+                    long next = at + Math.max(n, 0);
+                    if (n < 0 || next == size) {
+                        read.complete(null);
+                        return;
+                    }
+                    ByteBuffer one = dst.duplicate().position((int) Math.min(next, size))
+                            .limit((int) Math.min(next + 1, size));
+                    ch.read(one, next, next, this);
+                }
+
+                @Override
+                public void failed(Throwable error, Long at) {
+                    read.completeExceptionally(error);
+                }
+            });
+            read.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            byte[] back = new byte[size];
+            dst.get(0, back);
+            assertArrayEquals(data, back);
+        } finally {
+            executor.shutdown();
+        }
+    }
+
+    /**
+     * Cancel of a SYNC write just started, without and with interruption: done at once, isCancelled as cancel
+     * said, get and get with a timeout consistent with it; the channel stays usable after cancel(false).
+     */
+    @Test
+    void cancellingAStartedWriteIsConsistentAsTheJdkSpecifies() throws Exception {
+        Path path = fileWith("async-cancel-sync.bin", new byte[0]);
+        for (boolean interrupt : new boolean[] {false, true}) {
+            AsynchronousFileChannel ch = engine.newAsynchronousFileChannel(path,
+                    options(WRITE, StandardOpenOption.SYNC), null);
+            Future<Integer> write = ch.write(ByteBuffer.wrap(random(16_000, 93)), 0);
+            boolean cancelled = write.cancel(interrupt);
+            assertTrue(write.isDone(), "done after cancel(" + interrupt + ")");
+            assertEquals(cancelled, write.isCancelled());
+            if (cancelled) {
+                assertThrows(CancellationException.class, write::get);
+                assertThrows(CancellationException.class, () -> write.get(1, TimeUnit.SECONDS));
+            } else {
+                assertEquals(16_000, write.get().intValue());
+                assertEquals(16_000, write.get(1, TimeUnit.SECONDS).intValue());
+            }
+            if (!interrupt || !cancelled) {
+                assertEquals(1, ch.write(ByteBuffer.wrap(new byte[1]), 0).get(WAIT_SECONDS, TimeUnit.SECONDS));
+            }
+            ch.close();
+        }
+    }
+
+    /** One executor shared by many channels, about half closed along the way: every handler runs on it. */
+    @Test
+    void oneExecutorSharedByManyChannels() throws Exception {
+        Path path = fileWith("async-shared-pool.bin", new byte[0]);
+        RecordingFactory factory = new RecordingFactory();
+        ExecutorService executor = Executors.newFixedThreadPool(3, factory);
+        List<AsynchronousFileChannel> channels = new ArrayList<>();
+        try {
+            for (int i = 0; i < 60; i++) {
+                AsynchronousFileChannel ch = engine.newAsynchronousFileChannel(path, options(WRITE), executor);
+                channels.add(ch);
+                Recorder<Integer> recorder = new Recorder<>();
+                ch.write(ByteBuffer.wrap(random(1000 + i, i)), 0, "w" + i, recorder);
+                assertEquals(1000 + i, recorder.result.get(WAIT_SECONDS, TimeUnit.SECONDS).intValue());
+                assertTrue(factory.made.contains(recorder.thread), "handler ran on " + recorder.thread);
+                if (i % 2 == 0) {
+                    ch.close();
+                }
+            }
+        } finally {
+            for (AsynchronousFileChannel ch : channels) {
+                ch.close();
+            }
+            executor.shutdown();
+        }
+        assertTrue(executor.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals(1059, Files.size(path));
     }
 }
