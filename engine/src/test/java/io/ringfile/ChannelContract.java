@@ -1635,7 +1635,9 @@ public abstract class ChannelContract extends ContractSupport {
             ch.position(60_000);
             t.call("readAllBytes from 60000", in::readAllBytes);
             ch.position(80_000);
-            t.call("available past the end", in::available);
+            // JDK 25's stream asks its own channel class and says size - position (negative here); for any other
+            // channel it says max(0, size - position). Compared clamped, as no other channel can answer otherwise.
+            t.call("available past the end, clamped", () -> Math.max(0, in.available()));
             t.call("readAllBytes past the end", in::readAllBytes);
             t.call("position", ch::position);
         });

@@ -1,6 +1,7 @@
 package io.ringfile.internal.channels;
 
 import io.ringfile.internal.AsyncFileImpl;
+import io.ringfile.internal.uring.RingThreads;
 
 import java.io.IOException;
 import java.lang.ref.Cleaner;
@@ -145,7 +146,12 @@ public final class RingfileAsynchronousFileChannel extends AsynchronousFileChann
 
     // ---------------------------------------------------------------- blocking calls
 
+    /**
+     * Waits for an engine future. Refused on an io_uring thread even when the future happens to be done already
+     * (an operation that ran on another loop of a shared group, say), so that the refusal does not depend on timing.
+     */
     private <T> T await(CompletableFuture<T> future) throws IOException {
+        RingThreads.checkMayBlock("A blocking AsynchronousFileChannel call");
         try {
             return future.join();
         } catch (CompletionException e) {
@@ -192,7 +198,8 @@ public final class RingfileAsynchronousFileChannel extends AsynchronousFileChann
 
     /**
      * Closes the channel: releases its locks, waits until the operations in flight have finished and the
-     * descriptor is closed. Operations the kernel could stop fail with {@link AsynchronousCloseException}.
+     * descriptor is closed. Operations the kernel could stop fail with {@link AsynchronousCloseException}. On an
+     * io_uring thread, which must not wait, it returns without waiting for the descriptor (as the FileChannel's).
      */
     @Override
     public void close() throws IOException {
@@ -200,7 +207,9 @@ public final class RingfileAsynchronousFileChannel extends AsynchronousFileChann
             return;
         }
         cleanable.clean(); // the delegate, then the file
-        await(file.closeAsync());
+        if (!RingThreads.isCurrent()) {
+            await(file.closeAsync());
+        }
     }
 
     // ---------------------------------------------------------------- reads and writes

@@ -133,9 +133,12 @@ public final class RingfileFileChannel extends FileChannel {
 
     /**
      * Waits for an engine future without giving up on interrupts (the engine owns the caller's buffer until it
-     * completes) and returns its value, or throws its exception.
+     * completes) and returns its value, or throws its exception. Refused on an io_uring thread even when the future
+     * happens to be done already (an operation that ran on another loop of a shared group, say), so that the
+     * refusal does not depend on timing.
      */
     private static <T> T await(CompletableFuture<T> future) throws IOException {
+        RingThreads.checkMayBlock("A blocking FileChannel call");
         try {
             return future.join();
         } catch (CompletionException e) {
