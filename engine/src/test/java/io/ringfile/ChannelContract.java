@@ -1372,6 +1372,155 @@ public abstract class ChannelContract extends ContractSupport {
         }
     }
 
+    // ================================================================ platform threads: the system call on the caller
+
+    /**
+     * Holds the only I/O thread of {@code held} (its one ring, or its one NIO pool thread) in a stage of one of its
+     * futures until {@code release} opens; returns once it is held.
+     */
+    private static void holdTheIoThread(FileEngine held, Path anyFile, CountDownLatch release) throws Exception {
+        Thread test = Thread.currentThread();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            CountDownLatch holding = new CountDownLatch(1);
+            CompletableFuture<Boolean> ranHere = new CompletableFuture<>();
+            held.size(anyFile).thenAccept(size -> {
+                if (Thread.currentThread() == test) {
+                    ranHere.complete(true); // done before the stage was attached: again
+                    return;
+                }
+                ranHere.complete(false);
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            if (!ranHere.get(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                holding.await();
+                return;
+            }
+        }
+        fail("every stage ran on the calling thread");
+    }
+
+    /**
+     * A platform thread reads and writes a regular file through the engine's FileChannel with the system call on its
+     * own thread: positional and cursor reads and writes, direct and heap buffers, complete while the engine's only
+     * I/O thread is held. A virtual thread's read still goes to the engine (it waits until the thread is let go), as
+     * do writes of a SYNC channel (the descriptor the caller would write through has no O_SYNC). The bytes are the
+     * file's.
+     */
+    @Test
+    void platformThreadsDoTheSystemCallThemselvesVirtualThreadsUseTheEngine() throws Exception {
+        Assumptions.assumeFalse(ringsOnSharedLoops(),
+                "the engine runs on a shared group's several loops: holding one does not hold the engine");
+        byte[] data = random(64 * 1024, 94);
+        Path path = fileWith("caller.bin", data);
+        Path other = fileWith("caller-other.bin", new byte[16]);
+        try (FileEngine one = newEngine(FileEngine.builder().inlineCompletion(true).rings(1).nioThreads(1));
+             FileChannel ch = one.newFileChannel(path, READ, WRITE);
+             FileChannel sync = one.newFileChannel(other, WRITE, StandardOpenOption.SYNC)) {
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService platform = Executors.newSingleThreadExecutor();
+            ExecutorService virtual = Runtime.version().feature() >= 21 ? virtualThreads() : null;
+            try {
+                holdTheIoThread(one, path, release);
+                Future<String> calls = platform.submit(() -> {
+                    ByteBuffer direct = ByteBuffer.allocateDirect(4096);
+                    assertEquals(4096, ch.read(direct, 8192));
+                    assertArrayEquals(Arrays.copyOfRange(data, 8192, 12288), contentOf(direct));
+                    ByteBuffer heap = ByteBuffer.allocate(100);
+                    ch.position(1000);
+                    assertEquals(100, ch.read(heap));
+                    assertEquals(1100, ch.position());
+                    assertArrayEquals(Arrays.copyOfRange(data, 1000, 1100), heap.array());
+                    assertEquals(3, ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 10));
+                    assertEquals(2, ch.write(ByteBuffer.allocateDirect(2)));
+                    assertEquals(1102, ch.position());
+                    ByteBuffer back = ByteBuffer.allocate(3);
+                    ch.read(back, 10);
+                    return Arrays.toString(back.array());
+                });
+                assertEquals("[1, 2, 3]", calls.get(20, TimeUnit.SECONDS),
+                        "a platform thread's reads and writes complete without the engine's I/O thread");
+                Future<Integer> syncWrite = platform.submit(() -> sync.write(ByteBuffer.wrap(new byte[4]), 0));
+                Future<Integer> virtualRead = virtual == null ? null
+                        : virtual.submit(() -> ch.read(ByteBuffer.allocate(10), 0));
+                Thread.sleep(200);
+                assertFalse(syncWrite.isDone(), "a SYNC channel's write goes to the engine");
+                if (virtualRead != null) {
+                    assertFalse(virtualRead.isDone(), "a virtual thread's read goes to the engine");
+                }
+                release.countDown();
+                assertEquals(4, syncWrite.get(WAIT_SECONDS, TimeUnit.SECONDS).intValue());
+                if (virtualRead != null) {
+                    assertEquals(10, virtualRead.get(WAIT_SECONDS, TimeUnit.SECONDS).intValue());
+                }
+            } finally {
+                release.countDown();
+                platform.shutdownNow();
+                if (virtual != null) {
+                    virtual.shutdownNow();
+                }
+            }
+        }
+        byte[] after = Files.readAllBytes(path);
+        assertArrayEquals(new byte[] {1, 2, 3}, Arrays.copyOfRange(after, 10, 13));
+        assertArrayEquals(new byte[2], Arrays.copyOfRange(after, 1100, 1102));
+    }
+
+    /**
+     * Several platform threads read and write a regular file through one channel, and one of them is interrupted:
+     * that one ends with ClosedByInterruptException and its interrupt status, every other one with
+     * AsynchronousCloseException (inside an operation) or ClosedChannelException (between two), and the channel is
+     * closed; on the JDK's channel and on the engine's, many rounds, the interrupt landing at random points.
+     */
+    @Test
+    @Timeout(300)
+    void interruptingOneOfSeveralThreadsInOperationsOnARegularFile() throws Exception {
+        Path path = fileWith("interrupt-many.bin", random(1 << 20, 95));
+        for (Opener opener : List.of(jdk, ours)) {
+            for (int round = 0; round < 30; round++) {
+                String who = (opener == jdk ? "JDK" : "Ringfile") + " round " + round;
+                FileChannel channel = opener.open(path, READ, WRITE);
+                List<Blocked> threads = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    int id = i;
+                    threads.add(new Blocked(who + " thread " + i, channel, c -> {
+                        ByteBuffer direct = ByteBuffer.allocateDirect(4096);
+                        ByteBuffer heap = ByteBuffer.allocate(512);
+                        java.util.Random random = new java.util.Random(id);
+                        for (;;) {
+                            long at = random.nextInt(1 << 20);
+                            direct.clear();
+                            heap.clear();
+                            switch (random.nextInt(4)) {
+                                case 0: c.read(direct, at); break;
+                                case 1: c.read(heap); break;
+                                case 2: c.write(heap, at); break;
+                                default: c.position(at); break;
+                            }
+                        }
+                    }));
+                }
+                Thread.sleep(1 + round % 7);
+                threads.get(0).thread.interrupt();
+                Object first = threads.get(0).await();
+                assertInstanceOf(ClosedByInterruptException.class, first, who + ": the interrupted thread");
+                assertTrue(threads.get(0).interruptedAfter.get(), who + ": its interrupt status is kept");
+                for (Blocked other : threads.subList(1, threads.size())) {
+                    Object outcome = other.await();
+                    assertTrue(outcome instanceof AsynchronousCloseException
+                                    || outcome.getClass() == ClosedChannelException.class,
+                            who + ": another thread ended with " + outcome);
+                    assertFalse(other.interruptedAfter.get(), who + ": not interrupted");
+                }
+                assertFalse(channel.isOpen(), who + ": the interrupt closed the channel");
+            }
+        }
+    }
+
     // ================================================================ more cases the JDK's tests exercise
 
     /** Heap, direct and wrapped buffers and slices of them at offset 1, as the JDK's tests vary them. */

@@ -207,7 +207,7 @@ public final class EngineImpl implements FileEngine {
     public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
             throws IOException {
         OpenSpec spec = OpenSpec.of(path, options, attributes);
-        return new RingfileFileChannel(openNow(spec, "FileEngine.newFileChannel"), spec.append(), true);
+        return new RingfileFileChannel(openNow(spec, "FileEngine.newFileChannel"), spec, true);
     }
 
     @Override
@@ -221,7 +221,7 @@ public final class EngineImpl implements FileEngine {
      */
     public FileChannel newStreamChannel(Path path, Set<? extends OpenOption> options) throws IOException {
         OpenSpec spec = OpenSpec.of(path, options);
-        return new RingfileFileChannel(openNow(spec, "FileEngine.newFileChannel"), spec.append(), false);
+        return new RingfileFileChannel(openNow(spec, "FileEngine.newFileChannel"), spec, false);
     }
 
     @Override

@@ -34,6 +34,8 @@ final class PlatformChannel {
     private final ReentrantLock lock = new ReentrantLock(); // never held while blocked in a lock or a read
     private FileChannel channel; // guarded by lock
     private boolean closed; // guarded by lock
+    /** {@link #channel} once opened, for {@link #forCaller()} without the lock; null again once closed. */
+    private volatile FileChannel opened;
 
     PlatformChannel(AsyncFileImpl file) {
         this.file = file;
@@ -52,11 +54,22 @@ final class PlatformChannel {
             }
             if (channel == null) {
                 channel = file.platformChannel();
+                opened = channel;
             }
             return channel;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The delegate for a system call on the calling thread: as {@link #get()}, without taking the lock once it is
+     * open. After {@link #close()} it may still return the closed delegate, whose calls then throw
+     * {@code ClosedChannelException}.
+     */
+    FileChannel forCaller() throws IOException {
+        FileChannel open = opened;
+        return open != null ? open : get();
     }
 
     /** Closes the delegate if it was opened (releasing its locks); later {@link #get()} calls fail. Idempotent. */
@@ -67,6 +80,7 @@ final class PlatformChannel {
             closed = true;
             open = channel;
             channel = null;
+            opened = null;
         } finally {
             lock.unlock();
         }

@@ -1,7 +1,9 @@
 package io.ringfile.internal.channels;
 
 import io.ringfile.internal.AsyncFileImpl;
+import io.ringfile.internal.VirtualThreads;
 import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.uring.RingThreads;
 
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileSystemException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -66,6 +69,12 @@ public final class RingfileFileChannel extends FileChannel {
     private final boolean seekable;
     private final boolean interruptible;
     private final PlatformChannel platform;
+    /** Whether a platform thread reads with the system call on its own thread (see {@link #readAt}). */
+    private final boolean readsOnCaller;
+    /** Whether a platform thread writes with the system call on its own thread (see {@link #writeAt}). */
+    private final boolean writesOnCaller;
+    /** Set once the JDK channel for the caller's system calls could not be opened: the engine from then on. */
+    private volatile boolean noCallerChannel;
     private final Cleaner.Cleanable cleanable;
     /** Orders operations at the position, as the JDK's position lock does. */
     private final ReentrantLock positionLock = new ReentrantLock();
@@ -77,18 +86,23 @@ public final class RingfileFileChannel extends FileChannel {
      * A channel over {@code file}, which it owns and closes.
      *
      * @param file the open file
-     * @param append whether it was opened with APPEND
+     * @param spec what it was opened with
      * @param interruptible false for the channel of an input or output stream, which (as the JDK's) an interrupt
      *     neither closes nor stops
      */
-    public RingfileFileChannel(AsyncFileImpl file, boolean append, boolean interruptible) {
+    public RingfileFileChannel(AsyncFileImpl file, OpenSpec spec, boolean interruptible) {
         this.file = file;
         this.readable = file.readable();
         this.writable = file.writable();
-        this.append = append;
+        this.append = spec.append();
         this.seekable = file.seekable();
         this.interruptible = interruptible;
         this.platform = new PlatformChannel(file);
+        // The JDK channel the caller would use is interruptible (so not for a stream's channel) and, on io_uring, a
+        // second descriptor opened with the access mode only: no O_DIRECT (a direct read may still wait on the
+        // device, and has its own alignment rules), no O_SYNC or O_DSYNC, no O_APPEND.
+        this.readsOnCaller = interruptible && seekable && !spec.direct();
+        this.writesOnCaller = readsOnCaller && !append && !spec.sync() && !spec.dsync();
         this.cleanable = PlatformChannel.CLEANER.register(this, new CloseUnreachable(file, platform));
     }
 
@@ -172,23 +186,99 @@ public final class RingfileFileChannel extends FileChannel {
     // ---------------------------------------------------------------- the transfers (one place each)
 
     /**
-     * Every read of this channel reaches the engine here: one read into {@code dst} at {@code position} (or
+     * Every read of this channel happens here: one read into {@code dst} at {@code position} (or
      * {@link #IN_ORDER}), possibly short; -1 at end of file; 0 at once for a full buffer. Called inside
-     * {@link #beginIo()}/{@link #endIo}. (The place for a faster path when the data is already in memory.)
+     * {@link #beginIo()}/{@link #endIo}.
+     *
+     * <p>A platform thread reading a regular file at a position makes the system call itself, through the JDK
+     * channel on the same file ({@link PlatformChannel}): it would block either way, and a hand-off to a ring and
+     * back costs more than a read from the page cache. A virtual thread, and an io_uring thread (which is refused a
+     * wait), go to the engine.
      */
     private int readAt(ByteBuffer dst, long position) throws IOException {
         if (!dst.hasRemaining()) {
             return 0;
         }
+        if (readsOnCaller && position != IN_ORDER) {
+            FileChannel jdk = callerChannel();
+            if (jdk != null) {
+                int n;
+                try {
+                    n = jdk.read(dst, position);
+                } catch (IOException e) {
+                    throw callerCallFailed(e);
+                }
+                rearm();
+                return n;
+            }
+        }
         return await(position == IN_ORDER ? file.readInOrder(dst, false) : file.read(dst, position));
     }
 
     /**
-     * Every write of this channel reaches the engine here: one write of {@code src} at {@code position} (or
-     * {@link #IN_ORDER}), possibly short.
+     * Every write of this channel happens here: one write of {@code src} at {@code position} (or
+     * {@link #IN_ORDER}), possibly short. A platform thread makes the system call itself where {@link #readAt}
+     * says, unless the channel was opened with APPEND, SYNC, DSYNC or DIRECT.
      */
     private int writeAt(ByteBuffer src, long position) throws IOException {
+        if (writesOnCaller && position != IN_ORDER) {
+            FileChannel jdk = callerChannel();
+            if (jdk != null) {
+                int n;
+                try {
+                    n = jdk.write(src, position);
+                } catch (IOException e) {
+                    throw callerCallFailed(e);
+                }
+                rearm();
+                return n;
+            }
+        }
         return await(position == IN_ORDER ? file.writeInOrder(src, false) : file.write(src, position));
+    }
+
+    /**
+     * The JDK channel for a system call on the calling thread, or null when this thread goes to the engine: a
+     * virtual thread, an io_uring thread, or any thread once the JDK channel could not be opened (another file
+     * system, no /proc).
+     */
+    private FileChannel callerChannel() throws IOException {
+        if (noCallerChannel || VirtualThreads.isVirtual(Thread.currentThread()) || RingThreads.isCurrent()) {
+            return null;
+        }
+        try {
+            return platform.forCaller();
+        } catch (ClosedChannelException e) {
+            throw e; // this channel was closed: endIo reports how
+        } catch (IOException | UnsupportedOperationException e) {
+            noCallerChannel = true;
+            return null;
+        }
+    }
+
+    /**
+     * After a call of the JDK channel, whose {@code end()} cleared the thread's interrupt hook: sets this channel's
+     * again, so that an interrupt that came meanwhile closes this channel and {@link #endIo} reports it.
+     */
+    private void rearm() {
+        if (interruptible) {
+            begin();
+        }
+    }
+
+    /**
+     * What to throw for a failed call of the JDK channel. It is closed by this channel's close, or by an interrupt
+     * of a thread inside it: {@link #rearm()} then closes this channel as by that thread's interrupt, on that
+     * thread, so that it gets {@code ClosedByInterruptException} from {@link #endIo} and the other threads
+     * {@code AsynchronousCloseException} (they must not close this channel first, or the interrupted thread would
+     * be told of an asynchronous close). An I/O error names the file, as the engine's do.
+     */
+    private IOException callerCallFailed(IOException e) {
+        rearm();
+        if (e instanceof ClosedChannelException) {
+            return e;
+        }
+        return new FileSystemException(file.path().toString(), null, e.getMessage());
     }
 
     /**
