@@ -1521,6 +1521,28 @@ public abstract class ChannelContract extends ContractSupport {
         }
     }
 
+    /**
+     * Once its engine is closed, a channel's reads and writes fail with ClosedChannelException on a platform thread
+     * as on the engine's own path, also after the platform thread's earlier calls went to the JDK channel.
+     */
+    @Test
+    void aChannelOfAClosedEngineFailsOnPlatformThreadsToo() throws Exception {
+        Path path = fileWith("closed-engine.bin", random(100, 96));
+        FileEngine own = newEngine();
+        FileChannel ch = own.newFileChannel(path, READ, WRITE);
+        try {
+            assertEquals(10, ch.read(ByteBuffer.allocate(10), 0));
+            assertEquals(1, ch.write(ByteBuffer.allocate(1), 0));
+            own.close();
+            assertThrows(ClosedChannelException.class, () -> ch.read(ByteBuffer.allocate(10), 0));
+            assertThrows(ClosedChannelException.class, () -> ch.read(ByteBuffer.allocateDirect(10)));
+            assertThrows(ClosedChannelException.class, () -> ch.write(ByteBuffer.allocate(1), 0));
+        } finally {
+            ch.close();
+            own.close();
+        }
+    }
+
     // ================================================================ more cases the JDK's tests exercise
 
     /** Heap, direct and wrapped buffers and slices of them at offset 1, as the JDK's tests vary them. */

@@ -239,11 +239,13 @@ public final class RingfileFileChannel extends FileChannel {
 
     /**
      * The JDK channel for a system call on the calling thread, or null when this thread goes to the engine: a
-     * virtual thread, an io_uring thread, or any thread once the JDK channel could not be opened (another file
-     * system, no /proc).
+     * virtual thread, an io_uring thread, any thread once the JDK channel could not be opened (another file
+     * system, no /proc), and any thread once the engine closed the file (its engine closed: the engine reports
+     * that, as it does for virtual threads).
      */
     private FileChannel callerChannel() throws IOException {
-        if (noCallerChannel || VirtualThreads.isVirtual(Thread.currentThread()) || RingThreads.isCurrent()) {
+        if (noCallerChannel || VirtualThreads.isVirtual(Thread.currentThread()) || RingThreads.isCurrent()
+                || !file.isOpen()) {
             return null;
         }
         try {
