@@ -1,5 +1,8 @@
 package io.ringfile;
 
+import java.io.IOException;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.file.CopyOption;
 import java.nio.file.LinkOption;
@@ -12,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 
@@ -96,6 +100,72 @@ public final class AsyncFiles {
     public static CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options,
                                                     FileAttribute<?>... attributes) {
         return engine().open(path, options, attributes);
+    }
+
+    /**
+     * See {@link FileEngine#newFileChannel(Path, Set, FileAttribute...)}: a {@code FileChannel} on the default
+     * engine.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code FileChannel.open}
+     * @param attributes attributes to set atomically when the file is created
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option or attribute is not supported
+     * @throws IOException if the file cannot be opened
+     */
+    public static FileChannel newFileChannel(Path path, Set<? extends OpenOption> options,
+                                             FileAttribute<?>... attributes) throws IOException {
+        return engine().newFileChannel(path, options, attributes);
+    }
+
+    /**
+     * See {@link FileEngine#newFileChannel(Path, OpenOption...)}.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code FileChannel.open}
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option is not supported
+     * @throws IOException if the file cannot be opened
+     */
+    public static FileChannel newFileChannel(Path path, OpenOption... options) throws IOException {
+        return engine().newFileChannel(path, options);
+    }
+
+    /**
+     * See {@link FileEngine#newAsynchronousFileChannel(Path, Set, ExecutorService, FileAttribute...)}: an
+     * {@code AsynchronousFileChannel} on the default engine.
+     *
+     * @param path the file
+     * @param options how to open the file; APPEND is not allowed
+     * @param executor where completion handlers run, or null for the default pool
+     * @param attributes attributes to set atomically when the file is created
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination
+     * @throws UnsupportedOperationException if an option or attribute is not supported, or APPEND is given
+     * @throws IOException if the file cannot be opened
+     */
+    public static AsynchronousFileChannel newAsynchronousFileChannel(Path path, Set<? extends OpenOption> options,
+                                                                     ExecutorService executor,
+                                                                     FileAttribute<?>... attributes)
+            throws IOException {
+        return engine().newAsynchronousFileChannel(path, options, executor, attributes);
+    }
+
+    /**
+     * See {@link FileEngine#newAsynchronousFileChannel(Path, OpenOption...)}.
+     *
+     * @param path the file
+     * @param options how to open the file; APPEND is not allowed
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported, or APPEND is given
+     * @throws IOException if the file cannot be opened
+     */
+    public static AsynchronousFileChannel newAsynchronousFileChannel(Path path, OpenOption... options)
+            throws IOException {
+        return engine().newAsynchronousFileChannel(path, options);
     }
 
     /**

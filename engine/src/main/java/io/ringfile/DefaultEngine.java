@@ -43,6 +43,11 @@ final class DefaultEngine {
         }
     }
 
+    /** The default engine if it has started, else null: never starts it, never waits (for the provider). */
+    static FileEngine startedOrNull() {
+        return engine;
+    }
+
     static void configure(Consumer<? super FileEngine.Builder> configuration) {
         Objects.requireNonNull(configuration, "configuration");
         synchronized (LOCK) {

@@ -3,6 +3,9 @@ package io.ringfile;
 import io.netty.channel.EventLoopGroup;
 import io.ringfile.internal.EngineImpl;
 
+import java.io.IOException;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.file.CopyOption;
 import java.nio.file.LinkOption;
@@ -20,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadFactory;
@@ -138,6 +142,105 @@ public interface FileEngine extends AutoCloseable {
      * @throws UnsupportedOperationException if an option or attribute is not supported
      */
     CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes);
+
+    // ---- blocking channels
+
+    /**
+     * A {@link FileChannel} on this engine, as {@link FileChannel#open(Path, Set, FileAttribute[])}: opened at once
+     * (the calling thread waits for the open, which an interrupt does not end, as it does not end
+     * {@code FileChannel.open}), with the same options, defaults and exceptions.
+     *
+     * <p>Its reads, writes (at the position, at explicit positions, scattering and gathering), {@code size},
+     * {@code truncate}, {@code force} and {@code position} are this engine's operations, which the calling thread
+     * waits for: a virtual thread parks and leaves its carrier free, a platform thread blocks. Interrupts and
+     * asynchronous close behave as {@code FileChannel} specifies: an interrupt of a thread waiting in an operation
+     * closes the channel and that thread throws {@code ClosedByInterruptException} with its interrupt status set;
+     * other threads waiting on the channel, and those waiting when another thread closes it, throw
+     * {@code AsynchronousCloseException}. A method returns only when the engine is done with the caller's buffer,
+     * also when an interrupt or a close ends it: a read or write of a regular file runs to its end first, one the
+     * kernel can stop (of a pipe) is stopped.
+     *
+     * <p>{@code transferTo} and {@code transferFrom} copy through a direct buffer. {@code lock}, {@code tryLock}
+     * and {@code map} are the JDK's own: they use a JDK {@code FileChannel} on the same open file, opened at the
+     * first such call and kept open until this channel is closed, since closing any descriptor of a file releases
+     * the process's locks on it. For the same reason, as with the JDK's channels, take all locks on a file through
+     * one channel: closing another channel of the file in this process may release them. Closing the channel
+     * closes its file; one dropped without being closed is closed once it is garbage. Closing the engine closes
+     * the files of its channels: their operations then fail with {@code ClosedChannelException}. {@code map} with
+     * an {@code Arena} (JDK 22+) is not supported.
+     *
+     * @param path the file
+     * @param options how to open the file, as for {@code FileChannel.open}: READ unless other options say else
+     * @param attributes attributes to set atomically when the file is created; {@code posix:permissions} only
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option or attribute is not supported
+     * @throws IOException if the file cannot be opened: {@code NoSuchFileException}, {@code AccessDeniedException},
+     *     {@code FileAlreadyExistsException}, or another {@code FileSystemException}
+     * @throws IllegalStateException on an io_uring thread (see the class description)
+     */
+    FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
+            throws IOException;
+
+    /**
+     * As {@link #newFileChannel(Path, Set, FileAttribute...)} with these options, as
+     * {@link FileChannel#open(Path, OpenOption...)}.
+     *
+     * @param path the file
+     * @param options how to open the file
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination, such as READ and APPEND
+     * @throws UnsupportedOperationException if an option is not supported
+     * @throws IOException if the file cannot be opened
+     * @throws IllegalStateException on an io_uring thread (see the class description)
+     */
+    FileChannel newFileChannel(Path path, OpenOption... options) throws IOException;
+
+    /**
+     * An {@link AsynchronousFileChannel} on this engine, as
+     * {@link AsynchronousFileChannel#open(Path, Set, ExecutorService, FileAttribute[])}: opened at once (the caller
+     * waits), with the same options and exceptions (APPEND is refused with {@code UnsupportedOperationException}).
+     * Reads and writes, in the {@code Future} and the {@code CompletionHandler} form, are this engine's operations.
+     *
+     * <p>Handlers run on threads of {@code executor}; with a null executor, on a shared pool of daemon threads
+     * ({@code ringfile-aio-N}, made as needed and ended after a minute idle) that stands in for the JDK's default
+     * thread pool. A handler never runs on the thread that started the operation, even when the operation is over
+     * at once, and never on an engine thread; the executor's {@code execute} is called from engine threads, so it
+     * must queue the task rather than run it on the calling thread. {@code Future.cancel(true)} closes the channel,
+     * as the JDK's does; {@code cancel(false)} only detaches the caller: the operation runs on and its buffer stays
+     * the engine's until it ends. {@code size}, {@code truncate}, {@code force} and {@code close} block the caller;
+     * {@code close} returns once the operations in flight have finished. {@code lock} and {@code tryLock} are the
+     * JDK's, through a JDK {@code FileChannel} on the same open file kept open until the channel is closed (see
+     * {@link #newFileChannel(Path, Set, FileAttribute...)}); a lock held by another process is waited for on the
+     * executor.
+     *
+     * @param path the file
+     * @param options how to open the file: READ unless WRITE is given; APPEND is not allowed
+     * @param executor where completion handlers run, or null for the default pool
+     * @param attributes attributes to set atomically when the file is created; {@code posix:permissions} only
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination
+     * @throws UnsupportedOperationException if an option or attribute is not supported, or APPEND is given
+     * @throws IOException if the file cannot be opened
+     * @throws IllegalStateException on an io_uring thread (see the class description)
+     */
+    AsynchronousFileChannel newAsynchronousFileChannel(Path path, Set<? extends OpenOption> options,
+                                                       ExecutorService executor, FileAttribute<?>... attributes)
+            throws IOException;
+
+    /**
+     * As {@link #newAsynchronousFileChannel(Path, Set, ExecutorService, FileAttribute...)} with these options and
+     * the default handler pool, as {@link AsynchronousFileChannel#open(Path, OpenOption...)}.
+     *
+     * @param path the file
+     * @param options how to open the file: READ unless WRITE is given; APPEND is not allowed
+     * @return the open channel
+     * @throws IllegalArgumentException if the options are an invalid combination
+     * @throws UnsupportedOperationException if an option is not supported, or APPEND is given
+     * @throws IOException if the file cannot be opened
+     * @throws IllegalStateException on an io_uring thread (see the class description)
+     */
+    AsynchronousFileChannel newAsynchronousFileChannel(Path path, OpenOption... options) throws IOException;
 
     /**
      * As {@link java.nio.file.Files#readAllBytes(Path)}. A file that cannot seek (a FIFO or other pipe, a socket, a

@@ -168,6 +168,56 @@ final class NullArguments {
         row(on, e, "open(p, Set, (FileAttribute) null)", f -> f.open(p, Set.of(READ), (FileAttribute<?>) null),
                 () -> AsynchronousFileChannel.open(p, Set.of(READ), null, (FileAttribute<?>) null));
 
+        // Blocking opens: whatever the JDK throws, Ringfile throws (no future).
+        blockingRow(on, e, "newFileChannel(null, Set)", f -> f.newFileChannel(null, Set.of(READ)),
+                () -> FileChannel.open(null, Set.of(READ)));
+        blockingRow(on, e, "newFileChannel(p, (Set) null)", f -> f.newFileChannel(p, (Set<OpenOption>) null),
+                () -> FileChannel.open(p, (Set<OpenOption>) null));
+        blockingRow(on, e, "newFileChannel(p, {READ, null})", f -> f.newFileChannel(p, withNull),
+                () -> FileChannel.open(p, withNull));
+        blockingRow(on, e, "newFileChannel(p, Set, (FileAttribute[]) null)",
+                f -> f.newFileChannel(p, Set.of(READ), (FileAttribute<?>[]) null),
+                () -> FileChannel.open(p, Set.of(READ), (FileAttribute<?>[]) null));
+        blockingRow(on, e, "newFileChannel(p, Set, (FileAttribute) null)",
+                f -> f.newFileChannel(p, Set.of(READ), (FileAttribute<?>) null),
+                () -> FileChannel.open(p, Set.of(READ), (FileAttribute<?>) null));
+        blockingRow(on, e, "newFileChannel(null)", f -> f.newFileChannel(null), () -> FileChannel.open(null));
+        blockingRow(on, e, "newFileChannel(p, (OpenOption[]) null)", f -> f.newFileChannel(p, (OpenOption[]) null),
+                () -> FileChannel.open(p, (OpenOption[]) null));
+        blockingRow(on, e, "newFileChannel(p, (OpenOption) null)", f -> f.newFileChannel(p, (OpenOption) null),
+                () -> FileChannel.open(p, (OpenOption) null));
+        blockingRow(on, e, "newFileChannel(p, READ, null)", f -> f.newFileChannel(p, READ, null),
+                () -> FileChannel.open(p, READ, null));
+        blockingRow(on, e, "newAsynchronousFileChannel(null, Set, null)",
+                f -> f.newAsynchronousFileChannel(null, Set.of(READ), null),
+                () -> AsynchronousFileChannel.open(null, Set.of(READ), null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, (Set) null, null)",
+                f -> f.newAsynchronousFileChannel(p, (Set<OpenOption>) null, null),
+                () -> AsynchronousFileChannel.open(p, (Set<OpenOption>) null, null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, {READ, null}, null)",
+                f -> f.newAsynchronousFileChannel(p, withNull, null),
+                () -> AsynchronousFileChannel.open(p, withNull, null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, Set, null executor)",
+                f -> f.newAsynchronousFileChannel(p, Set.of(READ), null),
+                () -> AsynchronousFileChannel.open(p, Set.of(READ), null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, Set, null, (FileAttribute[]) null)",
+                f -> f.newAsynchronousFileChannel(p, Set.of(READ), null, (FileAttribute<?>[]) null),
+                () -> AsynchronousFileChannel.open(p, Set.of(READ), null, (FileAttribute<?>[]) null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, Set, null, (FileAttribute) null)",
+                f -> f.newAsynchronousFileChannel(p, Set.of(READ), null, (FileAttribute<?>) null),
+                () -> AsynchronousFileChannel.open(p, Set.of(READ), null, (FileAttribute<?>) null));
+        blockingRow(on, e, "newAsynchronousFileChannel(null)", f -> f.newAsynchronousFileChannel(null),
+                () -> AsynchronousFileChannel.open(null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, (OpenOption[]) null)",
+                f -> f.newAsynchronousFileChannel(p, (OpenOption[]) null),
+                () -> AsynchronousFileChannel.open(p, (OpenOption[]) null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, (OpenOption) null)",
+                f -> f.newAsynchronousFileChannel(p, (OpenOption) null),
+                () -> AsynchronousFileChannel.open(p, (OpenOption) null));
+        blockingRow(on, e, "newAsynchronousFileChannel(p, READ, null)",
+                f -> f.newAsynchronousFileChannel(p, READ, null),
+                () -> AsynchronousFileChannel.open(p, READ, null));
+
         row(on, e, "readAllBytes(null)", f -> f.readAllBytes(null), () -> Files.readAllBytes(null));
         row(on, e, "readString(null)", f -> f.readString(null), () -> Files.readString(null));
         row(on, e, "readString(null, cs)", f -> f.readString(null, UTF_8), () -> Files.readString(null, UTF_8));
@@ -467,6 +517,12 @@ final class NullArguments {
 
     private void row(String on, FileEngine engine, String what, Call<FileEngine> ours, JdkCall jdk) {
         expect(on, engine, what, ours, jdkOutcome(jdk));
+    }
+
+    /** A row for a blocking call: an exception the JDK throws, checked or not, Ringfile must throw at once. */
+    private void blockingRow(String on, FileEngine engine, String what, Call<FileEngine> ours, JdkCall jdk) {
+        Outcome outcome = jdkOutcome(jdk);
+        expect(on, engine, what, ours, outcome.how.equals("fails") ? new Outcome("throws", outcome.type) : outcome);
     }
 
     private static Outcome jdkOutcome(JdkCall jdk) {

@@ -59,8 +59,27 @@ public final class AsyncFileImpl implements AsyncFile {
         return closing.get() == null;
     }
 
-    boolean writable() {
+    /** True when opened for reading. */
+    public boolean readable() {
+        return readable;
+    }
+
+    /** True when opened for writing (APPEND included). */
+    public boolean writable() {
         return writable;
+    }
+
+    /**
+     * A JDK {@code FileChannel} on this open file with its access, for locks and memory mapping; see
+     * {@link BackendFile#platformChannel}. Blocks while it opens; closing it may close this file.
+     *
+     * @throws java.nio.channels.ClosedChannelException if this file is closed
+     */
+    public java.nio.channels.FileChannel platformChannel() throws IOException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        return file.platformChannel(readable, writable);
     }
 
     BackendFile backendFile() {
@@ -246,6 +265,41 @@ public final class AsyncFileImpl implements AsyncFile {
         checkWritable();
         Objects.requireNonNull(src, "src");
         return start(TransferOp.of(completer, this, false, true, src, BackendFile.CURRENT_POSITION));
+    }
+
+    /**
+     * One write at the file's own position (with APPEND, at its end, on every platform), possibly short; with
+     * {@code full}, all of {@code src}. Completes on the engine's completion executor.
+     */
+    public CompletableFuture<Integer> writeInOrder(ByteBuffer src, boolean full) {
+        checkWritable();
+        Objects.requireNonNull(src, "src");
+        return start(TransferOp.of(engine.completer(), this, false, full, src, BackendFile.CURRENT_POSITION));
+    }
+
+    /**
+     * One read or write at {@code position} whose future completes on {@code completer} (null: on the backend
+     * thread) with {@code callback} registered before the transfer starts, so the callback runs where the future
+     * completes, never on the calling thread, even for a transfer that ends at once. Arguments are checked as
+     * {@link #read(ByteBuffer, long)} and {@link #write(ByteBuffer, long)} check them.
+     */
+    public CompletableFuture<Integer> transfer(boolean read, ByteBuffer buffer, long position, Executor completer,
+                                               java.util.function.BiConsumer<? super Integer, ? super Throwable>
+                                                       callback) {
+        checkPosition(position);
+        if (read) {
+            checkReadable();
+            Objects.requireNonNull(buffer, "dst");
+            if (buffer.isReadOnly()) {
+                throw new IllegalArgumentException("Read-only buffer");
+            }
+        } else {
+            checkWritable();
+            Objects.requireNonNull(buffer, "src");
+        }
+        TransferOp op = TransferOp.of(completer, this, read, false, buffer, position);
+        op.whenComplete(callback);
+        return start(op);
     }
 
     private CompletableFuture<Integer> start(TransferOp op) {

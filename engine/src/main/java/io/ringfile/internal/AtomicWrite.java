@@ -2,6 +2,7 @@ package io.ringfile.internal;
 
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.backend.PlatformPaths;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -9,7 +10,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -69,7 +69,7 @@ final class AtomicWrite {
         this.backend = backend;
         this.target = target;
         this.bytes = bytes;
-        this.local = target.getFileSystem() == FileSystems.getDefault();
+        this.local = PlatformPaths.isLocal(target);
     }
 
     /** Replaces {@code target}'s content with {@code bytes}; completes with {@code target}. */

@@ -9,10 +9,16 @@ import io.ringfile.FileEngine;
 import io.ringfile.TempDirectory;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.backend.PlatformPaths;
+import io.ringfile.internal.channels.RingfileAsynchronousFileChannel;
+import io.ringfile.internal.channels.RingfileFileChannel;
 import io.ringfile.internal.nio.NioBackend;
 import io.ringfile.internal.text.Text;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
@@ -39,6 +45,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -130,8 +137,9 @@ public final class EngineImpl implements FileEngine {
         io.ringfile.internal.uring.RingThreads.checkMayBlock(what);
     }
 
+    /** The primary backend for paths the kernel can open by name (see {@link PlatformPaths#isLocal}), else the pool. */
     FileBackend backendFor(Path path) {
-        return path.getFileSystem() == java.nio.file.FileSystems.getDefault() ? primary : pool;
+        return PlatformPaths.isLocal(path) ? primary : pool;
     }
 
     // ---- open
@@ -163,6 +171,11 @@ public final class EngineImpl implements FileEngine {
      * starts at the end of the file.
      */
     CompletableFuture<AsyncFileImpl> openInternal(OpenSpec spec) {
+        return openInternal(spec, true);
+    }
+
+    /** As {@link #openInternal(OpenSpec)}; without {@code cursorAtEnd} an APPEND file's cursor is left at 0. */
+    private CompletableFuture<AsyncFileImpl> openInternal(OpenSpec spec, boolean cursorAtEnd) {
         if (closed) {
             return CompletableFuture.failedFuture(new ClosedFileSystemException());
         }
@@ -175,7 +188,7 @@ public final class EngineImpl implements FileEngine {
             }
             return file;
         });
-        if (!spec.append()) {
+        if (!spec.append() || !cursorAtEnd) {
             return opened;
         }
         return opened.thenCompose(file -> file.size(null).handle((size, error) -> {
@@ -186,6 +199,80 @@ public final class EngineImpl implements FileEngine {
             file.initialPosition(size);
             return file;
         }));
+    }
+
+    // ---- channels
+
+    @Override
+    public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
+            throws IOException {
+        OpenSpec spec = OpenSpec.of(path, options, attributes);
+        return new RingfileFileChannel(openNow(spec, "FileEngine.newFileChannel"), spec, true);
+    }
+
+    @Override
+    public FileChannel newFileChannel(Path path, OpenOption... options) throws IOException {
+        return newFileChannel(path, optionSet(options));
+    }
+
+    /**
+     * The channel of an input or output stream: as {@link #newFileChannel}, but an interrupt neither closes nor
+     * stops it, as the JDK makes the channels of {@code Files.newInputStream} and {@code Files.newOutputStream}.
+     */
+    public FileChannel newStreamChannel(Path path, Set<? extends OpenOption> options) throws IOException {
+        OpenSpec spec = OpenSpec.of(path, options);
+        return new RingfileFileChannel(openNow(spec, "FileEngine.newFileChannel"), spec, false);
+    }
+
+    @Override
+    public AsynchronousFileChannel newAsynchronousFileChannel(Path path, Set<? extends OpenOption> options,
+                                                              ExecutorService executor,
+                                                              FileAttribute<?>... attributes) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        if (options.contains(StandardOpenOption.APPEND)) { // as the JDK: after every option is known, before I/O
+            Set<OpenOption> others = new HashSet<>(options);
+            others.remove(StandardOpenOption.APPEND);
+            OpenSpec.of(path, others, attributes);
+            throw new UnsupportedOperationException("APPEND not allowed");
+        }
+        OpenSpec spec = OpenSpec.of(path, options, attributes);
+        return new RingfileAsynchronousFileChannel(openNow(spec, "FileEngine.newAsynchronousFileChannel"), executor);
+    }
+
+    @Override
+    public AsynchronousFileChannel newAsynchronousFileChannel(Path path, OpenOption... options) throws IOException {
+        return newAsynchronousFileChannel(path, optionSet(options), null);
+    }
+
+    /** As FileChannel.open(Path, OpenOption...) makes its set: a null array or element fails as there. */
+    private static Set<OpenOption> optionSet(OpenOption... options) {
+        Set<OpenOption> set = new HashSet<>();
+        java.util.Collections.addAll(set, options);
+        return set;
+    }
+
+    /**
+     * Opens for a blocking caller: waits for the open (an interrupt does not end the wait, as it does not end
+     * {@code FileChannel.open}) and throws what it failed with.
+     */
+    private AsyncFileImpl openNow(OpenSpec spec, String call) throws IOException {
+        checkMayBlock(call + "()");
+        try {
+            return openInternal(spec, false).join();
+        } catch (CompletionException e) {
+            Throwable error = unwrap(e);
+            if (error instanceof IOException) {
+                throw (IOException) error;
+            }
+            if (error instanceof RuntimeException) {
+                throw (RuntimeException) error;
+            }
+            if (error instanceof Error) {
+                throw (Error) error;
+            }
+            throw new IOException(error);
+        }
     }
 
     void forget(AsyncFileImpl file) {

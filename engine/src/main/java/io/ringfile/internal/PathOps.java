@@ -2,13 +2,13 @@ package io.ringfile.internal;
 
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.backend.PlatformPaths;
 import io.ringfile.internal.nio.NioBackend;
 
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.CopyOption;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -120,7 +120,7 @@ final class PathOps {
                 throw new UnsupportedOperationException("Unsupported copy option: " + option);
             }
         }
-        if (source.getFileSystem() != FileSystems.getDefault() || target.getFileSystem() != FileSystems.getDefault()) {
+        if (!PlatformPaths.isLocal(source) || !PlatformPaths.isLocal(target)) {
             return pool.call(source, () -> Files.move(source, target, options));
         }
         FileBackend backend = backendFor(source);

@@ -1,8 +1,5 @@
 package io.ringfile.internal;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,7 +16,6 @@ final class Spinning {
     private static final long YIELD_MASK = 255;
     private static final int MAX_SPINNERS = Runtime.getRuntime().availableProcessors() - 1;
     private static final AtomicInteger BLOCKED = new AtomicInteger();
-    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
 
     private Spinning() {
     }
@@ -30,7 +26,7 @@ final class Spinning {
      */
     static boolean blocked() {
         int now = BLOCKED.incrementAndGet();
-        return now <= MAX_SPINNERS && !isVirtual(Thread.currentThread());
+        return now <= MAX_SPINNERS && !VirtualThreads.isVirtual(Thread.currentThread());
     }
 
     /** The caller registered by {@link #blocked()} stopped waiting. */
@@ -49,23 +45,5 @@ final class Spinning {
             Thread.onSpinWait();
         }
         return System.nanoTime() - startNanos < SPIN_NANOS;
-    }
-
-    private static boolean isVirtual(Thread thread) {
-        try {
-            return IS_VIRTUAL != null && (boolean) IS_VIRTUAL.invokeExact(thread);
-        } catch (Throwable e) {
-            return false;
-        }
-    }
-
-    /** {@code Thread.isVirtual()} on JDK 21+, null before. */
-    private static MethodHandle isVirtualHandle() {
-        try {
-            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
-                    MethodType.methodType(boolean.class));
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
     }
 }

@@ -57,9 +57,9 @@ import static java.nio.file.StandardOpenOption.WRITE;
  *       checks the engine's threads end after close.
  *   <li>{@code require}: builds engines that require io_uring, reports whether that was refused and with what, and
  *       checks the attempts leave no thread and no file descriptor behind.
- *   <li>{@code contract}: runs the engine's contract suite here ({@code DefaultEngineContractTest}, on the backend
- *       the default engine picks, and {@code IoUringContractTest}, which must skip where io_uring cannot run) and
- *       reports the counts.
+ *   <li>{@code contract}: runs the engine's contract suite here ({@code DefaultEngineContractTest} and the channel
+ *       contract {@code DefaultEngineChannelContractTest}, on the backend the default engine picks, and
+ *       {@code IoUringContractTest}, which must skip where io_uring cannot run) and reports the counts.
  * </ul>
  */
 public final class FallbackProbe {
@@ -84,6 +84,7 @@ public final class FallbackProbe {
         }
         if (modes.contains("contract")) {
             contract("io.ringfile.DefaultEngineContractTest");
+            contract("io.ringfile.DefaultEngineChannelContractTest");
             contract("io.ringfile.IoUringContractTest");
         }
         System.out.println("DONE failures=" + failures);

@@ -176,6 +176,10 @@ class FallbackTest {
         assertEquals(0, onFallback.get("failed"), run::toString);
         assertTrue(onFallback.get("found") >= 20 && onFallback.get("succeeded") >= onFallback.get("found") - 2,
                 () -> "the contract suite ran on the fallback: " + onFallback + "\n" + run);
+        Map<String, Integer> channels = run.contract("DefaultEngineChannelContractTest");
+        assertEquals(0, channels.get("failed"), run::toString);
+        assertTrue(channels.get("found") >= 20 && channels.get("succeeded") >= channels.get("found") - 3,
+                () -> "the channel contract ran on the fallback: " + channels + "\n" + run);
         Map<String, Integer> onIoUring = run.contract("IoUringContractTest");
         assertEquals(0, onIoUring.get("failed"), run::toString);
         assertEquals(0, onIoUring.get("succeeded"), run::toString);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.unix.Buffer;
+import io.ringfile.internal.backend.PlatformPaths;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -66,7 +67,7 @@ final class NativeMemory {
 
     /** The path as a NUL-terminated string of exactly the bytes the JDK would pass to the kernel for it. */
     static Piece cString(Path path) {
-        byte[] bytes = bytesOf(path);
+        byte[] bytes = bytesOf(PlatformPaths.unwrap(path));
         Piece piece = allocate(bytes.length + 1, false);
         piece.view.put(0, bytes).put(bytes.length, (byte) 0);
         return piece;

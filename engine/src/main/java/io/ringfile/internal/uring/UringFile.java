@@ -2,6 +2,7 @@ package io.ringfile.internal.uring;
 
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.backend.PlatformPaths;
 import io.ringfile.internal.backend.TransferRequest;
 import io.ringfile.internal.uring.NativeMemory.Piece;
 
@@ -70,6 +71,30 @@ final class UringFile implements BackendFile {
     @Override
     public boolean seekable() {
         return seekable;
+    }
+
+    /**
+     * Opens {@code /proc/self/fd/N} of this descriptor with the platform's own provider: the same open file even if
+     * its name was since removed or replaced. The descriptor counts as in flight meanwhile, so a concurrent close
+     * cannot let its number be reused under the open.
+     */
+    @Override
+    public FileChannel platformChannel(boolean read, boolean write) throws IOException {
+        if (!admit()) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        try {
+            java.util.Set<StandardOpenOption> access = java.util.EnumSet.noneOf(StandardOpenOption.class);
+            if (read) {
+                access.add(StandardOpenOption.READ);
+            }
+            if (write) {
+                access.add(StandardOpenOption.WRITE);
+            }
+            return FileChannel.open(PlatformPaths.builtinPath("/proc/self/fd/" + fd), access);
+        } finally {
+            done();
+        }
     }
 
     @Override
@@ -573,7 +598,7 @@ final class UringFile implements BackendFile {
         private void truncateOnPool() {
             UringFile f = file;
             f.backend.blockingPool().execute(() -> {
-                try (FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + f.fd),
+                try (FileChannel channel = FileChannel.open(PlatformPaths.builtinPath("/proc/self/fd/" + f.fd),
                         StandardOpenOption.WRITE)) {
                     channel.truncate(size);
                 } catch (IOException e) {

@@ -1,5 +1,7 @@
 package io.ringfile.internal.backend;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 
 /**
  * One open file of a {@link FileBackend}.
@@ -59,6 +61,20 @@ public interface BackendFile {
 
     /** Flushes file data (and metadata when {@code metaData}) to the device; completes with 0. */
     void force(boolean metaData, Completion completion);
+
+    /**
+     * A JDK {@link FileChannel} on this very open file (not on its name, which may since name another file), with
+     * the access given, for what the backend has no operation for: file locks and memory mapping. Blocks the
+     * calling thread while it opens. Closing the returned channel may close this file too (the NIO backend returns
+     * its own channel), so callers close it only when they close this file.
+     *
+     * @param read open it for reading
+     * @param write open it for writing
+     * @return a channel on this open file
+     * @throws IOException if it cannot be opened
+     * @throws UnsupportedOperationException if the file's provider has no {@code FileChannel}
+     */
+    FileChannel platformChannel(boolean read, boolean write) throws IOException;
 
     /**
      * Closes the file. Operations already accepted finish first (or fail with

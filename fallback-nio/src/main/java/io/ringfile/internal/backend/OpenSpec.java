@@ -2,7 +2,6 @@ package io.ringfile.internal.backend;
 
 import com.sun.nio.file.ExtendedOpenOption;
 
-import java.nio.file.FileSystems;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -111,9 +110,12 @@ public final class OpenSpec {
         return path;
     }
 
-    /** True when the path belongs to the platform's default file system (the only one the kernel can open). */
+    /**
+     * True when the path belongs to the platform's default file system (the only one the kernel can open), also
+     * through a default-provider replacement's wrapper; see {@link PlatformPaths#isLocal}.
+     */
     public boolean onDefaultFileSystem() {
-        return path.getFileSystem() == FileSystems.getDefault();
+        return PlatformPaths.isLocal(path);
     }
 
     public Set<OpenOption> options() {

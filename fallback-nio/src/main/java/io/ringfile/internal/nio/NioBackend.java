@@ -4,6 +4,7 @@ import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.Completion;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.backend.PlatformPaths;
 
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
@@ -12,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
@@ -165,7 +165,7 @@ public final class NioBackend implements FileBackend {
      * replaced. Across file systems it fails with {@link AtomicMoveNotSupportedException}, as rename(2) does.
      */
     static void renameNoReplace(Path source, Path target) throws IOException {
-        if (source.getFileSystem() == FileSystems.getDefault() && target.getFileSystem() == FileSystems.getDefault()) {
+        if (PlatformPaths.isLocal(source) && PlatformPaths.isLocal(target)) {
             BasicFileAttributes file = Files.readAttributes(source, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
             if (!file.isDirectory() && linkUnlessTaken(source, target)) {

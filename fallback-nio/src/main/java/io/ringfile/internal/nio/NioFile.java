@@ -3,6 +3,7 @@ package io.ringfile.internal.nio;
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.Completion;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.backend.PlatformPaths;
 import io.ringfile.internal.backend.TransferRequest;
 
 import java.io.IOException;
@@ -56,16 +57,18 @@ final class NioFile implements BackendFile {
 
     /**
      * Opens {@code spec} on the calling (pool) thread: {@code FileChannel.open}, or {@code Files.newByteChannel}
-     * when the path's provider has no {@code FileChannel}. Seekability is learnt here: moving the channel to where
-     * it is fails with "Illegal seek" for pipes, FIFOs and sockets (one lseek(2)), and with
-     * UnsupportedOperationException for a channel that cannot be positioned.
+     * when the path's provider has no {@code FileChannel}. A path of Ringfile's default-provider replacement is
+     * opened unwrapped, by the provider it wraps: opening it through the replacement would come back here. Seekability
+     * is learnt here: moving the channel to where it is fails with "Illegal seek" for pipes, FIFOs and sockets (one
+     * lseek(2)), and with UnsupportedOperationException for a channel that cannot be positioned.
      */
     static NioFile open(NioBackend backend, OpenSpec spec) throws IOException {
+        Path target = PlatformPaths.unwrap(spec.path());
         SeekableByteChannel channel;
         try {
-            channel = FileChannel.open(spec.path(), spec.options(), spec.attributes());
+            channel = FileChannel.open(target, spec.options(), spec.attributes());
         } catch (UnsupportedOperationException e) {
-            channel = Files.newByteChannel(spec.path(), spec.options(), spec.attributes());
+            channel = Files.newByteChannel(target, spec.options(), spec.attributes());
         }
         boolean seekable;
         try {
@@ -81,7 +84,7 @@ final class NioFile implements BackendFile {
             seekable = false;
         }
         return new NioFile(backend, channel, spec.path(), seekable, spec.write(),
-                spec.direct() ? blockSize(spec.path()) : 0);
+                spec.direct() ? blockSize(target) : 0);
     }
 
     /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
@@ -184,6 +187,18 @@ final class NioFile implements BackendFile {
             }
             return 0;
         });
+    }
+
+    /**
+     * This file's own channel, whatever access is asked (it was opened with the access the caller checks against):
+     * closing it closes this file.
+     */
+    @Override
+    public FileChannel platformChannel(boolean read, boolean write) {
+        if (fileChannel == null) {
+            throw new UnsupportedOperationException("the file system of " + path + " offers no FileChannel");
+        }
+        return fileChannel;
     }
 
     /**
