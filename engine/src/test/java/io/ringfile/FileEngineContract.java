@@ -274,6 +274,53 @@ public abstract class FileEngineContract extends FileSystemContract {
         assertEquals("", await(engine.readString(empty)));
     }
 
+    /**
+     * readAllBytes reads what the file holds when it is read, not what its size said at the open: /proc files say 0
+     * and hold text, sysfs files say 4096 and hold a line, and a file appended to during the read yields at least
+     * what it held before, as a prefix of what it ends with.
+     */
+    @Test
+    void readAllBytesReadsWhatTheFileHoldsNotWhatItsSizeSaid() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        assertEquals(0L, Files.size(status));
+        String text = new String(await(engine.readAllBytes(status)), StandardCharsets.US_ASCII);
+        assertTrue(text.startsWith("Name:") && text.contains("\nPid:"), text);
+        assertEquals(Files.readString(Path.of("/proc/sys/kernel/ostype")),
+                await(engine.readString(Path.of("/proc/sys/kernel/ostype"))));
+
+        Path online = Path.of("/sys/devices/system/cpu/online");
+        if (Files.isReadable(online)) {
+            assertEquals(4096L, Files.size(online));
+            assertArrayEquals(Files.readAllBytes(online), await(engine.readAllBytes(online)));
+        }
+
+        Path growing = fileWith("growing.bin", random(64 * 1024, 61));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            byte[] record = random(3000, 62);
+            try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(growing, APPEND)) {
+                for (int i = 0; i < 4000 && !stop.get(); i++) {
+                    out.write(ByteBuffer.wrap(record));
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        try {
+            for (int i = 0; i < 50 && writer.isAlive(); i++) {
+                byte[] read = await(engine.readAllBytes(growing));
+                assertTrue(read.length >= 64 * 1024, "shorter than before the appends: " + read.length);
+                byte[] now = Files.readAllBytes(growing);
+                assertTrue(now.length >= read.length);
+                assertArrayEquals(Arrays.copyOf(now, read.length), read, "a prefix of the file");
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
+
     @Test
     void wholeFileHelpersRejectWhatFilesRejects() throws IOException {
         Path path = fileWith("bad.txt", new byte[] {'o', 'k', (byte) 0xC3}); // truncated UTF-8 sequence

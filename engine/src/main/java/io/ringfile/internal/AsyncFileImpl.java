@@ -236,6 +236,11 @@ public final class AsyncFileImpl implements AsyncFile {
         return file.seekable();
     }
 
+    /** The size its open found, or -1: see {@link BackendFile#sizeAtOpen()}. */
+    long sizeAtOpen() {
+        return file.sizeAtOpen();
+    }
+
     /**
      * For whole-file operations and text on an unseekable file: one read at the file's own position (with
      * {@code full}, reads until {@code dst} is full or the file ends), completing on the engine's completion

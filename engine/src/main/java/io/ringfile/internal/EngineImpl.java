@@ -291,14 +291,32 @@ public final class EngineImpl implements FileEngine {
         if (!file.seekable()) {
             return readInOrder(file, new byte[8192], 0);
         }
-        return file.size(null).thenCompose(size -> {
-            if (size > MAX_ARRAY_SIZE) {
-                throw new OutOfMemoryError("Required array size too large");
+        long known = file.sizeAtOpen();
+        if (known >= 0) { // no stat of its own: the open learnt the size
+            return readSized(file, known);
+        }
+        return file.size(null).thenCompose(size -> readSized(file, size));
+    }
+
+    /**
+     * Reads {@code size} bytes and, in the same round trip, one byte past them: only if that byte is there has the
+     * file grown, and only then does the read go on (where Files.readAllBytes makes one more read every time).
+     */
+    private static CompletableFuture<byte[]> readSized(AsyncFileImpl file, long size) {
+        if (size > MAX_ARRAY_SIZE) {
+            throw new OutOfMemoryError("Required array size too large");
+        }
+        byte[] array = new byte[(int) size];
+        if (array.length == 0) { // empty, or a file whose size says nothing (as in /proc): read until end of file
+            return readGrowth(file, array);
+        }
+        CompletableFuture<Integer> body = Chunks.read(file, array, 0, array.length, 0);
+        CompletableFuture<Integer> past = file.read(ByteBuffer.allocate(1), size, false, null);
+        return body.thenCombine(past, (n, more) -> n).thenCompose(n -> {
+            if (n < array.length) { // it shrank
+                return CompletableFuture.completedFuture(Arrays.copyOf(array, n));
             }
-            byte[] array = new byte[(int) (long) size];
-            return Chunks.read(file, array, 0, array.length, 0)
-                    .thenCompose(n -> n < array.length ? CompletableFuture.completedFuture(Arrays.copyOf(array, n))
-                            : readGrowth(file, array));
+            return past.join() > 0 ? readGrowth(file, array) : CompletableFuture.completedFuture(array);
         });
     }
 

@@ -39,6 +39,7 @@ final class Linux {
     static final int STATX_BASIC_STATS = 0x7ff;
     static final int STATX_BUFFER_SIZE = 256;
     static final int STATX_SIZE_OFFSET = 40;
+    static final int STATX_SIZE = 0x200;
     static final int STATX_MODE_OFFSET = 28;
     static final int STATX_DIOALIGN = 0x2000; // Linux 6.1+
     static final int STATX_BLKSIZE_OFFSET = 4;
@@ -46,6 +47,7 @@ final class Linux {
     static final int STATX_DIO_OFFSET_ALIGN_OFFSET = 156;
     static final int S_IFMT = 0170000;
     static final int S_IFIFO = 0010000;
+    static final int S_IFREG = 0100000;
     static final int S_IFSOCK = 0140000;
 
     // open(2) flags; the generic values are shared by x86_64, aarch64 differs in four of them.

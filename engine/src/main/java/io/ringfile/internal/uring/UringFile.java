@@ -46,6 +46,7 @@ final class UringFile implements BackendFile {
     private final int offsetAlignment;
     private final boolean seekable;
     private final boolean spread; // reads and writes go to every ring
+    private final long sizeAtOpen;
     private final AtomicInteger admitted = new AtomicInteger();
     private int nextRing; // racy on purpose: only spreads the load
 
@@ -55,7 +56,7 @@ final class UringFile implements BackendFile {
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
     UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable,
-              int memoryAlignment, int offsetAlignment) {
+              int memoryAlignment, int offsetAlignment, long sizeAtOpen) {
         this.backend = backend;
         this.ring = ring;
         this.fd = fd;
@@ -66,6 +67,12 @@ final class UringFile implements BackendFile {
         this.offsetAlignment = direct ? offsetAlignment : 0;
         this.seekable = seekable;
         this.spread = seekable && backend.ringCount() > 1;
+        this.sizeAtOpen = sizeAtOpen;
+    }
+
+    @Override
+    public long sizeAtOpen() {
+        return sizeAtOpen;
     }
 
     @Override

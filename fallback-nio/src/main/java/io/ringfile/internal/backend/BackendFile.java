@@ -53,6 +53,15 @@ public interface BackendFile {
         completion.failed(new UnsupportedOperationException("this backend cannot send a file to a socket"));
     }
 
+    /**
+     * The file's size as its open found it (from the stat the open makes anyway), or -1 where the open did not learn
+     * it. Not kept current: whole-file reads start from it instead of asking again, as {@code Files.readAllBytes}
+     * starts from the size it reads right after its open.
+     */
+    default long sizeAtOpen() {
+        return -1;
+    }
+
     /** Completes with the file's current size. */
     void size(Completion completion);
 

@@ -38,9 +38,10 @@ final class NioFile implements BackendFile {
     private final boolean seekable;
     private final boolean writable;
     private final int directIoAlignment;
+    private final long sizeAtOpen;
 
     private NioFile(NioBackend backend, SeekableByteChannel channel, Path path, boolean seekable, boolean writable,
-                    int directIoAlignment) {
+                    int directIoAlignment, long sizeAtOpen) {
         this.backend = backend;
         this.channel = channel;
         this.fileChannel = channel instanceof FileChannel ? (FileChannel) channel : null;
@@ -48,6 +49,12 @@ final class NioFile implements BackendFile {
         this.seekable = seekable;
         this.writable = writable;
         this.directIoAlignment = directIoAlignment;
+        this.sizeAtOpen = sizeAtOpen;
+    }
+
+    @Override
+    public long sizeAtOpen() {
+        return sizeAtOpen;
     }
 
     @Override
@@ -83,8 +90,17 @@ final class NioFile implements BackendFile {
             }
             seekable = false;
         }
+        // A file opened only to be read may be read whole: learn its size on this thread, saving the caller a task.
+        long size = -1;
+        if (seekable && !spec.write() && channel instanceof FileChannel) {
+            try {
+                size = channel.size();
+            } catch (IOException e) {
+                size = -1; // the whole-file read asks again and reports what it gets then
+            }
+        }
         return new NioFile(backend, channel, spec.path(), seekable, spec.write(),
-                spec.direct() ? blockSize(target) : 0);
+                spec.direct() ? blockSize(target) : 0, size);
     }
 
     /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
