@@ -1404,12 +1404,130 @@ public abstract class ChannelContract extends ContractSupport {
         fail("every stage ran on the calling thread");
     }
 
+    /** Whether blocking reads of cached data are made on the caller's thread: io_uring, with CachedReads running. */
+    private static boolean readsCachedDataOnTheCaller(FileEngine engine) {
+        return engine.backend() == FileEngine.Backend.IO_URING
+                && io.ringfile.internal.uring.CachedReads.available();
+    }
+
+    /**
+     * Blocking reads that cannot wait, on the caller's thread (io_uring on JDK 22+ with native access): a virtual
+     * thread's reads of cached data, into a direct buffer and into a heap buffer larger than one scratch piece,
+     * complete while the engine's only I/O thread is held and count as hits; once the file is dropped from the page
+     * cache a read goes to the engine (it waits until the I/O thread is let go) and counts as a miss; a DIRECT
+     * channel never reads this way. Elsewhere the reason it is off is visible: on JDK 22+ this build must have it.
+     */
+    @Test
+    void blockingReadsOfCachedDataNeedNoHandOff() throws Exception {
+        String cause = io.ringfile.internal.uring.CachedReads.unavailabilityCause();
+        if (Runtime.version().feature() >= 22) {
+            assertTrue(io.ringfile.internal.uring.CachedReads.available(),
+                    "the JDK 22 build and its tests have native access: " + cause);
+        } else {
+            assertTrue(cause.contains("JDK 22"), cause);
+        }
+        Assumptions.assumeFalse(ringsOnSharedLoops(),
+                "the engine runs on a shared group's several loops: holding one does not hold the engine");
+        byte[] data = random(256 * 1024, 95);
+        Path path = fileWith("cached.bin", data);
+        try (FileChannel writer = FileChannel.open(path, WRITE)) {
+            writer.force(true); // written back, so that it can be dropped from the cache below
+        }
+        Files.readAllBytes(path);
+        try (FileEngine one = newEngine(FileEngine.builder().inlineCompletion(true).rings(1).nioThreads(1));
+             FileChannel ch = one.newFileChannel(path, READ)) {
+            Assumptions.assumeTrue(readsCachedDataOnTheCaller(one), one.backend() == FileEngine.Backend.IO_URING
+                    ? "no reads without waiting here: " + cause : "the " + one.backend() + " engine has none");
+            ExecutorService virtual = virtualThreads();
+            CountDownLatch release = new CountDownLatch(1);
+            try {
+                holdTheIoThread(one, path, release);
+                long hits = io.ringfile.internal.uring.CachedReads.hits();
+                Future<byte[]> small = virtual.submit(() -> {
+                    ByteBuffer direct = ByteBuffer.allocateDirect(4096);
+                    assertEquals(4096, ch.read(direct, 8192));
+                    return contentOf(direct);
+                });
+                Future<byte[]> large = virtual.submit(() -> {
+                    ByteBuffer heap = ByteBuffer.allocate(100 * 1024);
+                    ch.position(1000);
+                    assertEquals(100 * 1024, ch.read(heap));
+                    assertEquals(1000 + 100 * 1024, ch.position());
+                    return heap.array();
+                });
+                assertArrayEquals(Arrays.copyOfRange(data, 8192, 12288), small.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertArrayEquals(Arrays.copyOfRange(data, 1000, 1000 + 100 * 1024),
+                        large.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertTrue(io.ringfile.internal.uring.CachedReads.hits() >= hits + 2, "counted as hits");
+
+                String resident = dropFromPageCache(path);
+                Assumptions.assumeTrue(resident.equals("0"),
+                        "the file could not be dropped from the page cache here: " + resident + " bytes stay");
+                long misses = io.ringfile.internal.uring.CachedReads.misses();
+                Future<byte[]> cold = virtual.submit(() -> {
+                    ByteBuffer heap = ByteBuffer.allocate(4096);
+                    assertEquals(4096, ch.read(heap, 128 * 1024));
+                    return heap.array();
+                });
+                Thread.sleep(200);
+                assertFalse(cold.isDone(), "a read of data not in memory goes to the engine");
+                release.countDown();
+                assertArrayEquals(Arrays.copyOfRange(data, 128 * 1024, 132 * 1024),
+                        cold.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertTrue(io.ringfile.internal.uring.CachedReads.misses() > misses, "counted as a miss");
+            } finally {
+                release.countDown();
+                virtual.shutdownNow();
+            }
+        }
+        if (Files.getFileStore(path).supportsFileAttributeView("posix")) {
+            try (FileEngine one = newEngine(FileEngine.builder());
+                 FileChannel direct = openDirect(one, path)) {
+                if (direct != null) {
+                    long hits = io.ringfile.internal.uring.CachedReads.hits();
+                    ByteBuffer aligned = ByteBuffer.allocateDirect(8192).alignedSlice(4096);
+                    aligned.limit(4096);
+                    assertEquals(4096, direct.read(aligned, 0));
+                    assertEquals(hits, io.ringfile.internal.uring.CachedReads.hits(), "a DIRECT read waits for the engine");
+                }
+            }
+        }
+    }
+
+    /** A DIRECT channel on {@code path}, or null where the file system refuses O_DIRECT. */
+    private static FileChannel openDirect(FileEngine engine, Path path) throws IOException {
+        try {
+            return engine.newFileChannel(path, READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Drops {@code path} from the page cache as an unprivileged user can (posix_fadvise DONTNEED, through dd's
+     * nocache flag) and says how many of its bytes stay resident ({@code fincore}).
+     */
+    private static String dropFromPageCache(Path path) throws IOException, InterruptedException {
+        output("dd", "if=" + path, "iflag=nocache", "count=0", "status=none");
+        return output("fincore", "--noheadings", "--bytes", "--output", "RES", path.toString()).trim();
+    }
+
+    /** What {@code command} printed; it must succeed. */
+    private static String output(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS), String.join(" ", command));
+        assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + out);
+        return out;
+    }
+
     /**
      * A platform thread reads and writes a regular file through the engine's FileChannel with the system call on its
      * own thread: positional and cursor reads and writes, direct and heap buffers, complete while the engine's only
-     * I/O thread is held. A virtual thread's read still goes to the engine (it waits until the thread is let go), as
-     * do writes of a SYNC channel (the descriptor the caller would write through has no O_SYNC). The bytes are the
-     * file's.
+     * I/O thread is held. A virtual thread's read of cached data completes there too where the engine reads without
+     * waiting on the caller's thread (io_uring on JDK 22+, {@code CachedReads}), else it goes to the engine (it waits
+     * until the thread is let go), as do writes of a SYNC channel (the descriptor the caller would write through has
+     * no O_SYNC). The bytes are the file's.
      */
     @Test
     void platformThreadsDoTheSystemCallThemselvesVirtualThreadsUseTheEngine() throws Exception {
@@ -1447,9 +1565,13 @@ public abstract class ChannelContract extends ContractSupport {
                 Future<Integer> syncWrite = platform.submit(() -> sync.write(ByteBuffer.wrap(new byte[4]), 0));
                 Future<Integer> virtualRead = virtual == null ? null
                         : virtual.submit(() -> ch.read(ByteBuffer.allocate(10), 0));
+                if (virtualRead != null && readsCachedDataOnTheCaller(one)) {
+                    assertEquals(10, virtualRead.get(WAIT_SECONDS, TimeUnit.SECONDS).intValue(),
+                            "a virtual thread's read of cached data completes on its own thread");
+                }
                 Thread.sleep(200);
                 assertFalse(syncWrite.isDone(), "a SYNC channel's write goes to the engine");
-                if (virtualRead != null) {
+                if (virtualRead != null && !readsCachedDataOnTheCaller(one)) {
                     assertFalse(virtualRead.isDone(), "a virtual thread's read goes to the engine");
                 }
                 release.countDown();

@@ -236,6 +236,14 @@ public final class AsyncFileImpl implements AsyncFile {
         return file.seekable();
     }
 
+    /**
+     * A read on the calling thread that cannot wait ({@link BackendFile#readIfCached}): the bytes read, -1 at end
+     * of file, or {@link BackendFile#NOT_CACHED}. For blocking callers that have checked the file is readable.
+     */
+    public int readIfCached(ByteBuffer dst, long position) {
+        return file.readIfCached(dst, position);
+    }
+
     /** The size its open found, or -1: see {@link BackendFile#sizeAtOpen()}. */
     long sizeAtOpen() {
         return file.sizeAtOpen();

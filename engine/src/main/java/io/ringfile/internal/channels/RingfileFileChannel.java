@@ -193,11 +193,18 @@ public final class RingfileFileChannel extends FileChannel {
      * <p>A platform thread reading a regular file at a position makes the system call itself, through the JDK
      * channel on the same file ({@link PlatformChannel}): it would block either way, and a hand-off to a ring and
      * back costs more than a read from the page cache. A virtual thread, and an io_uring thread (which is refused a
-     * wait), go to the engine.
+     * wait), go to the engine. Before either, a read that cannot wait is tried on the calling thread where the
+     * engine has one (io_uring on JDK 22+, see {@code CachedReads}): a cache hit then costs one system call.
      */
     private int readAt(ByteBuffer dst, long position) throws IOException {
         if (!dst.hasRemaining()) {
             return 0;
+        }
+        if (position != IN_ORDER && !RingThreads.isCurrent()) { // a ring thread is refused, hit or miss
+            int n = file.readIfCached(dst, position);
+            if (n != BackendFile.NOT_CACHED) {
+                return n;
+            }
         }
         if (readsOnCaller && position != IN_ORDER) {
             FileChannel jdk = callerChannel();

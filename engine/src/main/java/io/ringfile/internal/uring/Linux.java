@@ -40,6 +40,8 @@ final class Linux {
     static final int STATX_BUFFER_SIZE = 256;
     static final int STATX_SIZE_OFFSET = 40;
     static final int STATX_SIZE = 0x200;
+    static final int STATX_DEV_MAJOR_OFFSET = 136;
+    static final int STATX_DEV_MINOR_OFFSET = 140;
     static final int STATX_MODE_OFFSET = 28;
     static final int STATX_DIOALIGN = 0x2000; // Linux 6.1+
     static final int STATX_BLKSIZE_OFFSET = 4;

@@ -380,11 +380,14 @@ public final class UringBackend implements FileBackend {
             int memoryAlignment = dio ? b.getInt(Linux.STATX_DIO_MEM_ALIGN_OFFSET) : blockSize;
             int offsetAlignment = dio ? b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) : blockSize;
             long size = res >= 0 && (b.getInt(0) & Linux.STATX_SIZE) != 0 ? b.getLong(Linux.STATX_SIZE_OFFSET) : -1;
+            long device = res < 0 ? -1 : ((long) b.getInt(Linux.STATX_DEV_MAJOR_OFFSET) << 32)
+                    | (b.getInt(Linux.STATX_DEV_MINOR_OFFSET) & 0xFFFFFFFFL);
             statx.release();
             statx = null;
             boolean seekable = res < 0 || (type != Linux.S_IFIFO && type != Linux.S_IFSOCK);
             opened = new UringFile(UringBackend.this, ring, fd, spec.path(), spec.direct(), seekable,
-                    memoryAlignment, offsetAlignment, seekable && type == Linux.S_IFREG ? size : -1);
+                    memoryAlignment, offsetAlignment, seekable && type == Linux.S_IFREG ? size : -1,
+                    type == Linux.S_IFREG ? device : -1);
             openFiles.add(opened);
             if (shutdown) { // raced with shutdown, which may not have seen this file
                 opened.close(IGNORE);

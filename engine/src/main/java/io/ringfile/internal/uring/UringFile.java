@@ -47,6 +47,10 @@ final class UringFile implements BackendFile {
     private final boolean seekable;
     private final boolean spread; // reads and writes go to every ring
     private final long sizeAtOpen;
+    /** The file system's device for a regular file, else -1: no reads without waiting (see {@link #readIfCached}). */
+    private final long device;
+    /** Devices whose file system refused RWF_NOWAIT once: they are not asked again. */
+    private static final java.util.Set<Long> REFUSING_DEVICES = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicInteger admitted = new AtomicInteger();
     private int nextRing; // racy on purpose: only spreads the load
 
@@ -56,7 +60,7 @@ final class UringFile implements BackendFile {
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
     UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable,
-              int memoryAlignment, int offsetAlignment, long sizeAtOpen) {
+              int memoryAlignment, int offsetAlignment, long sizeAtOpen, long device) {
         this.backend = backend;
         this.ring = ring;
         this.fd = fd;
@@ -68,6 +72,30 @@ final class UringFile implements BackendFile {
         this.seekable = seekable;
         this.spread = seekable && backend.ringCount() > 1;
         this.sizeAtOpen = sizeAtOpen;
+        this.device = direct ? -1 : device; // a direct read without waiting may still wait for the device
+    }
+
+    /**
+     * A {@code preadv2(RWF_NOWAIT)} on the calling thread ({@link CachedReads}), for buffered regular files on file
+     * systems that have not refused the flag. The descriptor counts as in flight meanwhile, so a concurrent close
+     * cannot let its number be reused under the read.
+     */
+    @Override
+    public int readIfCached(ByteBuffer dst, long position) {
+        if (device < 0 || position < 0 || !CachedReads.available() || REFUSING_DEVICES.contains(device)
+                || !admit()) {
+            return NOT_CACHED;
+        }
+        try {
+            int n = CachedReads.read(fd, dst, position, HEAP_TRANSFER_LIMIT);
+            if (n == CachedReads.REFUSED) {
+                REFUSING_DEVICES.add(device);
+                return NOT_CACHED;
+            }
+            return n == CachedReads.MISS ? NOT_CACHED : n;
+        } finally {
+            done();
+        }
     }
 
     @Override

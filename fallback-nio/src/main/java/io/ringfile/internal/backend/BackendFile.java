@@ -28,6 +28,21 @@ public interface BackendFile {
      */
     void transfer(TransferRequest request);
 
+    /** {@link #readIfCached} result: nothing was read; make the read with {@link #transfer}. */
+    int NOT_CACHED = -2;
+
+    /**
+     * One read into {@code dst} from {@code position} on the calling thread, made only if it cannot wait for a
+     * device (the data is in the page cache): the bytes read (the buffer's position advanced by them, possibly
+     * fewer than asked), -1 at end of file, or {@link #NOT_CACHED} with nothing read and the buffer untouched. For a
+     * caller that would otherwise wait for a {@link #transfer}: a hit costs one system call and no hand-off. Errors
+     * are never reported here; the transfer meets them. Backends without such a read always answer
+     * {@link #NOT_CACHED}.
+     */
+    default int readIfCached(java.nio.ByteBuffer dst, long position) {
+        return NOT_CACHED;
+    }
+
     /**
      * For a file opened for direct I/O ({@code ExtendedOpenOption.DIRECT}): what file positions, transfer lengths
      * and buffer addresses must be multiples of; 0 for other files.

@@ -1,0 +1,99 @@
+package io.ringfile.internal.uring;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Reads that never wait, made on the calling thread: {@code preadv2(fd, ..., RWF_NOWAIT)}, which copies what the page
+ * cache holds and fails with EAGAIN where it would have to wait for the device. A thread that is going to wait
+ * anyway tries this first and goes to the ring only on a miss, so a cache hit costs one system call and no hand-off.
+ *
+ * <p>Made through {@code java.lang.foreign}, so only on JDK 22 or later, and only where the JVM grants this module
+ * native access ({@code --enable-native-access=io.ringfile}, or {@code ALL-UNNAMED} on the class path): Ringfile
+ * never triggers the JDK's restricted-method warning on its own. {@code -Dringfile.cachedReads=false} turns it off.
+ * Elsewhere {@link #available()} is false and {@link #unavailabilityCause()} says why; callers then use the ring.
+ *
+ * <p>The implementation, {@code ForeignCachedReads}, is compiled from {@code src/main/java22} with
+ * {@code --release 22} when the build runs on JDK 22 or later, and loaded by name only on such a JVM; a build on
+ * JDK 17 leaves it out and this class reports that.
+ */
+public abstract class CachedReads {
+    /** {@link #read} result: the data is not all in memory (or the call failed); use the ring. */
+    public static final int MISS = -2;
+    /** {@link #readNoWait} result: the file's file system refuses RWF_NOWAIT (EOPNOTSUPP); nothing was read. */
+    static final int REFUSED = -3;
+
+    private static final LongAdder HITS = new LongAdder();
+    private static final LongAdder MISSES = new LongAdder();
+    private static final CachedReads INSTANCE;
+    private static final String CAUSE;
+
+    static {
+        CachedReads loaded = null;
+        String cause;
+        if (!Boolean.parseBoolean(System.getProperty("ringfile.cachedReads", "true"))) {
+            cause = "turned off with -Dringfile.cachedReads=false";
+        } else if (Runtime.version().feature() < 22) {
+            cause = "needs JDK 22 or later (java.lang.foreign); this is JDK " + Runtime.version().feature();
+        } else {
+            try {
+                loaded = (CachedReads) Class.forName("io.ringfile.internal.uring.ForeignCachedReads")
+                        .getDeclaredConstructor().newInstance();
+                cause = loaded.refusal();
+                if (cause != null) {
+                    loaded = null;
+                }
+            } catch (ClassNotFoundException e) {
+                cause = "this build of Ringfile was made on JDK 17 and lacks its JDK 22 classes";
+            } catch (Throwable e) { // class initialization never fails: report it instead
+                cause = "could not set up preadv2: " + e;
+            }
+        }
+        INSTANCE = loaded;
+        CAUSE = cause;
+    }
+
+    /** Whether {@link #read} can be called. */
+    public static boolean available() {
+        return INSTANCE != null;
+    }
+
+    /** Why {@link #available()} is false, or null when it is true. */
+    public static String unavailabilityCause() {
+        return CAUSE;
+    }
+
+    /** Reads answered from memory on the calling thread, since the JVM started. */
+    public static long hits() {
+        return HITS.sum();
+    }
+
+    /** Reads tried and sent on to the ring (EAGAIN, or an error the ring reports instead), since the JVM started. */
+    public static long misses() {
+        return MISSES.sum();
+    }
+
+    /**
+     * One read into {@code dst} from {@code position}, without waiting: the bytes read (the buffer's position is
+     * advanced by them; fewer than asked where only part is in memory), -1 at end of file, or {@link #MISS} with
+     * nothing read, or {@link #REFUSED} where the file system refuses the flag. The caller keeps {@code fd} open
+     * meanwhile. Only for {@link #available()}.
+     *
+     * @param heapLimit the most bytes one call reads into a heap buffer (it goes through native memory)
+     */
+    static int read(int fd, ByteBuffer dst, long position, int heapLimit) {
+        int n = INSTANCE.readNoWait(fd, dst, position, heapLimit);
+        if (n == MISS || n == REFUSED) {
+            MISSES.increment();
+        } else {
+            HITS.increment();
+        }
+        return n;
+    }
+
+    /** Null when this implementation can run here, else why not; asked once, before any read. */
+    protected abstract String refusal();
+
+    /** See {@link #read}; {@link #MISS} also for any error but EOPNOTSUPP: the ring makes the read and reports it. */
+    protected abstract int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit);
+}

@@ -1,0 +1,133 @@
+package io.ringfile.internal.uring;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@link CachedReads} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT}, errno
+ * captured. Compiled with {@code --release 22}; loaded by name only on JDK 22 or later.
+ *
+ * <p>Each call borrows a scratch segment from a small pool: the iovec and the errno slot at its start, and after them
+ * the bytes of a heap buffer's read (a heap array has no address to give the kernel). A direct buffer is read into
+ * in place.
+ */
+final class ForeignCachedReads extends CachedReads {
+    private static final int RWF_NOWAIT = 0x8;
+    private static final int EOPNOTSUPP = 95;
+    /** iovec (16 bytes), then the errno capture state, rounded up. */
+    private static final long HEADER = 64;
+    /** The most bytes of a heap buffer one call reads. */
+    private static final int SCRATCH = 64 * 1024;
+    private static final int POOLED = 64;
+
+    private final StructLayout state = Linker.Option.captureStateLayout();
+    private final VarHandle errno = state.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private final ConcurrentLinkedQueue<MemorySegment> pool = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pooled = new AtomicInteger();
+    private MethodHandle preadv2;
+
+    @Override
+    protected String refusal() {
+        Module module = CachedReads.class.getModule();
+        if (!module.isNativeAccessEnabled()) {
+            return "native access is not enabled for " + (module.isNamed() ? "module " + module.getName()
+                    : "the class path") + " (--enable-native-access=" + (module.isNamed() ? module.getName()
+                    : "ALL-UNNAMED") + ")";
+        }
+        if (state.byteSize() > HEADER - 16) {
+            return "the errno capture state takes " + state.byteSize() + " bytes";
+        }
+        Linker linker = Linker.nativeLinker();
+        MemorySegment function = linker.defaultLookup().find("preadv2").orElse(null);
+        if (function == null) {
+            return "the C library has no preadv2";
+        }
+        preadv2 = linker.downcallHandle(function,
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                Linker.Option.captureCallState("errno"));
+        return null;
+    }
+
+    @Override
+    protected int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit) {
+        MemorySegment scratch = borrow();
+        try {
+            if (dst.isDirect()) {
+                return readOnce(scratch, fd, MemorySegment.ofBuffer(dst), dst, position);
+            }
+            // A heap buffer is read through the scratch, one piece at a time, up to heapLimit bytes in all.
+            int wanted = Math.min(dst.remaining(), heapLimit);
+            int total = 0;
+            while (total < wanted) {
+                int piece = Math.min(wanted - total, SCRATCH);
+                int n = readOnce(scratch, fd, scratch.asSlice(HEADER, piece), dst, position + total);
+                if (n < 0) {
+                    return total > 0 ? total : n;
+                }
+                total += n;
+                if (n < piece) {
+                    break;
+                }
+            }
+            return total;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    /**
+     * One preadv2 into {@code target} (the direct buffer's own memory, or a piece of the scratch, copied to
+     * {@code dst} after), advancing {@code dst} by what was read.
+     */
+    private int readOnce(MemorySegment scratch, int fd, MemorySegment target, ByteBuffer dst, long position) {
+        scratch.set(ValueLayout.ADDRESS, 0, target);
+        scratch.set(ValueLayout.JAVA_LONG, 8, target.byteSize());
+        MemorySegment capture = scratch.asSlice(16, state.byteSize());
+        long n;
+        try {
+            n = (long) preadv2.invokeExact(capture, fd, scratch, 1, position, RWF_NOWAIT);
+        } catch (Throwable e) { // cannot happen for this signature; the ring makes the read instead
+            return MISS;
+        }
+        if (n < 0) {
+            int error = (int) errno.get(capture, 0L);
+            return error == EOPNOTSUPP ? REFUSED : MISS; // EAGAIN, or an error the ring meets and reports
+        }
+        if (n == 0) {
+            return -1;
+        }
+        if (!dst.isDirect()) {
+            MemorySegment.ofBuffer(dst).copyFrom(target.asSlice(0, n));
+        }
+        dst.position(dst.position() + (int) n);
+        return (int) n;
+    }
+
+    private MemorySegment borrow() {
+        MemorySegment segment = pool.poll();
+        if (segment != null) {
+            pooled.decrementAndGet();
+            return segment;
+        }
+        return Arena.ofAuto().allocate(HEADER + SCRATCH, 8); // freed by the GC once unreachable
+    }
+
+    private void giveBack(MemorySegment segment) {
+        if (pooled.incrementAndGet() <= POOLED) {
+            pool.offer(segment);
+        } else {
+            pooled.decrementAndGet();
+        }
+    }
+}
