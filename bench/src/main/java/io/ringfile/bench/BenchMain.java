@@ -17,9 +17,11 @@ public final class BenchMain {
         String unavailable = VirtualThreads.unavailableReason();
         boolean help = arguments.contains("-h") || arguments.contains("-help") || arguments.contains("--help");
         if (unavailable != null && !help) {
-            System.out.println("# VirtualThreadsBenchmark skipped: " + unavailable);
+            System.out.println("# VirtualThreadsBenchmark and BlockingChannelBenchmark skipped: " + unavailable);
             arguments.add("-e");
             arguments.add("VirtualThreadsBenchmark");
+            arguments.add("-e");
+            arguments.add("BlockingChannelBenchmark");
         }
         org.openjdk.jmh.Main.main(arguments.toArray(new String[0]));
     }

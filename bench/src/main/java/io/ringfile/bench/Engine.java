@@ -13,14 +13,22 @@ package io.ringfile.bench;
  *       queue depth: what a thread-per-request server does.
  *   <li>{@link #ASYNC_FILE_CHANNEL}: {@code AsynchronousFileChannel} with its default thread pool and completion
  *       handlers.
+ *   <li>{@link #RINGFILE_CHANNEL}: the {@code FileChannel} of a Ringfile io_uring engine
+ *       ({@code FileEngine.newFileChannel}), called by blocking threads as {@link #FILE_CHANNEL} is.
+ *   <li>{@link #RINGFILE_PROVIDER}: the JDK's own calls ({@code FileChannel.open}, {@code Files.readAllBytes}) on
+ *       paths of {@code RingfileFileSystemProvider} over a Ringfile io_uring engine: what the JVM-wide switch
+ *       ({@code -Djava.nio.file.spi.DefaultFileSystemProvider}) gives unchanged code.
  * </ul>
+ * The last two are not in the short report ({@link #inShortReport()}); the blocking-caller benchmarks name them.
  */
 public enum Engine {
     RINGFILE_IO_URING("ringfile io_uring"),
     RINGFILE_IO_URING_INLINE("ringfile io_uring inline"),
     RINGFILE_NIO("ringfile nio"),
     FILE_CHANNEL("FileChannel"),
-    ASYNC_FILE_CHANNEL("AsyncFileChannel");
+    ASYNC_FILE_CHANNEL("AsyncFileChannel"),
+    RINGFILE_CHANNEL("ringfile FileChannel"),
+    RINGFILE_PROVIDER("ringfile provider");
 
     private final String label;
 
@@ -35,6 +43,11 @@ public enum Engine {
 
     /** True when the engine is driven by completion callbacks, false when by blocking threads. */
     public boolean asynchronous() {
-        return this != FILE_CHANNEL;
+        return this != FILE_CHANNEL && this != RINGFILE_CHANNEL && this != RINGFILE_PROVIDER;
+    }
+
+    /** Whether {@code bench/report.sh} runs it. */
+    public boolean inShortReport() {
+        return this != RINGFILE_CHANNEL && this != RINGFILE_PROVIDER;
     }
 }

@@ -29,9 +29,19 @@ final class EngineRuntime implements AutoCloseable {
     private final Engine engine;
     private final FileEngine ringfile;
 
+    private final java.nio.file.FileSystem provided; // RINGFILE_PROVIDER's file system, else null
+
     private EngineRuntime(Engine engine, FileEngine ringfile) {
         this.engine = engine;
         this.ringfile = ringfile;
+        this.provided = engine != Engine.RINGFILE_PROVIDER ? null
+                : new io.ringfile.RingfileFileSystemProvider(java.nio.file.FileSystems.getDefault().provider(),
+                        ringfile).getFileSystem(java.net.URI.create("file:///"));
+    }
+
+    /** {@code path} as the Ringfile provider's path, which the JDK's calls dispatch to that provider. */
+    private Path provided(Path path) {
+        return provided.getPath(path.toAbsolutePath().toString());
     }
 
     /**
@@ -48,6 +58,9 @@ final class EngineRuntime implements AutoCloseable {
                 return new EngineRuntime(engine, ringfileEngine(FileEngine.Backend.IO_URING, true));
             case RINGFILE_NIO:
                 return new EngineRuntime(engine, ringfileEngine(FileEngine.Backend.NIO, false));
+            case RINGFILE_CHANNEL:
+            case RINGFILE_PROVIDER:
+                return new EngineRuntime(engine, ringfileEngine(FileEngine.Backend.IO_URING, false));
             default:
                 return new EngineRuntime(engine, null);
         }
@@ -100,6 +113,10 @@ final class EngineRuntime implements AutoCloseable {
                 return new RingfileFile(join(ringfile.open(path, options)));
             case FILE_CHANNEL:
                 return new ChannelFile(FileChannel.open(path, options));
+            case RINGFILE_CHANNEL:
+                return new ChannelFile(ringfile.newFileChannel(path, options));
+            case RINGFILE_PROVIDER:
+                return new ChannelFile(FileChannel.open(provided(path), options));
             case ASYNC_FILE_CHANNEL:
                 return new AsyncChannelFile(AsynchronousFileChannel.open(path, options, null));
             default:
@@ -116,6 +133,10 @@ final class EngineRuntime implements AutoCloseable {
                 return join(ringfile.readAllBytes(path));
             case FILE_CHANNEL:
                 return Files.readAllBytes(path);
+            case RINGFILE_PROVIDER:
+                return Files.readAllBytes(provided(path));
+            case RINGFILE_CHANNEL:
+                throw new UnsupportedOperationException("whole-file reads of " + engine + ": use RINGFILE_PROVIDER");
             default:
                 return readAllAsync(path);
         }
@@ -130,6 +151,10 @@ final class EngineRuntime implements AutoCloseable {
                 return join(ringfile.readString(path));
             case FILE_CHANNEL:
                 return Files.readString(path);
+            case RINGFILE_PROVIDER:
+                return Files.readString(provided(path));
+            case RINGFILE_CHANNEL:
+                throw new UnsupportedOperationException("whole-file reads of " + engine + ": use RINGFILE_PROVIDER");
             default:
                 return new String(readAllAsync(path), StandardCharsets.UTF_8);
         }
@@ -146,6 +171,11 @@ final class EngineRuntime implements AutoCloseable {
             case FILE_CHANNEL:
                 Files.write(path, bytes);
                 return;
+            case RINGFILE_PROVIDER:
+                Files.write(provided(path), bytes);
+                return;
+            case RINGFILE_CHANNEL:
+                throw new UnsupportedOperationException("whole-file writes of " + engine + ": use RINGFILE_PROVIDER");
             default:
                 writeAllAsync(path, bytes);
         }

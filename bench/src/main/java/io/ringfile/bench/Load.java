@@ -238,7 +238,7 @@ final class Load implements AutoCloseable {
      */
     private boolean count(int kind, int n, long startNanos, long now) {
         if (latency != null) {
-            latency.recordValue(Math.max(0, now - startNanos));
+            latency.recordValue(Math.min(Latency.MAX_NANOS, Math.max(1, now - startNanos)));
         }
         bytes.add(n);
         long done = completed.incrementAndGet();

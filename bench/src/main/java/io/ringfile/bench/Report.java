@@ -286,6 +286,9 @@ public final class Report {
         Map<String, EngineRuntime> runtimes = new LinkedHashMap<>();
         List<EngineRuntime> mainRuntimes = new ArrayList<>();
         for (Engine engine : Engine.values()) {
+            if (!engine.inShortReport()) {
+                continue;
+            }
             try {
                 EngineRuntime runtime = EngineRuntime.start(engine);
                 runtimes.put(engine.name(), runtime);
@@ -488,7 +491,7 @@ public final class Report {
     static Cell runCell(EngineRuntime runtime, String label, Path path, Set<OpenOption> options,
                                 Load.Spec spec, String workload, Cache cache, double warmup, double seconds)
             throws Exception {
-        Recorder recorder = new Recorder(3);
+        Recorder recorder = new Recorder(1, Latency.MAX_NANOS, 3);
         try (OpenFile file = runtime.open(path, options)) {
             Load load = Load.start(file, spec, recorder);
             try {
@@ -561,13 +564,18 @@ public final class Report {
         return total;
     }
 
-    /** Bytes allocated by all threads since the JVM started, or -1 where the JVM does not tell. */
+    /**
+     * Bytes allocated by all threads since the JVM started, or -1 where the JVM does not tell. Looked up by name:
+     * {@code getTotalThreadAllocatedBytes} came with JDK 21 and later JDK 17 updates, and is not in the JDK 17 API
+     * that a newer javac compiles {@code --release 17} against.
+     */
     private static long allocatedBytes() {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         if (bean instanceof com.sun.management.ThreadMXBean) {
             try {
-                return ((com.sun.management.ThreadMXBean) bean).getTotalThreadAllocatedBytes();
-            } catch (UnsupportedOperationException e) {
+                return (long) com.sun.management.ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes")
+                        .invoke(bean);
+            } catch (ReflectiveOperationException | UnsupportedOperationException e) {
                 return -1;
             }
         }

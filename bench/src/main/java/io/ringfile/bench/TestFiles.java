@@ -104,4 +104,28 @@ final class TestFiles {
             }
         }
     }
+
+    /**
+     * Drops {@code file} from the page cache (posix_fadvise DONTNEED, through GNU dd's nocache flag; the file must
+     * have been written back, as {@link #create} leaves it) and returns how many of its bytes stay resident, as
+     * {@code fincore} counts them.
+     */
+    static long dropFromCache(Path file) throws IOException {
+        run("dd", "if=" + file, "iflag=nocache", "count=0", "status=none");
+        return Long.parseLong(run("fincore", "--noheadings", "--bytes", "--output", "RES", file.toString()).trim());
+    }
+
+    private static String run(String... command) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (process.waitFor() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(String.join(" ", command));
+        }
+        return out;
+    }
 }

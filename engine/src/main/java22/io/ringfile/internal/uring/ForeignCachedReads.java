@@ -10,8 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * {@link CachedReads} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT}, errno
@@ -28,12 +27,13 @@ final class ForeignCachedReads extends CachedReads {
     private static final long HEADER = 64;
     /** The most bytes of a heap buffer one call reads. */
     private static final int SCRATCH = 64 * 1024;
+    /** Scratch segments kept for reuse (a power of two). */
     private static final int POOLED = 64;
 
     private final StructLayout state = Linker.Option.captureStateLayout();
     private final VarHandle errno = state.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private final ConcurrentLinkedQueue<MemorySegment> pool = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger pooled = new AtomicInteger();
+    /** Free scratch segments; a slot is taken by swapping in null, so borrowing and giving back never allocate. */
+    private final AtomicReferenceArray<MemorySegment> pool = new AtomicReferenceArray<>(POOLED);
     private MethodHandle preadv2;
 
     @Override
@@ -115,19 +115,23 @@ final class ForeignCachedReads extends CachedReads {
     }
 
     private MemorySegment borrow() {
-        MemorySegment segment = pool.poll();
-        if (segment != null) {
-            pooled.decrementAndGet();
-            return segment;
+        int from = (int) Thread.currentThread().threadId();
+        for (int i = 0; i < POOLED; i++) {
+            MemorySegment segment = pool.getAndSet((from + i) & (POOLED - 1), null);
+            if (segment != null) {
+                return segment;
+            }
         }
         return Arena.ofAuto().allocate(HEADER + SCRATCH, 8); // freed by the GC once unreachable
     }
 
     private void giveBack(MemorySegment segment) {
-        if (pooled.incrementAndGet() <= POOLED) {
-            pool.offer(segment);
-        } else {
-            pooled.decrementAndGet();
+        int from = (int) Thread.currentThread().threadId();
+        for (int i = 0; i < POOLED; i++) {
+            if (pool.compareAndSet((from + i) & (POOLED - 1), null, segment)) {
+                return;
+            }
         }
+        // the pool is full: the GC frees this one
     }
 }
