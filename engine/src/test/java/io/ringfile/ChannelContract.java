@@ -1404,10 +1404,10 @@ public abstract class ChannelContract extends ContractSupport {
         fail("every stage ran on the calling thread");
     }
 
-    /** Whether blocking reads of cached data are made on the caller's thread: io_uring, with CachedReads running. */
+    /** Whether blocking reads of cached data are made on the caller's thread: io_uring, with NoWaitCalls running. */
     private static boolean readsCachedDataOnTheCaller(FileEngine engine) {
         return engine.backend() == FileEngine.Backend.IO_URING
-                && io.ringfile.internal.uring.CachedReads.available();
+                && io.ringfile.internal.uring.NoWaitCalls.available();
     }
 
     /**
@@ -1419,9 +1419,9 @@ public abstract class ChannelContract extends ContractSupport {
      */
     @Test
     void blockingReadsOfCachedDataNeedNoHandOff() throws Exception {
-        String cause = io.ringfile.internal.uring.CachedReads.unavailabilityCause();
+        String cause = io.ringfile.internal.uring.NoWaitCalls.unavailabilityCause();
         if (Runtime.version().feature() >= 22) {
-            assertTrue(io.ringfile.internal.uring.CachedReads.available(),
+            assertTrue(io.ringfile.internal.uring.NoWaitCalls.available(),
                     "the JDK 22 build and its tests have native access: " + cause);
         } else {
             assertTrue(cause.contains("JDK 22"), cause);
@@ -1442,7 +1442,7 @@ public abstract class ChannelContract extends ContractSupport {
             CountDownLatch release = new CountDownLatch(1);
             try {
                 holdTheIoThread(one, path, release);
-                long hits = io.ringfile.internal.uring.CachedReads.hits();
+                long hits = io.ringfile.internal.uring.NoWaitCalls.hits();
                 Future<byte[]> small = virtual.submit(() -> {
                     ByteBuffer direct = ByteBuffer.allocateDirect(4096);
                     assertEquals(4096, ch.read(direct, 8192));
@@ -1458,12 +1458,12 @@ public abstract class ChannelContract extends ContractSupport {
                 assertArrayEquals(Arrays.copyOfRange(data, 8192, 12288), small.get(WAIT_SECONDS, TimeUnit.SECONDS));
                 assertArrayEquals(Arrays.copyOfRange(data, 1000, 1000 + 100 * 1024),
                         large.get(WAIT_SECONDS, TimeUnit.SECONDS));
-                assertTrue(io.ringfile.internal.uring.CachedReads.hits() >= hits + 2, "counted as hits");
+                assertTrue(io.ringfile.internal.uring.NoWaitCalls.hits() >= hits + 2, "counted as hits");
 
                 String resident = dropFromPageCache(path);
                 Assumptions.assumeTrue(resident.equals("0"),
                         "the file could not be dropped from the page cache here: " + resident + " bytes stay");
-                long misses = io.ringfile.internal.uring.CachedReads.misses();
+                long misses = io.ringfile.internal.uring.NoWaitCalls.misses();
                 Future<byte[]> cold = virtual.submit(() -> {
                     ByteBuffer heap = ByteBuffer.allocate(4096);
                     assertEquals(4096, ch.read(heap, 128 * 1024));
@@ -1474,7 +1474,7 @@ public abstract class ChannelContract extends ContractSupport {
                 release.countDown();
                 assertArrayEquals(Arrays.copyOfRange(data, 128 * 1024, 132 * 1024),
                         cold.get(WAIT_SECONDS, TimeUnit.SECONDS));
-                assertTrue(io.ringfile.internal.uring.CachedReads.misses() > misses, "counted as a miss");
+                assertTrue(io.ringfile.internal.uring.NoWaitCalls.misses() > misses, "counted as a miss");
             } finally {
                 release.countDown();
                 virtual.shutdownNow();
@@ -1484,11 +1484,11 @@ public abstract class ChannelContract extends ContractSupport {
             try (FileEngine one = newEngine(FileEngine.builder());
                  FileChannel direct = openDirect(one, path)) {
                 if (direct != null) {
-                    long hits = io.ringfile.internal.uring.CachedReads.hits();
+                    long hits = io.ringfile.internal.uring.NoWaitCalls.hits();
                     ByteBuffer aligned = ByteBuffer.allocateDirect(8192).alignedSlice(4096);
                     aligned.limit(4096);
                     assertEquals(4096, direct.read(aligned, 0));
-                    assertEquals(hits, io.ringfile.internal.uring.CachedReads.hits(), "a DIRECT read waits for the engine");
+                    assertEquals(hits, io.ringfile.internal.uring.NoWaitCalls.hits(), "a DIRECT read waits for the engine");
                 }
             }
         }
@@ -1525,7 +1525,7 @@ public abstract class ChannelContract extends ContractSupport {
      * A platform thread reads and writes a regular file through the engine's FileChannel with the system call on its
      * own thread: positional and cursor reads and writes, direct and heap buffers, complete while the engine's only
      * I/O thread is held. A virtual thread's read of cached data completes there too where the engine reads without
-     * waiting on the caller's thread (io_uring on JDK 22+, {@code CachedReads}), else it goes to the engine (it waits
+     * waiting on the caller's thread (io_uring on JDK 22+, {@code NoWaitCalls}), else it goes to the engine (it waits
      * until the thread is let go), as do writes of a SYNC channel (the descriptor the caller would write through has
      * no O_SYNC). The bytes are the file's.
      */

@@ -194,7 +194,7 @@ public final class RingfileFileChannel extends FileChannel {
      * channel on the same file ({@link PlatformChannel}): it would block either way, and a hand-off to a ring and
      * back costs more than a read from the page cache. A virtual thread, and an io_uring thread (which is refused a
      * wait), go to the engine. Before either, a read that cannot wait is tried on the calling thread where the
-     * engine has one (io_uring on JDK 22+, see {@code CachedReads}): a cache hit then costs one system call.
+     * engine has one (io_uring on JDK 22+, see {@code NoWaitCalls}): a cache hit then costs one system call.
      */
     private int readAt(ByteBuffer dst, long position) throws IOException {
         if (!dst.hasRemaining()) {

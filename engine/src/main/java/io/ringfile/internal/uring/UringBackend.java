@@ -365,8 +365,12 @@ public final class UringBackend implements FileBackend {
             }
             fd = res;
             statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
-            sqe(Linux.IORING_OP_STATX, fd, statx.address, UringFile.EMPTY_PATH_ADDRESS,
-                    Linux.STATX_BASIC_STATS | (spec.direct() ? Linux.STATX_DIOALIGN : 0), Linux.AT_EMPTY_PATH);
+            int mask = Linux.STATX_BASIC_STATS | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
+            if (NoWaitCalls.available() && NoWaitCalls.statxOpenFile(fd, statx.address, mask) == 0) {
+                typeKnown(0); // asked here, on the ring's thread: the ring's STATX would go to a kernel worker
+                return;
+            }
+            sqe(Linux.IORING_OP_STATX, fd, statx.address, UringFile.EMPTY_PATH_ADDRESS, mask, Linux.AT_EMPTY_PATH);
             ring.submitOnLoop(this);
         }
 

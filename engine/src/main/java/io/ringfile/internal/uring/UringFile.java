@@ -76,23 +76,23 @@ final class UringFile implements BackendFile {
     }
 
     /**
-     * A {@code preadv2(RWF_NOWAIT)} on the calling thread ({@link CachedReads}), for buffered regular files on file
+     * A {@code preadv2(RWF_NOWAIT)} on the calling thread ({@link NoWaitCalls}), for buffered regular files on file
      * systems that have not refused the flag. The descriptor counts as in flight meanwhile, so a concurrent close
      * cannot let its number be reused under the read.
      */
     @Override
     public int readIfCached(ByteBuffer dst, long position) {
-        if (device < 0 || position < 0 || !CachedReads.available() || REFUSING_DEVICES.contains(device)
+        if (device < 0 || position < 0 || !NoWaitCalls.available() || REFUSING_DEVICES.contains(device)
                 || !admit()) {
             return NOT_CACHED;
         }
         try {
-            int n = CachedReads.read(fd, dst, position, HEAP_TRANSFER_LIMIT);
-            if (n == CachedReads.REFUSED) {
+            int n = NoWaitCalls.read(fd, dst, position, HEAP_TRANSFER_LIMIT);
+            if (n == NoWaitCalls.REFUSED) {
                 REFUSING_DEVICES.add(device);
                 return NOT_CACHED;
             }
-            return n == CachedReads.MISS ? NOT_CACHED : n;
+            return n == NoWaitCalls.MISS ? NOT_CACHED : n;
         } finally {
             done();
         }

@@ -4,20 +4,26 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Reads that never wait, made on the calling thread: {@code preadv2(fd, ..., RWF_NOWAIT)}, which copies what the page
- * cache holds and fails with EAGAIN where it would have to wait for the device. A thread that is going to wait
- * anyway tries this first and goes to the ring only on a miss, so a cache hit costs one system call and no hand-off.
+ * System calls that do not wait, made on the calling thread instead of through the ring:
+ * <ul>
+ *   <li>{@link #read}: {@code preadv2(fd, ..., RWF_NOWAIT)}, which copies what the page cache holds and fails with
+ *       EAGAIN where it would have to wait for the device. A thread that is going to wait anyway tries this first and
+ *       goes to the ring only on a miss, so a cache hit costs one system call and no hand-off.
+ *   <li>{@link #statxOpenFile}: {@code statx} of an open descriptor with {@code AT_STATX_DONT_SYNC} (attributes as
+ *       the kernel holds them, no round trip to a network or FUSE server), for the type and size an open needs. The
+ *       ring's STATX always runs on a kernel worker thread; this saves an open that round trip.
+ * </ul>
  *
  * <p>Made through {@code java.lang.foreign}, so only on JDK 22 or later, and only where the JVM grants this module
  * native access ({@code --enable-native-access=io.ringfile}, or {@code ALL-UNNAMED} on the class path): Ringfile
- * never triggers the JDK's restricted-method warning on its own. {@code -Dringfile.cachedReads=false} turns it off.
+ * never triggers the JDK's restricted-method warning on its own. {@code -Dringfile.noWaitCalls=false} turns it off.
  * Elsewhere {@link #available()} is false and {@link #unavailabilityCause()} says why; callers then use the ring.
  *
- * <p>The implementation, {@code ForeignCachedReads}, is compiled from {@code src/main/java22} with
+ * <p>The implementation, {@code ForeignNoWaitCalls}, is compiled from {@code src/main/java22} with
  * {@code --release 22} when the build runs on JDK 22 or later, and loaded by name only on such a JVM; a build on
  * JDK 17 leaves it out and this class reports that.
  */
-public abstract class CachedReads {
+public abstract class NoWaitCalls {
     /** {@link #read} result: the data is not all in memory (or the call failed); use the ring. */
     public static final int MISS = -2;
     /** {@link #readNoWait} result: the file's file system refuses RWF_NOWAIT (EOPNOTSUPP); nothing was read. */
@@ -25,19 +31,19 @@ public abstract class CachedReads {
 
     private static final LongAdder HITS = new LongAdder();
     private static final LongAdder MISSES = new LongAdder();
-    private static final CachedReads INSTANCE;
+    private static final NoWaitCalls INSTANCE;
     private static final String CAUSE;
 
     static {
-        CachedReads loaded = null;
+        NoWaitCalls loaded = null;
         String cause;
-        if (!Boolean.parseBoolean(System.getProperty("ringfile.cachedReads", "true"))) {
-            cause = "turned off with -Dringfile.cachedReads=false";
+        if (!Boolean.parseBoolean(System.getProperty("ringfile.noWaitCalls", "true"))) {
+            cause = "turned off with -Dringfile.noWaitCalls=false";
         } else if (Runtime.version().feature() < 22) {
             cause = "needs JDK 22 or later (java.lang.foreign); this is JDK " + Runtime.version().feature();
         } else {
             try {
-                loaded = (CachedReads) Class.forName("io.ringfile.internal.uring.ForeignCachedReads")
+                loaded = (NoWaitCalls) Class.forName("io.ringfile.internal.uring.ForeignNoWaitCalls")
                         .getDeclaredConstructor().newInstance();
                 cause = loaded.refusal();
                 if (cause != null) {
@@ -91,9 +97,21 @@ public abstract class CachedReads {
         return n;
     }
 
+    /**
+     * {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask, buffer)}: 0, or the negated errno (the caller
+     * then asks the ring). {@code buffer} is the address of {@link Linux#STATX_BUFFER_SIZE} bytes of native memory.
+     * Only for {@link #available()}.
+     */
+    static int statxOpenFile(int fd, long buffer, int mask) {
+        return INSTANCE.statxNoSync(fd, buffer, mask);
+    }
+
     /** Null when this implementation can run here, else why not; asked once, before any read. */
     protected abstract String refusal();
 
     /** See {@link #read}; {@link #MISS} also for any error but EOPNOTSUPP: the ring makes the read and reports it. */
     protected abstract int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit);
+
+    /** See {@link #statxOpenFile}. */
+    protected abstract int statxNoSync(int fd, long buffer, int mask);
 }

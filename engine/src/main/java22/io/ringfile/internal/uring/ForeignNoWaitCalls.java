@@ -13,16 +13,20 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * {@link CachedReads} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT}, errno
+ * {@link NoWaitCalls} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT}, errno
  * captured. Compiled with {@code --release 22}; loaded by name only on JDK 22 or later.
  *
  * <p>Each call borrows a scratch segment from a small pool: the iovec and the errno slot at its start, and after them
  * the bytes of a heap buffer's read (a heap array has no address to give the kernel). A direct buffer is read into
  * in place.
  */
-final class ForeignCachedReads extends CachedReads {
+final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
     private static final int EOPNOTSUPP = 95;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int AT_STATX_DONT_SYNC = 0x4000;
+    /** The empty C string statx takes with AT_EMPTY_PATH. */
+    private static final MemorySegment EMPTY = Arena.global().allocate(1);
     /** iovec (16 bytes), then the errno capture state, rounded up. */
     private static final long HEADER = 64;
     /** The most bytes of a heap buffer one call reads. */
@@ -35,10 +39,11 @@ final class ForeignCachedReads extends CachedReads {
     /** Free scratch segments; a slot is taken by swapping in null, so borrowing and giving back never allocate. */
     private final AtomicReferenceArray<MemorySegment> pool = new AtomicReferenceArray<>(POOLED);
     private MethodHandle preadv2;
+    private MethodHandle statx;
 
     @Override
     protected String refusal() {
-        Module module = CachedReads.class.getModule();
+        Module module = NoWaitCalls.class.getModule();
         if (!module.isNativeAccessEnabled()) {
             return "native access is not enabled for " + (module.isNamed() ? "module " + module.getName()
                     : "the class path") + " (--enable-native-access=" + (module.isNamed() ? module.getName()
@@ -56,7 +61,30 @@ final class ForeignCachedReads extends CachedReads {
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
                 Linker.Option.captureCallState("errno"));
+        MemorySegment statxFunction = linker.defaultLookup().find("statx").orElse(null);
+        if (statxFunction == null) {
+            return "the C library has no statx";
+        }
+        statx = linker.downcallHandle(statxFunction,
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                Linker.Option.captureCallState("errno"));
         return null;
+    }
+
+    @Override
+    protected int statxNoSync(int fd, long buffer, int mask) {
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            int res = (int) statx.invokeExact(capture, fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask,
+                    MemorySegment.ofAddress(buffer));
+            return res == 0 ? 0 : -(int) errno.get(capture, 0L);
+        } catch (Throwable e) { // cannot happen for this signature; the ring asks instead
+            return -1;
+        } finally {
+            giveBack(scratch);
+        }
     }
 
     @Override
