@@ -52,14 +52,14 @@ public abstract class NoWaitCalls {
             } catch (ClassNotFoundException e) {
                 cause = "this build of Ringfile was made on JDK 17 and lacks its JDK 22 classes";
             } catch (Throwable e) { // class initialization never fails: report it instead
-                cause = "could not set up preadv2: " + e;
+                cause = "could not set up the foreign calls: " + e;
             }
         }
         INSTANCE = loaded;
         CAUSE = cause;
     }
 
-    /** Whether {@link #read} can be called. */
+    /** Whether {@link #read} and {@link #statxOpenFile} can be called. */
     public static boolean available() {
         return INSTANCE != null;
     }

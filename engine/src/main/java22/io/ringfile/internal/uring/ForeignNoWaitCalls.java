@@ -13,8 +13,9 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * {@link NoWaitCalls} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT}, errno
- * captured. Compiled with {@code --release 22}; loaded by name only on JDK 22 or later.
+ * {@link NoWaitCalls} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT} and
+ * {@code statx} with {@code AT_STATX_DONT_SYNC}, errno captured. Compiled with {@code --release 22}; loaded by name
+ * only on JDK 22 or later.
  *
  * <p>Each call borrows a scratch segment from a small pool: the iovec and the errno slot at its start, and after them
  * the bytes of a heap buffer's read (a heap array has no address to give the kernel). A direct buffer is read into
