@@ -1494,6 +1494,59 @@ public abstract class ChannelContract extends ContractSupport {
         }
     }
 
+    /**
+     * A platform thread opens, sizes, reads and closes a channel on its own thread where the engine makes those
+     * calls there (io_uring on JDK 22+): the whole of it completes while the engine's only I/O thread is held, with
+     * the file's bytes, and leaves no descriptor of the file open. Elsewhere it waits for the engine.
+     */
+    @Test
+    void aPlatformThreadOpensSizesAndClosesAChannelOnItsOwnThread() throws Exception {
+        Assumptions.assumeFalse(ringsOnSharedLoops(),
+                "the engine runs on a shared group's several loops: holding one does not hold the engine");
+        byte[] data = random(10_000, 96);
+        Path path = fileWith("opened-here.bin", data);
+        try (FileEngine one = newEngine(FileEngine.builder().inlineCompletion(true).rings(1).nioThreads(1))) {
+            Assumptions.assumeTrue(readsCachedDataOnTheCaller(one), one.backend() == FileEngine.Backend.IO_URING
+                    ? "no calls on the caller's thread here: "
+                    + io.ringfile.internal.uring.NoWaitCalls.unavailabilityCause()
+                    : "the " + one.backend() + " engine makes every call on its own threads");
+            int before = descriptorsOf(path);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService platform = Executors.newSingleThreadExecutor();
+            try {
+                holdTheIoThread(one, path, release);
+                Future<byte[]> whole = platform.submit(() -> {
+                    try (FileChannel ch = one.newFileChannel(path, READ)) {
+                        assertEquals(data.length, ch.size());
+                        ByteBuffer all = ByteBuffer.allocate(data.length);
+                        while (all.hasRemaining() && ch.read(all) >= 0) {
+                            // until full
+                        }
+                        return all.array();
+                    }
+                });
+                assertArrayEquals(data, whole.get(WAIT_SECONDS, TimeUnit.SECONDS),
+                        "opened, sized, read and closed while the engine's I/O thread is held");
+                assertEquals(before, descriptorsOf(path), "the channel's descriptor is closed");
+                Path missing = dir.resolve("missing-here");
+                Future<Throwable> failed = platform.submit(() -> {
+                    try {
+                        one.newFileChannel(missing, READ).close();
+                        return null;
+                    } catch (IOException e) {
+                        return e;
+                    }
+                });
+                java.nio.file.NoSuchFileException e = assertInstanceOf(java.nio.file.NoSuchFileException.class,
+                        failed.get(WAIT_SECONDS, TimeUnit.SECONDS), "fails as the engine's open does");
+                assertEquals(missing.toString(), e.getFile());
+            } finally {
+                release.countDown();
+                platform.shutdownNow();
+            }
+        }
+    }
+
     /** A DIRECT channel on {@code path}, or null where the file system refuses O_DIRECT. */
     private static FileChannel openDirect(FileEngine engine, Path path) throws IOException {
         try {

@@ -244,6 +244,11 @@ public final class AsyncFileImpl implements AsyncFile {
         return file.readIfCached(dst, position);
     }
 
+    /** The size asked on the calling thread, or -1: see {@link BackendFile#sizeOnCallerThread()}. */
+    public long sizeOnCallerThread() {
+        return file.sizeOnCallerThread();
+    }
+
     /** The size its open found, or -1: see {@link BackendFile#sizeAtOpen()}. */
     long sizeAtOpen() {
         return file.sizeAtOpen();
@@ -486,7 +491,20 @@ public final class AsyncFileImpl implements AsyncFile {
         return closeAsync(engine.completer());
     }
 
+    /**
+     * The close of a blocking channel, which waits for it: the outcome is not moved to the completion executor, and
+     * with {@code onCaller} (a platform thread) the descriptor is closed on the calling thread where the backend can
+     * ({@link BackendFile#closeOnCallerThread}), so that the future is done when this returns.
+     */
+    public CompletableFuture<Void> closeForBlockingCaller(boolean onCaller) {
+        return closeAsync(null, onCaller);
+    }
+
     CompletableFuture<Void> closeAsync(Executor completer) {
+        return closeAsync(completer, false);
+    }
+
+    private CompletableFuture<Void> closeAsync(Executor completer, boolean onCaller) {
         CompletableFuture<Void> current = closing.get();
         if (current != null) {
             return current;
@@ -497,7 +515,9 @@ public final class AsyncFileImpl implements AsyncFile {
         }
         op.whenComplete((ignored, error) -> engine.forget(this));
         if (!deleteAfterClose) {
-            file.close(op);
+            if (!onCaller || !file.closeOnCallerThread(op)) {
+                file.close(op);
+            }
             return op;
         }
         ValueOp<Void> closed = new ValueOp<>(null, ValueOp.NOTHING); // internal step: delete, then complete op

@@ -7,6 +7,7 @@ import io.ringfile.AsyncReader;
 import io.ringfile.AsyncWriter;
 import io.ringfile.FileEngine;
 import io.ringfile.TempDirectory;
+import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.backend.PlatformPaths;
@@ -179,15 +180,8 @@ public final class EngineImpl implements FileEngine {
         if (closed) {
             return CompletableFuture.failedFuture(new ClosedFileSystemException());
         }
-        CompletableFuture<AsyncFileImpl> opened = backendFor(spec.path()).open(spec).thenApply(backendFile -> {
-            AsyncFileImpl file = new AsyncFileImpl(this, backendFile, spec);
-            openFiles.add(file);
-            if (closed) { // raced with close(), which may not have seen this file
-                file.closeAsync(null);
-                throw new ClosedFileSystemException();
-            }
-            return file;
-        });
+        CompletableFuture<AsyncFileImpl> opened = backendFor(spec.path()).open(spec)
+                .thenApply(backendFile -> registered(backendFile, spec));
         if (!spec.append() || !cursorAtEnd) {
             return opened;
         }
@@ -252,12 +246,34 @@ public final class EngineImpl implements FileEngine {
         return set;
     }
 
+    /** {@code backendFile}, newly opened, as a file of this engine. */
+    private AsyncFileImpl registered(BackendFile backendFile, OpenSpec spec) {
+        AsyncFileImpl file = new AsyncFileImpl(this, backendFile, spec);
+        openFiles.add(file);
+        if (closed) { // raced with close(), which may not have seen this file
+            file.closeAsync(null);
+            throw new ClosedFileSystemException();
+        }
+        return file;
+    }
+
     /**
      * Opens for a blocking caller: waits for the open (an interrupt does not end the wait, as it does not end
-     * {@code FileChannel.open}) and throws what it failed with.
+     * {@code FileChannel.open}) and throws what it failed with. A platform thread opens on its own thread where the
+     * backend can ({@link io.ringfile.internal.backend.FileBackend#openOnCallerThread}); a virtual thread parks
+     * while a backend thread opens.
      */
     private AsyncFileImpl openNow(OpenSpec spec, String call) throws IOException {
         checkMayBlock(call + "()");
+        if (closed) {
+            throw new ClosedFileSystemException();
+        }
+        if (!VirtualThreads.isVirtual(Thread.currentThread())) {
+            BackendFile here = backendFor(spec.path()).openOnCallerThread(spec);
+            if (here != null) {
+                return registered(here, spec);
+            }
+        }
         try {
             return openInternal(spec, false).join();
         } catch (CompletionException e) {

@@ -76,6 +76,7 @@ public final class RingfileFileChannel extends FileChannel {
     /** Set once the JDK channel for the caller's system calls could not be opened: the engine from then on. */
     private volatile boolean noCallerChannel;
     private final Cleaner.Cleanable cleanable;
+    private final CloseUnreachable closer;
     /** Orders operations at the position, as the JDK's position lock does. */
     private final ReentrantLock positionLock = new ReentrantLock();
     private long position; // guarded by positionLock
@@ -103,13 +104,18 @@ public final class RingfileFileChannel extends FileChannel {
         // device, and has its own alignment rules), no O_SYNC or O_DSYNC, no O_APPEND.
         this.readsOnCaller = interruptible && seekable && !spec.direct();
         this.writesOnCaller = readsOnCaller && !append && !spec.sync() && !spec.dsync();
-        this.cleanable = PlatformChannel.CLEANER.register(this, new CloseUnreachable(file, platform));
+        this.closer = new CloseUnreachable(file, platform);
+        this.cleanable = PlatformChannel.CLEANER.register(this, closer);
     }
 
-    /** Closes the file of a channel that was dropped without being closed, as the JDK's channels are. */
+    /**
+     * Closes the file of a channel that was dropped without being closed, as the JDK's channels are; run by
+     * {@link #implCloseChannel} too, which then closes the file itself ({@code explicit}).
+     */
     private static final class CloseUnreachable implements Runnable {
         private final AsyncFileImpl file;
         private final PlatformChannel platform;
+        volatile boolean explicit;
 
         CloseUnreachable(AsyncFileImpl file, PlatformChannel platform) {
             this.file = file;
@@ -123,7 +129,9 @@ public final class RingfileFileChannel extends FileChannel {
             } catch (IOException ignored) {
                 // nobody is left to tell
             }
-            file.closeAsync();
+            if (!explicit) {
+                file.closeAsync();
+            }
         }
     }
 
@@ -263,6 +271,11 @@ public final class RingfileFileChannel extends FileChannel {
             noCallerChannel = true;
             return null;
         }
+    }
+
+    /** A platform thread that is not a ring's: it may make a blocking system call itself. */
+    private static boolean onPlatformThread() {
+        return !VirtualThreads.isVirtual(Thread.currentThread()) && !RingThreads.isCurrent();
     }
 
     /**
@@ -599,7 +612,10 @@ public final class RingfileFileChannel extends FileChannel {
             if (!isOpen()) {
                 return -1;
             }
-            s = await(file.size());
+            s = onPlatformThread() ? file.sizeOnCallerThread() : -1; // it would block here either way
+            if (s < 0) {
+                s = await(file.size());
+            }
             return s;
         } finally {
             endIo(s > -1);
@@ -924,9 +940,12 @@ public final class RingfileFileChannel extends FileChannel {
      */
     @Override
     protected void implCloseChannel() throws IOException {
-        cleanable.clean(); // runs CloseUnreachable once: the delegate, then the file
+        closer.explicit = true;
+        cleanable.clean(); // runs CloseUnreachable once: the delegate; the file is closed here
         if (busy.get() == 0 && !RingThreads.isCurrent()) {
-            await(file.closeAsync());
+            await(file.closeForBlockingCaller(onPlatformThread()));
+        } else {
+            file.closeAsync(); // a thread is inside an operation: it sees the close; nobody waits here
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       the kernel holds them, no round trip to a network or FUSE server), for the type and size an open needs. The
  *       ring's STATX always runs on a kernel worker thread; this saves an open that round trip.
  * </ul>
+ * and, for platform threads that wait for the outcome anyway (a blocking channel's open, size and close), the plain
+ * calls: {@link #open}, {@link #statxOpenFile} without {@code AT_STATX_DONT_SYNC}, {@link #close}.
  *
  * <p>Made through {@code java.lang.foreign}, so only on JDK 22 or later, and only where the JVM grants this module
  * native access ({@code --enable-native-access=io.ringfile}, or {@code ALL-UNNAMED} on the class path): Ringfile
@@ -103,7 +105,25 @@ public abstract class NoWaitCalls {
      * Only for {@link #available()}.
      */
     static int statxOpenFile(int fd, long buffer, int mask) {
-        return INSTANCE.statxNoSync(fd, buffer, mask);
+        return INSTANCE.statx(fd, buffer, mask, false);
+    }
+
+    /** As {@link #statxOpenFile}, but the attributes are brought up to date first (may wait for a server). */
+    static int statxOpenFileSynced(int fd, long buffer, int mask) {
+        return INSTANCE.statx(fd, buffer, mask, true);
+    }
+
+    /**
+     * {@code openat(AT_FDCWD, path, flags, mode)} on the calling thread (it may wait for the device while it looks
+     * the path up): the new descriptor, or the negated errno. {@code path} is the address of a C string.
+     */
+    static int open(long path, int flags, int mode) {
+        return INSTANCE.openAt(path, flags, mode);
+    }
+
+    /** {@code close(fd)} on the calling thread: 0, or the negated errno (the descriptor is closed either way). */
+    static int close(int fd) {
+        return INSTANCE.closeFd(fd);
     }
 
     /** Null when this implementation can run here, else why not; asked once, before any read. */
@@ -112,6 +132,12 @@ public abstract class NoWaitCalls {
     /** See {@link #read}; {@link #MISS} also for any error but EOPNOTSUPP: the ring makes the read and reports it. */
     protected abstract int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit);
 
-    /** See {@link #statxOpenFile}. */
-    protected abstract int statxNoSync(int fd, long buffer, int mask);
+    /** See {@link #statxOpenFile}; {@code synced} leaves out {@code AT_STATX_DONT_SYNC}. */
+    protected abstract int statx(int fd, long buffer, int mask, boolean synced);
+
+    /** See {@link #open}. */
+    protected abstract int openAt(long path, int flags, int mode);
+
+    /** See {@link #close}. */
+    protected abstract int closeFd(int fd);
 }

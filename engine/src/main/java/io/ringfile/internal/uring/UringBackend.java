@@ -365,7 +365,7 @@ public final class UringBackend implements FileBackend {
             }
             fd = res;
             statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
-            int mask = Linux.STATX_BASIC_STATS | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
+            int mask = statxMask(spec);
             if (NoWaitCalls.available() && NoWaitCalls.statxOpenFile(fd, statx.address, mask) == 0) {
                 typeKnown(0); // asked here, on the ring's thread: the ring's STATX would go to a kernel worker
                 return;
@@ -375,23 +375,9 @@ public final class UringBackend implements FileBackend {
         }
 
         private void typeKnown(int res) {
-            ByteBuffer b = statx.view.order(ByteOrder.nativeOrder());
-            int type = b.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
-            // O_DIRECT alignment: what the kernel reports (6.1+), else the file system's block size.
-            int blockSize = res < 0 ? 0 : b.getInt(Linux.STATX_BLKSIZE_OFFSET);
-            boolean dio = res >= 0 && (b.getInt(0) & Linux.STATX_DIOALIGN) != 0
-                    && b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) > 0;
-            int memoryAlignment = dio ? b.getInt(Linux.STATX_DIO_MEM_ALIGN_OFFSET) : blockSize;
-            int offsetAlignment = dio ? b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) : blockSize;
-            long size = res >= 0 && (b.getInt(0) & Linux.STATX_SIZE) != 0 ? b.getLong(Linux.STATX_SIZE_OFFSET) : -1;
-            long device = res < 0 ? -1 : ((long) b.getInt(Linux.STATX_DEV_MAJOR_OFFSET) << 32)
-                    | (b.getInt(Linux.STATX_DEV_MINOR_OFFSET) & 0xFFFFFFFFL);
+            opened = newFile(ring, fd, spec, res, statx.view);
             statx.release();
             statx = null;
-            boolean seekable = res < 0 || (type != Linux.S_IFIFO && type != Linux.S_IFSOCK);
-            opened = new UringFile(UringBackend.this, ring, fd, spec.path(), spec.direct(), seekable,
-                    memoryAlignment, offsetAlignment, seekable && type == Linux.S_IFREG ? size : -1,
-                    type == Linux.S_IFREG ? device : -1);
             openFiles.add(opened);
             if (shutdown) { // raced with shutdown, which may not have seen this file
                 opened.close(IGNORE);
@@ -457,6 +443,74 @@ public final class UringBackend implements FileBackend {
                 closeQuietly(res);
             }
         }
+    }
+
+    /** What an open asks statx for. */
+    private static int statxMask(OpenSpec spec) {
+        return Linux.STATX_BASIC_STATS | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
+    }
+
+    /**
+     * The file for descriptor {@code fd}, newly opened as {@code spec} says, from the statx of it ({@code res} its
+     * outcome, {@code statx} its buffer): seekable unless a pipe or socket (or unknown), O_DIRECT alignment as the
+     * kernel reports it (6.1+) or else the file system's block size, a regular file's size and device.
+     */
+    private UringFile newFile(Ring ring, int fd, OpenSpec spec, int res, ByteBuffer statx) {
+        ByteBuffer b = statx.duplicate().order(ByteOrder.nativeOrder());
+        int type = b.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
+        int blockSize = res < 0 ? 0 : b.getInt(Linux.STATX_BLKSIZE_OFFSET);
+        boolean dio = res >= 0 && (b.getInt(0) & Linux.STATX_DIOALIGN) != 0
+                && b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) > 0;
+        int memoryAlignment = dio ? b.getInt(Linux.STATX_DIO_MEM_ALIGN_OFFSET) : blockSize;
+        int offsetAlignment = dio ? b.getInt(Linux.STATX_DIO_OFFSET_ALIGN_OFFSET) : blockSize;
+        long size = res >= 0 && (b.getInt(0) & Linux.STATX_SIZE) != 0 ? b.getLong(Linux.STATX_SIZE_OFFSET) : -1;
+        long device = res < 0 ? -1 : ((long) b.getInt(Linux.STATX_DEV_MAJOR_OFFSET) << 32)
+                | (b.getInt(Linux.STATX_DEV_MINOR_OFFSET) & 0xFFFFFFFFL);
+        boolean seekable = res < 0 || (type != Linux.S_IFIFO && type != Linux.S_IFSOCK);
+        boolean regular = res >= 0 && type == Linux.S_IFREG;
+        return new UringFile(this, ring, fd, spec.path(), spec.direct(), seekable, memoryAlignment, offsetAlignment,
+                regular ? size : -1, regular ? device : -1);
+    }
+
+    /**
+     * openat and statx on the calling thread, a platform thread that waits for the open anyway (see
+     * {@link NoWaitCalls}): the open of a blocking channel then costs two system calls and no hand-off. Not on a
+     * ring's thread, not with DELETE_ON_CLOSE (its unlink stays with the ring's open), nor without NoWaitCalls.
+     */
+    @Override
+    public BackendFile openOnCallerThread(OpenSpec spec) throws java.io.IOException {
+        if (shutdown || spec.deleteOnClose() || !NoWaitCalls.available() || RingThreads.isCurrent()) {
+            return null;
+        }
+        int fd;
+        Piece path = NativeMemory.cString(spec.path());
+        try {
+            fd = NoWaitCalls.open(path.address, Linux.openFlags(spec), spec.createMode());
+        } finally {
+            path.release();
+        }
+        if (fd < 0) {
+            throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
+        }
+        UringFile file;
+        try {
+            Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+            try {
+                int res = NoWaitCalls.statxOpenFileSynced(fd, statx.address, statxMask(spec));
+                file = newFile(pickRing(), fd, spec, res, statx.view);
+            } finally {
+                statx.release();
+            }
+        } catch (Throwable e) { // out of memory, say: the descriptor is nobody's yet
+            closeQuietly(fd);
+            throw e;
+        }
+        openFiles.add(file);
+        if (shutdown) { // raced with shutdown, which may not have seen this file
+            file.closeAfterStop();
+            throw new ClosedFileSystemException();
+        }
+        return file;
     }
 
     static void closeQuietly(int fd) {

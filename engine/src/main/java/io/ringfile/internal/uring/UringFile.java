@@ -103,6 +103,53 @@ final class UringFile implements BackendFile {
         return sizeAtOpen;
     }
 
+    /** A statx of the descriptor on the calling thread ({@link NoWaitCalls}); -1 where that cannot be had. */
+    @Override
+    public long sizeOnCallerThread() {
+        if (!NoWaitCalls.available() || RingThreads.isCurrent() || !admit()) {
+            return -1;
+        }
+        try {
+            Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+            try {
+                if (NoWaitCalls.statxOpenFileSynced(fd, statx.address, Linux.STATX_SIZE) != 0) {
+                    return -1;
+                }
+                ByteBuffer b = statx.view.duplicate().order(ByteOrder.nativeOrder());
+                return (b.getInt(0) & Linux.STATX_SIZE) != 0 ? b.getLong(Linux.STATX_SIZE_OFFSET) : -1;
+            } finally {
+                statx.release();
+            }
+        } catch (OutOfMemoryError e) { // no direct memory for the buffer: the ring asks instead
+            return -1;
+        } finally {
+            done();
+        }
+    }
+
+    /**
+     * Closes the descriptor on the calling thread when nothing of this file is in flight, queued or closing: the
+     * count goes from 0 straight to CLOSING, so nothing can be admitted after, and the one close is claimed as the
+     * ring's would be. Close errors are reported, as the ring's CLOSE reports them.
+     */
+    @Override
+    public boolean closeOnCallerThread(Completion completion) {
+        if (!NoWaitCalls.available() || RingThreads.isCurrent() || !admitted.compareAndSet(0, CLOSING)) {
+            return false;
+        }
+        synchronized (this) {
+            if (closed) { // by the backend's shutdown
+                completion.completed(0);
+                return true;
+            }
+            closeWaiters.add(completion);
+        }
+        if (claimClose()) {
+            closed(NoWaitCalls.close(fd));
+        } // else the backend's shutdown claimed it: it closes it and then tells every waiter, this one too
+        return true;
+    }
+
     @Override
     public boolean seekable() {
         return seekable;

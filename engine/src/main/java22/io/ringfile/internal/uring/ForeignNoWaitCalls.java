@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
     private static final int EOPNOTSUPP = 95;
+    private static final int EIO = 5;
+    private static final int AT_FDCWD = -100;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int AT_STATX_DONT_SYNC = 0x4000;
     /** The empty C string statx takes with AT_EMPTY_PATH. */
@@ -41,6 +43,8 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private final AtomicReferenceArray<MemorySegment> pool = new AtomicReferenceArray<>(POOLED);
     private MethodHandle preadv2;
     private MethodHandle statx;
+    private MethodHandle openat;
+    private MethodHandle close;
 
     @Override
     protected String refusal() {
@@ -70,19 +74,60 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.captureCallState("errno"));
+        MemorySegment openatFunction = linker.defaultLookup().find("openat").orElse(null);
+        MemorySegment closeFunction = linker.defaultLookup().find("close").orElse(null);
+        if (openatFunction == null || closeFunction == null) {
+            return "the C library has no openat or close";
+        }
+        // openat is variadic: the mode is its one variadic argument (an int, as C promotes it).
+        openat = linker.downcallHandle(openatFunction,
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(3), Linker.Option.captureCallState("errno"));
+        close = linker.downcallHandle(closeFunction,
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                Linker.Option.captureCallState("errno"));
         return null;
     }
 
     @Override
-    protected int statxNoSync(int fd, long buffer, int mask) {
+    protected int openAt(long path, int flags, int mode) {
         MemorySegment scratch = borrow();
         try {
             MemorySegment capture = scratch.asSlice(16, state.byteSize());
-            int res = (int) statx.invokeExact(capture, fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask,
-                    MemorySegment.ofAddress(buffer));
+            int fd = (int) openat.invokeExact(capture, AT_FDCWD, MemorySegment.ofAddress(path), flags, mode);
+            return fd >= 0 ? fd : -(int) errno.get(capture, 0L);
+        } catch (Throwable e) { // cannot happen for this signature
+            return -EIO;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    @Override
+    protected int closeFd(int fd) {
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            int res = (int) close.invokeExact(capture, fd);
+            return res == 0 ? 0 : -(int) errno.get(capture, 0L);
+        } catch (Throwable e) { // cannot happen for this signature
+            return -EIO;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    @Override
+    protected int statx(int fd, long buffer, int mask, boolean synced) {
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            int res = (int) statx.invokeExact(capture, fd, EMPTY,
+                    AT_EMPTY_PATH | (synced ? 0 : AT_STATX_DONT_SYNC), mask, MemorySegment.ofAddress(buffer));
             return res == 0 ? 0 : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature; the ring asks instead
-            return -1;
+            return -EIO;
         } finally {
             giveBack(scratch);
         }

@@ -77,6 +77,24 @@ public interface BackendFile {
         return -1;
     }
 
+    /**
+     * The file's current size, asked on the calling thread, for a platform thread that waits for it anyway; -1 where
+     * this backend does not ask on the caller's thread or the call failed (the caller then uses {@link #size}, which
+     * reports the error).
+     */
+    default long sizeOnCallerThread() {
+        return -1;
+    }
+
+    /**
+     * Closes the file on the calling thread, for a platform thread that waits for the close anyway, if nothing of
+     * this file is in flight or closing: then {@code completion} has heard the outcome when this returns true.
+     * False where it cannot (the caller then uses {@link #close}).
+     */
+    default boolean closeOnCallerThread(Completion completion) {
+        return false;
+    }
+
     /** Completes with the file's current size. */
     void size(Completion completion);
 

@@ -18,6 +18,17 @@ public interface FileBackend {
     /** Opens a file as {@code spec} describes; fails with the {@code java.nio.file} exception for the error. */
     CompletableFuture<BackendFile> open(OpenSpec spec);
 
+    /**
+     * Opens a file as {@link #open} does, but with the system calls on the calling thread, for a platform thread that
+     * waits for the open anyway (a blocking channel's): no hand-off to a backend thread and back. Null where this
+     * backend does not open on the caller's thread (the caller then uses {@link #open}); fails as {@link #open}.
+     *
+     * @throws java.io.IOException the {@code java.nio.file} exception for the error
+     */
+    default BackendFile openOnCallerThread(OpenSpec spec) throws java.io.IOException {
+        return null;
+    }
+
     /** The size of the file at {@code path}, following symbolic links. */
     CompletableFuture<Long> size(Path path);
 
