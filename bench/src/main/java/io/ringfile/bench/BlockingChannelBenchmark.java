@@ -69,7 +69,7 @@ public class BlockingChannelBenchmark extends LoadState {
         }
         begin(engine, data, Options.read(cache == CacheState.DIRECT), new Load.Spec()
                 .pattern(Load.Pattern.RANDOM).mix(Load.Mix.READ).driver(Load.Driver.VIRTUAL_THREADS)
-                .blockSize(4096).queueDepth(threads).fileSize(size),
+                .blockSize(4096).queueDepth(threads).fileSize(size).aligned(cache == CacheState.DIRECT),
                 "blocking channel " + engine + " threads=" + threads + " " + cache);
     }
 
