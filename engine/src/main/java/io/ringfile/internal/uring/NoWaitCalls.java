@@ -108,16 +108,20 @@ public abstract class NoWaitCalls {
         return INSTANCE.statx(fd, buffer, mask, false);
     }
 
-    /** As {@link #statxOpenFile}, but the attributes are brought up to date first (may wait for a server). */
-    static int statxOpenFileSynced(int fd, long buffer, int mask) {
-        return INSTANCE.statx(fd, buffer, mask, true);
+    /**
+     * As {@link #statxOpenFile}, but with the attributes brought up to date first (it may wait for a server), and
+     * the {@link Linux#STATX_BUFFER_SIZE} bytes of the result copied into {@code out} (from its position): no native
+     * buffer of the caller's.
+     */
+    static int statxOpenFileSynced(int fd, int mask, ByteBuffer out) {
+        return INSTANCE.statxCopied(fd, mask, out);
     }
 
     /**
      * {@code openat(AT_FDCWD, path, flags, mode)} on the calling thread (it may wait for the device while it looks
-     * the path up): the new descriptor, or the negated errno. {@code path} is the address of a C string.
+     * the path up): the new descriptor, or the negated errno. {@code path} holds the name's bytes, without a NUL.
      */
-    static int open(long path, int flags, int mode) {
+    static int open(byte[] path, int flags, int mode) {
         return INSTANCE.openAt(path, flags, mode);
     }
 
@@ -135,8 +139,11 @@ public abstract class NoWaitCalls {
     /** See {@link #statxOpenFile}; {@code synced} leaves out {@code AT_STATX_DONT_SYNC}. */
     protected abstract int statx(int fd, long buffer, int mask, boolean synced);
 
+    /** See {@link #statxOpenFileSynced}. */
+    protected abstract int statxCopied(int fd, int mask, ByteBuffer out);
+
     /** See {@link #open}. */
-    protected abstract int openAt(long path, int flags, int mode);
+    protected abstract int openAt(byte[] path, int flags, int mode);
 
     /** See {@link #close}. */
     protected abstract int closeFd(int fd);

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.ringfile.internal.backend.BackendFile;
 import io.ringfile.internal.backend.FileBackend;
 import io.ringfile.internal.backend.OpenSpec;
+import io.ringfile.internal.backend.PlatformPaths;
 import io.ringfile.internal.nio.NioBackend;
 import io.ringfile.internal.uring.NativeMemory.Piece;
 
@@ -482,25 +483,16 @@ public final class UringBackend implements FileBackend {
         if (shutdown || spec.deleteOnClose() || !NoWaitCalls.available() || RingThreads.isCurrent()) {
             return null;
         }
-        int fd;
-        Piece path = NativeMemory.cString(spec.path());
-        try {
-            fd = NoWaitCalls.open(path.address, Linux.openFlags(spec), spec.createMode());
-        } finally {
-            path.release();
-        }
+        int fd = NoWaitCalls.open(NativeMemory.bytesOf(PlatformPaths.unwrap(spec.path())), Linux.openFlags(spec),
+                spec.createMode());
         if (fd < 0) {
             throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
         }
         UringFile file;
         try {
-            Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
-            try {
-                int res = NoWaitCalls.statxOpenFileSynced(fd, statx.address, statxMask(spec));
-                file = newFile(pickRing(), fd, spec, res, statx.view);
-            } finally {
-                statx.release();
-            }
+            ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE);
+            int res = NoWaitCalls.statxOpenFileSynced(fd, statxMask(spec), statx);
+            file = newFile(pickRing(), fd, spec, res, statx);
         } catch (Throwable e) { // out of memory, say: the descriptor is nobody's yet
             closeQuietly(fd);
             throw e;

@@ -110,18 +110,11 @@ final class UringFile implements BackendFile {
             return -1;
         }
         try {
-            Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
-            try {
-                if (NoWaitCalls.statxOpenFileSynced(fd, statx.address, Linux.STATX_SIZE) != 0) {
-                    return -1;
-                }
-                ByteBuffer b = statx.view.duplicate().order(ByteOrder.nativeOrder());
-                return (b.getInt(0) & Linux.STATX_SIZE) != 0 ? b.getLong(Linux.STATX_SIZE_OFFSET) : -1;
-            } finally {
-                statx.release();
+            ByteBuffer b = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
+            if (NoWaitCalls.statxOpenFileSynced(fd, Linux.STATX_SIZE, b) != 0) {
+                return -1;
             }
-        } catch (OutOfMemoryError e) { // no direct memory for the buffer: the ring asks instead
-            return -1;
+            return (b.getInt(0) & Linux.STATX_SIZE) != 0 ? b.getLong(Linux.STATX_SIZE_OFFSET) : -1;
         } finally {
             done();
         }

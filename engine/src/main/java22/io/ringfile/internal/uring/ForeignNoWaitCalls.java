@@ -25,6 +25,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
     private static final int EOPNOTSUPP = 95;
     private static final int EIO = 5;
+    private static final int ENAMETOOLONG = 36;
     private static final int AT_FDCWD = -100;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int AT_STATX_DONT_SYNC = 0x4000;
@@ -91,13 +92,38 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     @Override
-    protected int openAt(long path, int flags, int mode) {
+    protected int openAt(byte[] path, int flags, int mode) {
+        if (path.length >= SCRATCH) {
+            return -ENAMETOOLONG;
+        }
         MemorySegment scratch = borrow();
         try {
             MemorySegment capture = scratch.asSlice(16, state.byteSize());
-            int fd = (int) openat.invokeExact(capture, AT_FDCWD, MemorySegment.ofAddress(path), flags, mode);
+            MemorySegment name = scratch.asSlice(HEADER, path.length + 1);
+            MemorySegment.copy(path, 0, name, ValueLayout.JAVA_BYTE, 0, path.length);
+            name.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
+            int fd = (int) openat.invokeExact(capture, AT_FDCWD, name, flags, mode);
             return fd >= 0 ? fd : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
+            return -EIO;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    @Override
+    protected int statxCopied(int fd, int mask, ByteBuffer out) {
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            MemorySegment result = scratch.asSlice(HEADER, Linux.STATX_BUFFER_SIZE);
+            int res = (int) statx.invokeExact(capture, fd, EMPTY, AT_EMPTY_PATH, mask, result);
+            if (res != 0) {
+                return -(int) errno.get(capture, 0L);
+            }
+            MemorySegment.ofBuffer(out).copyFrom(result);
+            return 0;
+        } catch (Throwable e) { // cannot happen for this signature; the ring asks instead
             return -EIO;
         } finally {
             giveBack(scratch);
