@@ -105,7 +105,7 @@ public abstract class NoWaitCalls {
      * Only for {@link #available()}.
      */
     static int statxOpenFile(int fd, long buffer, int mask) {
-        return INSTANCE.statx(fd, buffer, mask, false);
+        return INSTANCE.statxNoSync(fd, buffer, mask);
     }
 
     /**
@@ -136,8 +136,8 @@ public abstract class NoWaitCalls {
     /** See {@link #read}; {@link #MISS} also for any error but EOPNOTSUPP: the ring makes the read and reports it. */
     protected abstract int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit);
 
-    /** See {@link #statxOpenFile}; {@code synced} leaves out {@code AT_STATX_DONT_SYNC}. */
-    protected abstract int statx(int fd, long buffer, int mask, boolean synced);
+    /** See {@link #statxOpenFile}. */
+    protected abstract int statxNoSync(int fd, long buffer, int mask);
 
     /** See {@link #statxOpenFileSynced}. */
     protected abstract int statxCopied(int fd, int mask, ByteBuffer out);

@@ -145,12 +145,12 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     @Override
-    protected int statx(int fd, long buffer, int mask, boolean synced) {
+    protected int statxNoSync(int fd, long buffer, int mask) {
         MemorySegment scratch = borrow();
         try {
             MemorySegment capture = scratch.asSlice(16, state.byteSize());
             int res = (int) statx.invokeExact(capture, fd, EMPTY,
-                    AT_EMPTY_PATH | (synced ? 0 : AT_STATX_DONT_SYNC), mask, MemorySegment.ofAddress(buffer));
+                    AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask, MemorySegment.ofAddress(buffer));
             return res == 0 ? 0 : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature; the ring asks instead
             return -EIO;
