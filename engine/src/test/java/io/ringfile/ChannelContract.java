@@ -1414,7 +1414,9 @@ public abstract class ChannelContract extends ContractSupport {
      * Blocking reads that cannot wait, on the caller's thread (io_uring on JDK 22+ with native access): a virtual
      * thread's reads of cached data, into a direct buffer and into a heap buffer larger than one scratch piece,
      * complete while the engine's only I/O thread is held and count as hits; once the file is dropped from the page
-     * cache a read goes to the engine (it waits until the I/O thread is let go) and counts as a miss; a DIRECT
+     * cache a read either goes to the engine (it waits until the I/O thread is let go, and counts as a miss) or, where
+     * the readahead that the read starts finishes within the call, comes back at once as a hit; within a few tries a
+     * read must go to the engine; a DIRECT
      * channel never reads this way. Elsewhere the reason it is off is visible (on JDK 22+ this build must have it),
      * and reads never take the path: the counters stay where they were.
      */
@@ -1469,21 +1471,36 @@ public abstract class ChannelContract extends ContractSupport {
                         large.get(WAIT_SECONDS, TimeUnit.SECONDS));
                 assertTrue(io.ringfile.internal.uring.NoWaitCalls.hits() >= hits + 2, "counted as hits");
 
-                String resident = dropFromPageCache(path);
-                Assumptions.assumeTrue(resident.equals("0"),
-                        "the file could not be dropped from the page cache here: " + resident + " bytes stay");
-                long misses = io.ringfile.internal.uring.NoWaitCalls.misses();
-                Future<byte[]> cold = virtual.submit(() -> {
-                    ByteBuffer heap = ByteBuffer.allocate(4096);
-                    assertEquals(4096, ch.read(heap, 128 * 1024));
-                    return heap.array();
-                });
-                Thread.sleep(200);
-                assertFalse(cold.isDone(), "a read of data not in memory goes to the engine");
-                release.countDown();
-                assertArrayEquals(Arrays.copyOfRange(data, 128 * 1024, 132 * 1024),
-                        cold.get(WAIT_SECONDS, TimeUnit.SECONDS));
-                assertTrue(io.ringfile.internal.uring.NoWaitCalls.misses() > misses, "counted as a miss");
+                // A read that cannot wait still starts the readahead for what it asked; where the device answers
+                // within the call (this VM's disk often does), it returns the data. So a cold read either comes
+                // back at once as a counted hit with the right bytes, or goes to the engine; the engine's path must
+                // be seen within a few tries.
+                boolean wentToTheEngine = false;
+                for (int attempt = 0; attempt < 40 && !wentToTheEngine; attempt++) {
+                    String resident = dropFromPageCache(path);
+                    Assumptions.assumeTrue(resident.equals("0"),
+                            "the file could not be dropped from the page cache here: " + resident + " bytes stay");
+                    long coldHits = io.ringfile.internal.uring.NoWaitCalls.hits();
+                    long misses = io.ringfile.internal.uring.NoWaitCalls.misses();
+                    Future<byte[]> cold = virtual.submit(() -> {
+                        ByteBuffer heap = ByteBuffer.allocate(4096);
+                        assertEquals(4096, ch.read(heap, 128 * 1024));
+                        return heap.array();
+                    });
+                    Thread.sleep(200);
+                    if (cold.isDone()) {
+                        assertArrayEquals(Arrays.copyOfRange(data, 128 * 1024, 132 * 1024), cold.get());
+                        assertEquals(coldHits + 1, io.ringfile.internal.uring.NoWaitCalls.hits(),
+                                "done while the engine is held: read on the caller's thread");
+                        continue;
+                    }
+                    wentToTheEngine = true;
+                    release.countDown();
+                    assertArrayEquals(Arrays.copyOfRange(data, 128 * 1024, 132 * 1024),
+                            cold.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                    assertTrue(io.ringfile.internal.uring.NoWaitCalls.misses() > misses, "counted as a miss");
+                }
+                assertTrue(wentToTheEngine, "a read of data not in memory goes to the engine (40 tries)");
             } finally {
                 release.countDown();
                 virtual.shutdownNow();
