@@ -248,6 +248,11 @@ public interface FileEngine extends AutoCloseable {
      * so are the text readers ({@link #readString}, {@link #readAllLines}, {@link #lines}, {@link #newBufferedReader})
      * and, for writing, {@link #write}, {@link #writeString} and {@link #newBufferedWriter}.
      *
+     * <p>On io_uring with JDK 22+ and native access, a regular file of up to 1 MiB whose name and data the kernel's
+     * caches hold is read on the calling thread with calls that do not wait for a device (not on an io_uring
+     * thread): the future is then complete when this method returns, and stages attached to it run on the
+     * attaching thread. So is {@link #readString}'s.
+     *
      * @param path the file
      * @return a future of the file's bytes
      */
@@ -795,7 +800,9 @@ public interface FileEngine extends AutoCloseable {
         /**
          * Where returned futures complete, and so where their dependent stages run; default
          * {@link ForkJoinPool#commonPool()}. A future with no dependent stage and a thread blocked in its
-         * {@code join()} or {@code get()} is completed by that thread instead.
+         * {@code join()} or {@code get()} is completed by that thread instead. A whole-file read of a cached file
+         * made on the caller's thread (see {@link FileEngine#readAllBytes}) comes back already complete: stages
+         * attached to it run on the thread that attaches them.
          *
          * @param executor the executor that completes futures
          * @return this builder

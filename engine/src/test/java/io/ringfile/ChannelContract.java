@@ -1521,6 +1521,67 @@ public abstract class ChannelContract extends ContractSupport {
     }
 
     /**
+     * Whole-file reads of cached files on the caller's thread (io_uring on JDK 22+): readAllBytes and readString of a
+     * cached file come back complete, with its bytes, from a platform and from a virtual thread while the engine's
+     * only I/O thread is held, and leave no descriptor open; a file larger than the caller's limit (2 MiB) is opened
+     * there and read by the engine (it waits until the thread is let go). Elsewhere (NIO, JDK 17, no native access)
+     * every one of them waits for the engine's thread. A missing file fails with NoSuchFileException naming it.
+     */
+    @Test
+    void wholeFileReadsOfCachedFilesNeedNoHandOff() throws Exception {
+        Assumptions.assumeFalse(ringsOnSharedLoops(),
+                "the engine runs on a shared group's several loops: holding one does not hold the engine");
+        byte[] data = random(10_000, 98);
+        Path path = fileWith("whole-here.bin", data);
+        byte[] large = random(2 << 20, 99);
+        Path big = fileWith("whole-large.bin", large);
+        Files.readAllBytes(path);
+        Files.readAllBytes(big);
+        try (FileEngine one = newEngine(FileEngine.builder().inlineCompletion(true).rings(1).nioThreads(1))) {
+            boolean onCaller = readsCachedDataOnTheCaller(one);
+            int before = descriptorsOf(path);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService virtual = Runtime.version().feature() >= 21 ? virtualThreads()
+                    : Executors.newSingleThreadExecutor(); // JDK 17: another platform thread
+            try {
+                holdTheIoThread(one, path, release);
+                CompletableFuture<byte[]> here = one.readAllBytes(path);
+                CompletableFuture<String> text = one.readString(path, java.nio.charset.StandardCharsets.ISO_8859_1);
+                CompletableFuture<byte[]> fromVirtual = virtual.submit(() -> one.readAllBytes(path))
+                        .get(WAIT_SECONDS, TimeUnit.SECONDS);
+                CompletableFuture<byte[]> larger = one.readAllBytes(big);
+                if (onCaller) {
+                    assertTrue(here.isDone() && text.isDone() && fromVirtual.isDone(),
+                            "complete on return while the engine's I/O thread is held");
+                    assertArrayEquals(data, here.join());
+                    assertEquals(new String(data, java.nio.charset.StandardCharsets.ISO_8859_1), text.join());
+                    assertArrayEquals(data, fromVirtual.join());
+                    assertEquals(before, descriptorsOf(path), "the descriptor is closed again");
+                }
+                Thread.sleep(200);
+                assertFalse(larger.isDone(), "a file past the caller's limit is read by the engine");
+                if (!onCaller) {
+                    assertFalse(here.isDone() || text.isDone() || fromVirtual.isDone(),
+                            "without calls on the caller's thread, whole-file reads wait for the engine's thread");
+                }
+                release.countDown();
+                assertArrayEquals(large, larger.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertArrayEquals(data, here.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertArrayEquals(data, fromVirtual.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                Path missing = dir.resolve("missing-whole");
+                ExecutionException failed = assertThrows(ExecutionException.class,
+                        () -> one.readAllBytes(missing).get(WAIT_SECONDS, TimeUnit.SECONDS));
+                java.nio.file.NoSuchFileException e = assertInstanceOf(java.nio.file.NoSuchFileException.class,
+                        failed.getCause());
+                assertEquals(missing.toString(), e.getFile());
+            } finally {
+                release.countDown();
+                virtual.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * A platform thread opens, sizes, reads and closes a channel on its own thread where the engine makes those
      * calls there (io_uring on JDK 22+): the whole of it completes while the engine's only I/O thread is held, with
      * the file's bytes, and leaves no descriptor of the file open. Elsewhere (NIO, JDK 17, no native access) the open

@@ -18,6 +18,20 @@ public final class EngineFuture<T> extends CompletableFuture<T> {
     public EngineFuture() {
     }
 
+    /** A future complete with {@code value}. */
+    public static <T> EngineFuture<T> completed(T value) {
+        EngineFuture<T> future = new EngineFuture<>();
+        future.complete(value);
+        return future;
+    }
+
+    /** A future failed with {@code error}. */
+    public static <T> EngineFuture<T> failed(Throwable error) {
+        EngineFuture<T> future = new EngineFuture<>();
+        future.completeExceptionally(error);
+        return future;
+    }
+
     @Override
     public T join() {
         checkMayWait("join()");

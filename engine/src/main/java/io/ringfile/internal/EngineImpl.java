@@ -297,10 +297,37 @@ public final class EngineImpl implements FileEngine {
 
     // ---- whole-file operations
 
+    /** The largest file a whole-file read makes on the caller's thread (a copy of it runs there). */
+    private static final int CALLER_READ_LIMIT = 1 << 20;
+
     @Override
     public CompletableFuture<byte[]> readAllBytes(Path path) {
         OpenSpec spec = OpenSpec.of(path, Set.of(StandardOpenOption.READ));
-        return deliver(withFile(openInternal(spec), EngineImpl::readAll));
+        CompletableFuture<AsyncFileImpl> opened;
+        try {
+            FileBackend.WholeRead here = readAllHere(spec);
+            if (here != null && here.bytes() != null) {
+                return EngineFuture.completed(here.bytes());
+            }
+            opened = here != null ? CompletableFuture.completedFuture(registered(here.file(), spec))
+                    : openInternal(spec);
+        } catch (IOException | RuntimeException e) {
+            return EngineFuture.failed(e);
+        }
+        return deliver(withFile(opened, EngineImpl::readAll));
+    }
+
+    /**
+     * A whole-file read on the caller's thread, where the backend can make one without waiting for a device (see
+     * {@link FileBackend#readAllOnCallerThread}): the bytes, or the file opened there to read the usual way, or null
+     * to open the usual way. The future then comes back complete, as a cache would hand it back; {@link CallerStack}
+     * keeps a recursive chain of such stages from growing the stack without bound.
+     */
+    private FileBackend.WholeRead readAllHere(OpenSpec spec) throws IOException {
+        if (closed || !CallerStack.mayCompleteHere()) {
+            return null;
+        }
+        return backendFor(spec.path()).readAllOnCallerThread(spec, CALLER_READ_LIMIT);
     }
 
     private static CompletableFuture<byte[]> readAll(AsyncFileImpl file) {
@@ -376,7 +403,20 @@ public final class EngineImpl implements FileEngine {
     public CompletableFuture<String> readString(Path path, Charset charset) {
         Objects.requireNonNull(charset, "charset");
         OpenSpec spec = OpenSpec.of(path, Set.of(StandardOpenOption.READ));
-        CompletableFuture<byte[]> bytes = withFile(openInternal(spec), EngineImpl::readAll);
+        CompletableFuture<AsyncFileImpl> opened;
+        try {
+            FileBackend.WholeRead here = readAllHere(spec);
+            if (here != null && here.bytes() != null) {
+                return EngineFuture.completed(decode(here.bytes(), charset));
+            }
+            opened = here != null ? CompletableFuture.completedFuture(registered(here.file(), spec))
+                    : openInternal(spec);
+        } catch (CompletionException e) { // the decoder's
+            return EngineFuture.failed(e.getCause());
+        } catch (IOException | RuntimeException e) {
+            return EngineFuture.failed(e);
+        }
+        CompletableFuture<byte[]> bytes = withFile(opened, EngineImpl::readAll);
         // Decoding can be long: it runs on the completion executor, not on an I/O thread.
         Executor to = completer();
         return to == null || to instanceof EventExecutor ? deliver(bytes.thenApply(b -> decode(b, charset)))

@@ -18,6 +18,8 @@ final class Errno {
     static final int ENOENT = 2;
     static final int EINTR = 4;
     static final int EAGAIN = 11;
+    static final int E2BIG = 7;
+    static final int ENOSYS = 38;
     static final int EACCES = 13;
     static final int EEXIST = 17;
     static final int EXDEV = 18;

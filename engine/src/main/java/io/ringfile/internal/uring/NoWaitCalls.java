@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       ring's STATX always runs on a kernel worker thread; this saves an open that round trip.
  * </ul>
  * and, for platform threads that wait for the outcome anyway (a blocking channel's open, size and close), the plain
- * calls: {@link #open}, {@link #statxOpenFile} without {@code AT_STATX_DONT_SYNC}, {@link #close}.
+ * calls: {@link #open}, {@link #statxOpenFile} without {@code AT_STATX_DONT_SYNC}, {@link #close}; and for whole-file
+ * reads of cached files on the caller's thread, {@link #openCached} (an {@code openat2} whose lookup does not wait).
  *
  * <p>Made through {@code java.lang.foreign}, so only on JDK 22 or later, and only where the JVM grants this module
  * native access ({@code --enable-native-access=io.ringfile}, or {@code ALL-UNNAMED} on the class path): Ringfile
@@ -131,6 +132,24 @@ public abstract class NoWaitCalls {
         return INSTANCE.closeFd(fd);
     }
 
+    /**
+     * An open that does not wait for the device: {@code openat2(AT_FDCWD, path, {flags | O_NONBLOCK, 0,
+     * RESOLVE_CACHED})} (every step of the lookup answered from the kernel's caches, else EAGAIN; O_NONBLOCK so that
+     * a FIFO does not wait for a writer), then {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask)} into
+     * {@code statxOut} (from its position, {@link Linux#STATX_BUFFER_SIZE} bytes). Returns the new descriptor, still
+     * O_NONBLOCK (see {@link #clearNonBlocking}), or the negated errno of the open (EAGAIN where the lookup would
+     * wait; ENOSYS and EINVAL where the kernel has no openat2 or no RESOLVE_CACHED). {@code statxResult} gets the
+     * statx outcome (0 or the negated errno). {@code path} holds the name's bytes, without a NUL.
+     */
+    static int openCached(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult) {
+        return INSTANCE.openCachedNoWait(path, flags, mask, statxOut, statxResult);
+    }
+
+    /** {@code fcntl(fd, F_SETFL, 0)}: clears the O_NONBLOCK that {@link #openCached} set. 0 or the negated errno. */
+    static int clearNonBlocking(int fd) {
+        return INSTANCE.clearStatusFlags(fd);
+    }
+
     /** Null when this implementation can run here, else why not; asked once, before any read. */
     protected abstract String refusal();
 
@@ -148,4 +167,10 @@ public abstract class NoWaitCalls {
 
     /** See {@link #close}. */
     protected abstract int closeFd(int fd);
+
+    /** See {@link #openCached}. */
+    protected abstract int openCachedNoWait(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult);
+
+    /** See {@link #clearNonBlocking}. */
+    protected abstract int clearStatusFlags(int fd);
 }

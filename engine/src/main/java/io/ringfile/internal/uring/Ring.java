@@ -55,6 +55,11 @@ final class Ring implements IoUringIoHandle {
     /** Set once, on the loop thread, when the ring stops accepting ops. */
     private volatile boolean stopped;
 
+    /** Whether this ring has stopped or its loop is ending: no more ops are for it. Any thread. */
+    boolean ending() {
+        return stopped || loop.isShuttingDown();
+    }
+
     // Loop-thread state
     private final RingOp[] slots;
     private final UringFile.DirectTransfer[] transfers; // one reusable op per slot, made on first use

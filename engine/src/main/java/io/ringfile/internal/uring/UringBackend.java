@@ -505,6 +505,70 @@ public final class UringBackend implements FileBackend {
         return file;
     }
 
+    /** Cleared once the kernel refused openat2 or RESOLVE_CACHED: whole-file reads then open through the ring. */
+    private static volatile boolean openCachedWorks = true;
+
+    /**
+     * A whole-file read on the calling thread (see {@link FileBackend#readAllOnCallerThread}): an openat2 whose
+     * lookup does not wait, a statx as the kernel holds it, preadv2(RWF_NOWAIT) for the body and one byte past it,
+     * close. Anything that is not a regular file fully in memory, no larger than {@code sizeLimit}, on a file system
+     * that takes RWF_NOWAIT, is handed back open (O_NONBLOCK cleared) for the ring to read, as the ring's own open
+     * would have left it. Not on a ring's thread (its calls go through its own ring).
+     */
+    @Override
+    public WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws IOException {
+        if (shutdown || !openCachedWorks || !NoWaitCalls.available() || RingThreads.isCurrent()) {
+            return null;
+        }
+        Ring ring = pickRing(); // where a file handed back lives; an ending one (its group ends) takes nothing
+        if (ring.ending()) {
+            return null;
+        }
+        ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
+        int[] statxResult = new int[1];
+        int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(spec.path())),
+                Linux.openFlags(spec), statxMask(spec), statx, statxResult);
+        if (fd < 0) {
+            if (fd == -Errno.EAGAIN) { // the lookup would wait
+                return null;
+            }
+            if (fd == -Errno.ENOSYS || fd == -Errno.EINVAL || fd == -Errno.E2BIG) { // no openat2 or RESOLVE_CACHED
+                openCachedWorks = false;
+                return null;
+            }
+            throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
+        }
+        boolean owned = true;
+        try {
+            int res = statxResult[0];
+            if (res == 0 && (statx.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT) == Linux.S_IFREG
+                    && (statx.getInt(0) & Linux.STATX_SIZE) != 0) {
+                long size = statx.getLong(Linux.STATX_SIZE_OFFSET);
+                long device = ((long) statx.getInt(Linux.STATX_DEV_MAJOR_OFFSET) << 32)
+                        | (statx.getInt(Linux.STATX_DEV_MINOR_OFFSET) & 0xFFFFFFFFL);
+                byte[] bytes = size <= sizeLimit ? UringFile.readWholeIfCached(fd, (int) size, device) : null;
+                if (bytes != null) {
+                    owned = false;
+                    NoWaitCalls.close(fd); // read-only: a close error loses no data
+                    return WholeRead.of(bytes);
+                }
+            }
+            NoWaitCalls.clearNonBlocking(fd);
+            UringFile file = newFile(ring, fd, spec, res, statx);
+            owned = false;
+            openFiles.add(file);
+            if (shutdown) { // raced with shutdown, which may not have seen this file
+                file.closeAfterStop();
+                throw new ClosedFileSystemException();
+            }
+            return WholeRead.opened(file);
+        } finally {
+            if (owned) { // out of memory, say: the descriptor is nobody's yet
+                closeQuietly(fd);
+            }
+        }
+    }
+
     static void closeQuietly(int fd) {
         try {
             new io.netty.channel.unix.FileDescriptor(fd).close();

@@ -98,6 +98,38 @@ final class UringFile implements BackendFile {
         }
     }
 
+    /**
+     * The {@code size} bytes of a regular file on {@code device}, read from {@code fd} on the calling thread without
+     * waiting, with one read past them that must find end of file; fewer where the file ended sooner (it shrank).
+     * Null where a read would wait, the file grew, or the file system refuses RWF_NOWAIT (remembered): the caller
+     * reads the usual way. {@code fd} is the caller's, not yet any file's.
+     */
+    static byte[] readWholeIfCached(int fd, int size, long device) {
+        if (REFUSING_DEVICES.contains(device)) {
+            return null;
+        }
+        byte[] array = new byte[size];
+        ByteBuffer dst = ByteBuffer.wrap(array);
+        while (dst.hasRemaining()) {
+            int n = NoWaitCalls.read(fd, dst, dst.position(), Integer.MAX_VALUE);
+            if (n == NoWaitCalls.REFUSED) {
+                REFUSING_DEVICES.add(device);
+                return null;
+            }
+            if (n == NoWaitCalls.MISS) {
+                return null;
+            }
+            if (n < 0) { // end of file sooner: it shrank
+                return java.util.Arrays.copyOf(array, dst.position());
+            }
+        }
+        int past = NoWaitCalls.read(fd, ByteBuffer.allocate(1), size, 1);
+        if (past == NoWaitCalls.REFUSED) {
+            REFUSING_DEVICES.add(device);
+        }
+        return past == -1 ? array : null; // it grew, or the probe missed
+    }
+
     @Override
     public long sizeAtOpen() {
         return sizeAtOpen;

@@ -27,6 +27,14 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int EIO = 5;
     private static final int ENAMETOOLONG = 36;
     private static final int AT_FDCWD = -100;
+    /** x86-64 and aarch64 (asm-generic) share openat2's number; fcntl's differs. */
+    private static final long SYS_OPENAT2 = 437;
+    private static final long SYS_FCNTL = "aarch64".equals(System.getProperty("os.arch")) ? 25 : 72;
+    private static final int F_SETFL = 4;
+    private static final int O_NONBLOCK = 04000;
+    private static final long RESOLVE_CACHED = 0x20;
+    /** struct open_how: flags, mode, resolve (three u64). */
+    private static final int OPEN_HOW_SIZE = 24;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int AT_STATX_DONT_SYNC = 0x4000;
     /** The empty C string statx takes with AT_EMPTY_PATH. */
@@ -46,6 +54,8 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private MethodHandle statx;
     private MethodHandle openat;
     private MethodHandle close;
+    /** glibc's {@code syscall(number, a, b, c, d)}: for openat2, which glibc may not wrap, and fcntl. */
+    private MethodHandle syscall4;
 
     @Override
     protected String refusal() {
@@ -85,6 +95,15 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 Linker.Option.firstVariadicArg(3), Linker.Option.captureCallState("errno"));
+        MemorySegment syscallFunction = linker.defaultLookup().find("syscall").orElse(null);
+        if (syscallFunction == null) {
+            return "the C library has no syscall";
+        }
+        // syscall is variadic from its second argument; glibc reads every one as a long.
+        syscall4 = linker.downcallHandle(syscallFunction,
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
         close = linker.downcallHandle(closeFunction,
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 Linker.Option.captureCallState("errno"));
@@ -104,6 +123,58 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
             name.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
             int fd = (int) openat.invokeExact(capture, AT_FDCWD, name, flags, mode);
             return fd >= 0 ? fd : -(int) errno.get(capture, 0L);
+        } catch (Throwable e) { // cannot happen for this signature
+            return -EIO;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    @Override
+    protected int openCachedNoWait(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult) {
+        if (path.length >= SCRATCH - OPEN_HOW_SIZE - 8) {
+            return -ENAMETOOLONG;
+        }
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            MemorySegment how = scratch.asSlice(HEADER, OPEN_HOW_SIZE);
+            how.set(ValueLayout.JAVA_LONG, 0, (flags | O_NONBLOCK) & 0xFFFFFFFFL);
+            how.set(ValueLayout.JAVA_LONG, 8, 0L);
+            how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_CACHED);
+            MemorySegment name = scratch.asSlice(HEADER + OPEN_HOW_SIZE + 8, path.length + 1);
+            MemorySegment.copy(path, 0, name, ValueLayout.JAVA_BYTE, 0, path.length);
+            name.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
+            long fd = (long) syscall4.invokeExact(capture, SYS_OPENAT2, (long) AT_FDCWD, name.address(),
+                    how.address(), (long) OPEN_HOW_SIZE);
+            if (fd < 0) {
+                return -(int) errno.get(capture, 0L);
+            }
+            // The name is no longer needed: the statx result goes where it was.
+            MemorySegment result = scratch.asSlice(HEADER, Linux.STATX_BUFFER_SIZE);
+            int res = (int) statx.invokeExact(capture, (int) fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask,
+                    result);
+            if (res != 0) {
+                statxResult[0] = -(int) errno.get(capture, 0L);
+            } else {
+                statxResult[0] = 0;
+                MemorySegment.ofBuffer(statxOut).copyFrom(result);
+            }
+            return (int) fd;
+        } catch (Throwable e) { // cannot happen for these signatures
+            return -EIO;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    @Override
+    protected int clearStatusFlags(int fd) {
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETFL, 0L, 0L);
+            return res == 0 ? 0 : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
             return -EIO;
         } finally {

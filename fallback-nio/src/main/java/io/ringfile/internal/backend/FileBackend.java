@@ -29,6 +29,54 @@ public interface FileBackend {
         return null;
     }
 
+    /**
+     * A whole-file read ({@code spec} is a plain READ open) on the calling thread, with calls that never wait for a
+     * device: for a regular file that the kernel's caches hold entirely (name and data), its bytes. Where one of the
+     * calls would have to wait after the file was opened, the open file, which the caller goes on reading the usual
+     * way. Null where this backend does not read on the caller's thread or the name is not in the caches (the caller
+     * then opens through {@link #open}). Callable from any thread but the backend's own; it must not block.
+     *
+     * @param sizeLimit the largest file read here; a larger one is handed back open
+     * @throws java.io.IOException the {@code java.nio.file} exception for an open that failed at once
+     */
+    default WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws java.io.IOException {
+        return null;
+    }
+
+    /**
+     * What {@link #readAllOnCallerThread} got: the bytes (the file is closed again), or else the open file to read
+     * the usual way (the caller owns it and closes it).
+     */
+    final class WholeRead {
+        private final byte[] bytes;
+        private final BackendFile file;
+
+        private WholeRead(byte[] bytes, BackendFile file) {
+            this.bytes = bytes;
+            this.file = file;
+        }
+
+        /** The whole file's bytes. */
+        public static WholeRead of(byte[] bytes) {
+            return new WholeRead(bytes, null);
+        }
+
+        /** An open file that was not read here. */
+        public static WholeRead opened(BackendFile file) {
+            return new WholeRead(null, file);
+        }
+
+        /** The bytes, or null where {@link #file()} is to be read. */
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        /** The open file, or null where {@link #bytes()} holds the file. */
+        public BackendFile file() {
+            return file;
+        }
+    }
+
     /** The size of the file at {@code path}, following symbolic links. */
     CompletableFuture<Long> size(Path path);
 

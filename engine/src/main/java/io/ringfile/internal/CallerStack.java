@@ -1,0 +1,27 @@
+package io.ringfile.internal;
+
+/**
+ * Bounds the stack that futures handed back already complete can build up. In a recursive chain such as
+ * {@code loop(i) = engine.readAllBytes(p).thenCompose(b -> loop(i + 1))}, a complete future runs each next stage
+ * inside the call that attached it, so the stack grows with every round; an operation that completes later runs
+ * the rest of the chain on another stack. Every {@value #CHECK_EVERY}th call on a thread looks at how deep its stack
+ * is, and past {@value #DEEPEST} frames that call goes the asynchronous way.
+ */
+final class CallerStack {
+    private static final int CHECK_EVERY = 32;
+    private static final int DEEPEST = 1024;
+    private static final ThreadLocal<int[]> CALLS = ThreadLocal.withInitial(() -> new int[1]);
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
+    private CallerStack() {
+    }
+
+    /** Whether the calling thread may be handed back a future that is already complete. */
+    static boolean mayCompleteHere() {
+        int[] calls = CALLS.get();
+        if (++calls[0] % CHECK_EVERY != 0) {
+            return true;
+        }
+        return WALKER.walk(frames -> frames.skip(DEEPEST).findFirst().isEmpty());
+    }
+}
