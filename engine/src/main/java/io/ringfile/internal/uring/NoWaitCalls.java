@@ -101,6 +101,25 @@ public abstract class NoWaitCalls {
         return n;
     }
 
+    /** The most bytes {@link #readPastEnd} takes in one call (its {@code length} + 1). */
+    static final int PAST_END_LIMIT = 64 * 1024;
+
+    /**
+     * For a whole-file read: one read without waiting of {@code length + 1} bytes at {@code position}, the first
+     * {@code length} (or fewer) of them copied into {@code array} from {@code offset}. Returns the bytes read
+     * ({@code length + 1} where the file goes on past them), -1 at end of file, {@link #MISS} or {@link #REFUSED}
+     * as {@link #read}. For {@code length + 1 <= }{@link #PAST_END_LIMIT}; only for {@link #available()}.
+     */
+    static int readPastEnd(int fd, byte[] array, int offset, int length, long position) {
+        int n = INSTANCE.readIntoArray(fd, array, offset, length, position);
+        if (n == MISS || n == REFUSED) {
+            MISSES.increment();
+        } else {
+            HITS.increment();
+        }
+        return n;
+    }
+
     /**
      * {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask, buffer)}: 0, or the negated errno (the caller
      * then asks the ring). {@code buffer} is the address of {@link Linux#STATX_BUFFER_SIZE} bytes of native memory.
@@ -155,6 +174,9 @@ public abstract class NoWaitCalls {
 
     /** See {@link #read}; {@link #MISS} also for any error but EOPNOTSUPP: the ring makes the read and reports it. */
     protected abstract int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit);
+
+    /** See {@link #readPastEnd}. */
+    protected abstract int readIntoArray(int fd, byte[] array, int offset, int length, long position);
 
     /** See {@link #statxOpenFile}. */
     protected abstract int statxNoSync(int fd, long buffer, int mask);

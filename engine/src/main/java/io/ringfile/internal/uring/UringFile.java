@@ -110,6 +110,23 @@ final class UringFile implements BackendFile {
         }
         byte[] array = new byte[size];
         ByteBuffer dst = ByteBuffer.wrap(array);
+        if (size < NoWaitCalls.PAST_END_LIMIT) { // the body and the byte past it in one call
+            int n = NoWaitCalls.readPastEnd(fd, array, 0, size, 0);
+            if (n == NoWaitCalls.REFUSED) {
+                REFUSING_DEVICES.add(device);
+                return null;
+            }
+            if (n == NoWaitCalls.MISS || n > size) { // not in memory, or it grew
+                return null;
+            }
+            if (n == -1) { // empty, or it shrank to nothing
+                return size == 0 ? array : new byte[0];
+            }
+            if (n == size) { // a short read of a regular file: its end (data past it is a later append)
+                return array;
+            }
+            dst.position(n); // fewer: it shrank, or only part is in memory
+        }
         while (dst.hasRemaining()) {
             int n = NoWaitCalls.read(fd, dst, dst.position(), Integer.MAX_VALUE);
             if (n == NoWaitCalls.REFUSED) {

@@ -257,6 +257,33 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         }
     }
 
+    @Override
+    protected int readIntoArray(int fd, byte[] array, int offset, int length, long position) {
+        MemorySegment scratch = borrow();
+        try {
+            MemorySegment target = scratch.asSlice(HEADER, length + 1);
+            scratch.set(ValueLayout.ADDRESS, 0, target);
+            scratch.set(ValueLayout.JAVA_LONG, 8, target.byteSize());
+            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            long n;
+            try {
+                n = (long) preadv2.invokeExact(capture, fd, scratch, 1, position, RWF_NOWAIT);
+            } catch (Throwable e) { // cannot happen for this signature; the ring makes the read instead
+                return MISS;
+            }
+            if (n < 0) {
+                return (int) errno.get(capture, 0L) == EOPNOTSUPP ? REFUSED : MISS;
+            }
+            if (n == 0) {
+                return -1;
+            }
+            MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, array, offset, (int) Math.min(n, length));
+            return (int) n;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
     /**
      * One preadv2 into {@code target} (the direct buffer's own memory, or a piece of the scratch, copied to
      * {@code dst} after), advancing {@code dst} by what was read.
