@@ -219,16 +219,20 @@ final class NioFile implements BackendFile {
 
     /**
      * Closes the channel on the calling thread, so that a close never queues behind blocked operations; the JDK
-     * wakes threads blocked in this channel and keeps the descriptor until they have left it.
+     * wakes threads blocked in this channel and keeps the descriptor until they have left it. The backend forgets
+     * the file only once its channel is closed: a shutdown that runs meanwhile still finds the file, and its own
+     * close of the channel returns only when the descriptor is closed (the JDK's close waits for a close in
+     * progress), so no descriptor outlives the shutdown on a thread that is not the backend's.
      */
     @Override
     public void close(Completion completion) {
-        backend.forget(this);
         try {
             channel.close();
         } catch (IOException e) {
             completion.failed(NioErrors.translate(e, path));
             return;
+        } finally {
+            backend.forget(this);
         }
         completion.completed(0);
     }
