@@ -249,9 +249,9 @@ public interface FileEngine extends AutoCloseable {
      * and, for writing, {@link #write}, {@link #writeString} and {@link #newBufferedWriter}.
      *
      * <p>On io_uring with JDK 22+ and native access, a regular file of up to 1 MiB whose name and data the kernel's
-     * caches hold is read on the calling thread with calls that do not wait for a device (not on an io_uring
-     * thread): the future is then complete when this method returns, and stages attached to it run on the
-     * attaching thread. So is {@link #readString}'s.
+     * caches hold is read on the calling thread with calls that do not wait for a device (an io_uring thread
+     * included, which then needs no round trip through its ring): the future is then complete when this method
+     * returns, and stages attached to it run on the attaching thread. So is {@link #readString}'s.
      *
      * @param path the file
      * @return a future of the file's bytes

@@ -209,6 +209,7 @@ public final class UringBackend implements FileBackend {
         terminated = done;
         Thread stopper = new Thread(() -> {
             try {
+                awaitReadsHere();
                 stop(timeoutMillis);
             } catch (Throwable e) {
                 LOG.log(System.Logger.Level.ERROR, "Ringfile: io_uring shutdown failed", e);
@@ -507,19 +508,44 @@ public final class UringBackend implements FileBackend {
 
     /** Cleared once the kernel refused openat2 or RESOLVE_CACHED: whole-file reads then open through the ring. */
     private static volatile boolean openCachedWorks = true;
+    /** Whole-file reads on callers' threads under way: their descriptors are no open file's yet. */
+    private final AtomicInteger readsHere = new AtomicInteger();
+
+    /**
+     * Waits (on the shutdown's thread) until no whole-file read on a caller's thread holds a descriptor that no
+     * open file tracks: each either saw the shutdown flag and did nothing, or finishes with its calls that do not
+     * wait, closing its descriptor or handing it over as a tracked file. Bounded by {@link #REAP_MILLIS} against a
+     * bug; the calls take microseconds.
+     */
+    private void awaitReadsHere() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REAP_MILLIS);
+        while (readsHere.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
 
     /**
      * A whole-file read on the calling thread (see {@link FileBackend#readAllOnCallerThread}): an openat2 whose
      * lookup does not wait, a statx as the kernel holds it, preadv2(RWF_NOWAIT) for the body and one byte past it,
      * close. Anything that is not a regular file fully in memory, no larger than {@code sizeLimit}, on a file system
      * that takes RWF_NOWAIT, is handed back open (O_NONBLOCK cleared) for the ring to read, as the ring's own open
-     * would have left it. Not on a ring's thread (its calls go through its own ring).
+     * would have left it. A ring's own thread may call this too: these calls wait no more than the ring's own
+     * first, inline, attempt at an open and a read would on that thread, and save it the round trips.
      */
     @Override
     public WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws IOException {
-        if (shutdown || !openCachedWorks || !NoWaitCalls.available() || RingThreads.isCurrent()) {
+        if (!openCachedWorks || !NoWaitCalls.available()) {
             return null;
         }
+        readsHere.incrementAndGet(); // before the flag is read: a shutdown that set it waits for this read
+        try {
+            return shutdown ? null : readAllHere(spec, sizeLimit);
+        } finally {
+            readsHere.decrementAndGet();
+        }
+    }
+
+    private WholeRead readAllHere(OpenSpec spec, int sizeLimit) throws IOException {
         Ring ring = pickRing(); // where a file handed back lives; an ending one (its group ends) takes nothing
         if (ring.ending()) {
             return null;

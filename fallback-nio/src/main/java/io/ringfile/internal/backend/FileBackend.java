@@ -34,7 +34,7 @@ public interface FileBackend {
      * device: for a regular file that the kernel's caches hold entirely (name and data), its bytes. Where one of the
      * calls would have to wait after the file was opened, the open file, which the caller goes on reading the usual
      * way. Null where this backend does not read on the caller's thread or the name is not in the caches (the caller
-     * then opens through {@link #open}). Callable from any thread but the backend's own; it must not block.
+     * then opens through {@link #open}). Callable from any thread, the backend's own included; it must not block.
      *
      * @param sizeLimit the largest file read here; a larger one is handed back open
      * @throws java.io.IOException the {@code java.nio.file} exception for an open that failed at once
