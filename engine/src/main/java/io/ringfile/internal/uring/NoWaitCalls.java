@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>{@link #read}: {@code preadv2(fd, ..., RWF_NOWAIT)}, which copies what the page cache holds and fails with
  *       EAGAIN where it would have to wait for the device (the kernel has still started the readahead, which on a
- *       fast device may finish within the call and turn the miss into a hit). A thread that is going to wait anyway tries this first and
- *       goes to the ring only on a miss, so a cache hit costs one system call and no hand-off.
+ *       fast device may finish within the call and turn the miss into a hit). A thread that is going to wait anyway
+ *       tries this first and goes to the ring only on a miss, so a cache hit costs one system call and no hand-off.
  *   <li>{@link #statxOpenFile}: {@code statx} of an open descriptor with {@code AT_STATX_DONT_SYNC} (attributes as
  *       the kernel holds them, no round trip to a network or FUSE server), for the type and size an open needs. The
  *       ring's STATX always runs on a kernel worker thread; this saves an open that round trip.
