@@ -262,23 +262,11 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         MemorySegment scratch = borrow();
         try {
             MemorySegment target = scratch.asSlice(HEADER, length + 1);
-            scratch.set(ValueLayout.ADDRESS, 0, target);
-            scratch.set(ValueLayout.JAVA_LONG, 8, target.byteSize());
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
-            long n;
-            try {
-                n = (long) preadv2.invokeExact(capture, fd, scratch, 1, position, RWF_NOWAIT);
-            } catch (Throwable e) { // cannot happen for this signature; the ring makes the read instead
-                return MISS;
+            int n = preadNoWait(scratch, fd, target, position);
+            if (n > 0) {
+                MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, array, offset, Math.min(n, length));
             }
-            if (n < 0) {
-                return (int) errno.get(capture, 0L) == EOPNOTSUPP ? REFUSED : MISS;
-            }
-            if (n == 0) {
-                return -1;
-            }
-            MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, array, offset, (int) Math.min(n, length));
-            return (int) n;
+            return n;
         } finally {
             giveBack(scratch);
         }
@@ -289,6 +277,23 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
      * {@code dst} after), advancing {@code dst} by what was read.
      */
     private int readOnce(MemorySegment scratch, int fd, MemorySegment target, ByteBuffer dst, long position) {
+        int n = preadNoWait(scratch, fd, target, position);
+        if (n <= 0) {
+            return n;
+        }
+        if (!dst.isDirect()) {
+            MemorySegment.ofBuffer(dst).copyFrom(target.asSlice(0, n));
+        }
+        dst.position(dst.position() + n);
+        return n;
+    }
+
+    /**
+     * {@code preadv2(fd, [target], 1, position, RWF_NOWAIT)} with the iovec and errno slot at the start of
+     * {@code scratch}: the bytes read, -1 at end of file, {@link #REFUSED} for EOPNOTSUPP, else {@link #MISS}
+     * (EAGAIN, or an error the ring meets and reports).
+     */
+    private int preadNoWait(MemorySegment scratch, int fd, MemorySegment target, long position) {
         scratch.set(ValueLayout.ADDRESS, 0, target);
         scratch.set(ValueLayout.JAVA_LONG, 8, target.byteSize());
         MemorySegment capture = scratch.asSlice(16, state.byteSize());
@@ -299,17 +304,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
             return MISS;
         }
         if (n < 0) {
-            int error = (int) errno.get(capture, 0L);
-            return error == EOPNOTSUPP ? REFUSED : MISS; // EAGAIN, or an error the ring meets and reports
+            return (int) errno.get(capture, 0L) == EOPNOTSUPP ? REFUSED : MISS;
         }
-        if (n == 0) {
-            return -1;
-        }
-        if (!dst.isDirect()) {
-            MemorySegment.ofBuffer(dst).copyFrom(target.asSlice(0, n));
-        }
-        dst.position(dst.position() + (int) n);
-        return (int) n;
+        return n == 0 ? -1 : (int) n;
     }
 
     private MemorySegment borrow() {
