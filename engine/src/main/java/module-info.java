@@ -8,6 +8,8 @@ module io.ringfile {
     requires io.netty.transport.unix.common;
     requires io.netty.transport.classes.io_uring;
     requires io.ringfile.fallback.nio;
+    requires jdk.jfr; // io.ringfile JFR events
+    requires HdrHistogram; // its jar names no module: the name comes from the file name, as Maven lays it out
 
     exports io.ringfile;
 }

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * fails because the engine has started. Once started, {@link #get()} is one volatile read.
  */
 final class DefaultEngine {
-    static final String BACKEND_PROPERTY = "ringfile.backend";
+    static final String BACKEND_PROPERTY = FileEngine.Builder.BACKEND_PROPERTY;
     static final String THREAD_FACTORY_PROPERTY = "ringfile.threadFactory";
 
     private static final Object LOCK = new Object();
@@ -61,17 +61,12 @@ final class DefaultEngine {
         }
     }
 
-    /** A builder set from {@code ringfile.backend} and {@code ringfile.threadFactory}. */
+    /**
+     * A builder set from {@code ringfile.threadFactory}; the backend is left unset, so that the build reads
+     * {@code ringfile.backend} (or {@code RINGFILE_BACKEND}) as every engine's does.
+     */
     private static FileEngine.Builder fromProperties() {
         FileEngine.Builder builder = FileEngine.builder();
-        String backend = System.getProperty(BACKEND_PROPERTY);
-        if (backend != null) {
-            try {
-                builder.backend(FileEngine.Backend.parse(backend));
-            } catch (IllegalArgumentException e) {
-                throw invalid(BACKEND_PROPERTY, backend, "the allowed values are auto, io_uring, nio", e);
-            }
-        }
         String factory = System.getProperty(THREAD_FACTORY_PROPERTY);
         if (factory != null) {
             builder.threadFactory(newThreadFactory(factory));

@@ -2,6 +2,7 @@ package io.ringfile;
 
 import io.netty.channel.EventLoopGroup;
 import io.ringfile.internal.EngineImpl;
+import io.ringfile.internal.EngineSettings;
 
 import java.io.IOException;
 import java.nio.channels.AsynchronousFileChannel;
@@ -88,7 +89,8 @@ public interface FileEngine extends AutoCloseable {
     }
 
     /**
-     * An engine with default settings (backend {@link Backend#AUTO}).
+     * An engine with default settings: the backend from {@code ringfile.backend} or {@code RINGFILE_BACKEND}, else
+     * {@link Backend#AUTO} (see {@link Builder#backend(Backend)}).
      *
      * @return a new, started engine
      */
@@ -118,6 +120,23 @@ public interface FileEngine extends AutoCloseable {
      * @return the reason, or empty
      */
     Optional<String> fallbackReason();
+
+    /**
+     * The engine's name, from {@link Builder#name(String)}: in its thread names, its log lines and its metrics.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * What the engine has done and holds now, as one immutable snapshot: per kind of operation the counts, bytes and
+     * latency percentiles, the rings' operations in flight and waiting, the NIO pool's queue and threads, the
+     * backend and why. Cheap enough to call every few seconds from a metrics exporter (it takes no lock the engine's
+     * operations take); any thread, also after {@link #close()}.
+     *
+     * @return a snapshot
+     */
+    EngineMetrics metrics();
 
     /**
      * As {@link java.nio.file.Files#newByteChannel(Path, OpenOption...)}: READ unless other options say else.
@@ -736,28 +755,75 @@ public interface FileEngine extends AutoCloseable {
 
     /** Settings for a {@link FileEngine}. Not thread-safe; each {@link #build()} makes a new engine. */
     final class Builder {
-        private Backend backend = Backend.AUTO;
+        /** Null: from {@link #BACKEND_PROPERTY} or {@link #BACKEND_VARIABLE}, else AUTO, read at {@link #build()}. */
+        private Backend backend;
+        private String name = "ringfile";
+        private boolean metrics = true;
         private int rings = Runtime.getRuntime().availableProcessors();
         private int ringSize = 256;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private int maxQueued = DEFAULT_MAX_QUEUED;
+        private int boundedKernelWorkers = DEFAULT_KERNEL_WORKERS;
+        private int unboundedKernelWorkers = DEFAULT_KERNEL_WORKERS;
         private int nioThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         private Executor completionExecutor = ForkJoinPool.commonPool();
         private boolean inlineCompletion;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
-        private String threadNamePrefix = "ringfile";
+        /** Null: the name. */
+        private String threadNamePrefix;
         private ThreadFactory threadFactory;
         private EventLoopGroup eventLoopGroup;
 
         Builder() {
         }
 
+        /** The system property an operator sets to choose the backend of every engine that does not set one. */
+        public static final String BACKEND_PROPERTY = "ringfile.backend";
+        /** The environment variable read where {@link #BACKEND_PROPERTY} is not set. */
+        public static final String BACKEND_VARIABLE = "RINGFILE_BACKEND";
+
         /**
-         * The backend to run; default {@link Backend#AUTO}.
+         * The backend to run. Without this call the engine runs the backend named by the system property
+         * {@value #BACKEND_PROPERTY}, else by the environment variable {@value #BACKEND_VARIABLE} ({@code auto},
+         * {@code io_uring} or {@code nio}, as {@link Backend#parse}), else {@link Backend#AUTO}: so an operator
+         * turns io_uring off for every engine of a program with {@code -Dringfile.backend=nio}. They are read when
+         * the engine is built.
          *
          * @param backend the backend
          * @return this builder
          */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * The engine's name, default "ringfile": in its log lines, its {@link FileEngine#metrics() metrics} (where
+         * engines in one registry need different names) and, unless {@link #threadNamePrefix} is set, as the prefix
+         * of its thread names.
+         *
+         * @param name the name; not blank
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is blank
+         */
+        public Builder name(String name) {
+            if (Objects.requireNonNull(name, "name").isBlank()) {
+                throw new IllegalArgumentException("blank engine name");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * Whether the engine counts its operations and their latencies for {@link FileEngine#metrics()}; default
+         * true. They cost about two clock reads and a few uncontended atomic adds per operation, no allocation; with
+         * false the snapshot still has the gauges (in flight, waiting, pool).
+         *
+         * @param enabled false to count nothing
+         * @return this builder
+         */
+        public Builder metrics(boolean enabled) {
+            this.metrics = enabled;
             return this;
         }
 
@@ -782,6 +848,77 @@ public interface FileEngine extends AutoCloseable {
          */
         public Builder ringSize(int ringSize) {
             this.ringSize = positive(ringSize, "ringSize");
+            return this;
+        }
+
+        /** The default of {@link #maxInFlight(int)}. */
+        public static final int DEFAULT_MAX_IN_FLIGHT = 4096;
+        /** The default of {@link #maxQueued(int)}. */
+        public static final int DEFAULT_MAX_QUEUED = 65_536;
+
+        /**
+         * The most operations the engine hands to the kernel (or its NIO pool) at once; default
+         * {@value #DEFAULT_MAX_IN_FLIGHT}. The io_uring rings share it (each keeps at most its share, rounded up, and
+         * never more than half its completion queue); the NIO pool runs at most {@link #nioThreads} at once. Operations
+         * beyond it wait in the engine, up to {@link #maxQueued(int)}.
+         *
+         * <p>With {@code maxQueued} it bounds what a flood of calls can hold: each operation under way holds its
+         * buffer and a few hundred bytes of the engine's. Past both limits a call fails at once with
+         * {@link EngineOverloadedException} (a {@link java.util.concurrent.RejectedExecutionException}) instead of
+         * queueing; closes, and reads served on the caller's thread, are never refused.
+         *
+         * @param maxInFlight the most operations in flight; positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxInFlight} is not positive
+         */
+        public Builder maxInFlight(int maxInFlight) {
+            this.maxInFlight = positive(maxInFlight, "maxInFlight");
+            return this;
+        }
+
+        /**
+         * The most operations that wait in the engine beyond {@link #maxInFlight(int)}; default
+         * {@value #DEFAULT_MAX_QUEUED}, far more than a server or a benchmark keeps waiting, few enough that a flood
+         * is refused before it exhausts memory. Past it calls fail at once with {@link EngineOverloadedException}.
+         *
+         * @param maxQueued the most operations waiting; 0 or more
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxQueued} is negative
+         */
+        public Builder maxQueued(int maxQueued) {
+            if (maxQueued < 0) {
+                throw new IllegalArgumentException("maxQueued must not be negative: " + maxQueued);
+            }
+            this.maxQueued = maxQueued;
+            return this;
+        }
+
+        /** The default of {@link #maxKernelWorkers}, for each kind of worker. */
+        public static final int DEFAULT_KERNEL_WORKERS = 16;
+
+        /**
+         * The most io-wq worker threads the kernel may start for each of the engine's rings, per kind: bounded
+         * workers run work on regular files and block devices (a buffered read or write the kernel cannot finish
+         * at once, an open, an fsync), unbounded ones run work that may block without limit (pipes, FIFOs,
+         * devices). A slow disk or a FUSE file system makes the kernel start a worker per operation waiting on it;
+         * this caps the threads (visible as {@code iou-wrk-N} in {@code /proc/PID/task}) and the operations beyond
+         * wait in the kernel's queue. Default {@value #DEFAULT_KERNEL_WORKERS} of each per ring, enough for a
+         * device's queue depth; 0 leaves the kernel's default (bounded: the smaller of the ring's size and 4 x
+         * CPUs; unbounded: the process's thread limit). Applies to the engine's own rings; an engine on a
+         * {@linkplain #eventLoopGroup shared group} has the group's settings (Netty's
+         * {@code IoUringIoHandlerConfig.setMaxBoundedWorker}/{@code setMaxUnboundedWorker}).
+         *
+         * @param bounded the most bounded workers per ring; 0 for the kernel's default
+         * @param unbounded the most unbounded workers per ring; 0 for the kernel's default
+         * @return this builder
+         * @throws IllegalArgumentException if a value is negative
+         */
+        public Builder maxKernelWorkers(int bounded, int unbounded) {
+            if (bounded < 0 || unbounded < 0) {
+                throw new IllegalArgumentException("negative worker count: " + bounded + ", " + unbounded);
+            }
+            this.boundedKernelWorkers = bounded;
+            this.unboundedKernelWorkers = unbounded;
             return this;
         }
 
@@ -841,7 +978,8 @@ public interface FileEngine extends AutoCloseable {
         }
 
         /**
-         * Prefix of the engine's thread names; default "ringfile". Unused with a {@link #threadFactory}.
+         * Prefix of the engine's thread names; default the {@linkplain #name(String) name}. Unused with a
+         * {@link #threadFactory}.
          *
          * @param prefix the prefix
          * @return this builder
@@ -877,10 +1015,31 @@ public interface FileEngine extends AutoCloseable {
          * @return the started engine
          * @throws UnsupportedOperationException if {@link Backend#IO_URING} was required and cannot run here; the
          *     cause says why
+         * @throws IllegalStateException if no backend was set and {@value #BACKEND_PROPERTY} or
+         *     {@value #BACKEND_VARIABLE} names none; the message names the setting, its value and the allowed values
          */
         public FileEngine build() {
-            return EngineImpl.start(backend, rings, ringSize, nioThreads, inlineCompletion ? null : completionExecutor,
-                    shutdownTimeout.toMillis(), threadNamePrefix, threadFactory, eventLoopGroup);
+            return EngineImpl.start(new EngineSettings(name, metrics, backend != null ? backend : configuredBackend(),
+                    rings, ringSize, boundedKernelWorkers, unboundedKernelWorkers, maxInFlight, maxQueued, nioThreads,
+                    inlineCompletion ? null : completionExecutor, shutdownTimeout.toMillis(),
+                    threadNamePrefix != null ? threadNamePrefix : name, threadFactory, eventLoopGroup));
+        }
+
+        /** The backend the operator's property or environment variable names, else AUTO. */
+        private static Backend configuredBackend() {
+            String property = System.getProperty(BACKEND_PROPERTY);
+            String variable = property == null ? System.getenv(BACKEND_VARIABLE) : null;
+            String value = property != null ? property : variable;
+            if (value == null || value.isBlank() && variable != null) {
+                return Backend.AUTO; // an empty variable, as a shell leaves it, is no setting
+            }
+            try {
+                return Backend.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("invalid " + (property != null ? "system property " + BACKEND_PROPERTY
+                        : "environment variable " + BACKEND_VARIABLE) + "=" + value
+                        + ": the allowed values are auto, io_uring, nio", e);
+            }
         }
 
         /**
@@ -917,8 +1076,14 @@ public interface FileEngine extends AutoCloseable {
         Builder copy() {
             Builder copy = new Builder();
             copy.backend = backend;
+            copy.name = name;
+            copy.metrics = metrics;
             copy.rings = rings;
             copy.ringSize = ringSize;
+            copy.maxInFlight = maxInFlight;
+            copy.maxQueued = maxQueued;
+            copy.boundedKernelWorkers = boundedKernelWorkers;
+            copy.unboundedKernelWorkers = unboundedKernelWorkers;
             copy.nioThreads = nioThreads;
             copy.completionExecutor = completionExecutor;
             copy.eventLoopGroup = eventLoopGroup;

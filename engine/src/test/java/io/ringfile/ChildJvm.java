@@ -73,8 +73,24 @@ final class ChildJvm {
         return java(dir, command);
     }
 
+    /** As {@link #run(Path, List, Class, String...)} with {@code environment} added to the child's. */
+    static Result run(Path dir, Map<String, String> environment, List<String> jvmArgs, Class<?> main,
+                      String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(jvmArgs);
+        command.add("-cp");
+        command.add(classPath());
+        command.add(main.getName());
+        command.addAll(List.of(args));
+        return java(dir, command, environment);
+    }
+
     /** Runs {@code java} with {@code arguments} (and the native-access flag where the JDK knows it). */
     static Result java(Path dir, List<String> arguments) throws IOException, InterruptedException {
+        return java(dir, arguments, Map.of());
+    }
+
+    private static Result java(Path dir, List<String> arguments, Map<String, String> environment)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (Runtime.version().feature() >= 22 && arguments.stream().noneMatch(a -> a.startsWith("--enable-native"))) {
@@ -82,7 +98,10 @@ final class ChildJvm {
         }
         command.add("-Xmx256m");
         command.addAll(arguments);
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().remove("RINGFILE_BACKEND"); // the child sees only what the test gives it
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         process.getOutputStream().close();
         StringBuilder output = new StringBuilder();
         Thread reader = new Thread(() -> {

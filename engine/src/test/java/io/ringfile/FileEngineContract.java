@@ -1255,4 +1255,246 @@ public abstract class FileEngineContract extends FileSystemContract {
             }
         }
     }
+
+    // ---------------------------------------------------------------- metrics
+
+    @Test
+    void metricsCountEachKindOfOperationWithItsOutcomeBytesAndLatency() throws Exception {
+        try (FileEngine counted = newEngine(FileEngine.builder().name("counted"))) {
+            Path path = dir.resolve("counted.bin");
+            try (AsyncFile file = await(counted.open(path, CREATE_NEW, READ, WRITE))) {
+                assertEquals(10_000, await(file.writeFully(ByteBuffer.allocateDirect(10_000), 0)));
+                await(file.force(true));
+                assertEquals(4096, await(file.readFully(ByteBuffer.allocateDirect(4096), 100)));
+                assertEquals(10_000L, await(file.size()));
+            }
+            failsWith(NoSuchFileException.class, counted.open(dir.resolve("missing"), READ));
+            await(counted.delete(path));
+
+            EngineMetrics m = counted.metrics();
+            assertEquals("counted", m.name());
+            assertEquals("counted", counted.name());
+            assertEquals(counted.backend(), m.backend());
+            assertEquals(counted.fallbackReason(), m.fallbackReason());
+            assertTrue(m.enabled());
+            expect(m, EngineMetrics.Operation.OPEN, 2, 1, 1, 0);
+            expect(m, EngineMetrics.Operation.WRITE, 1, 1, 0, 10_000);
+            expect(m, EngineMetrics.Operation.FORCE, 1, 1, 0, 0);
+            expect(m, EngineMetrics.Operation.READ, 1, 1, 0, 4096);
+            expect(m, EngineMetrics.Operation.STAT, 1, 1, 0, 0);
+            expect(m, EngineMetrics.Operation.CLOSE, 1, 1, 0, 0);
+            expect(m, EngineMetrics.Operation.PATH, 1, 1, 0, 0);
+            assertEquals(counted.backend() == FileEngine.Backend.IO_URING, !m.rings().isEmpty(),
+                    "rings are reported exactly when io_uring runs: " + m);
+            assertEquals(0, m.inFlight(), "nothing is left in flight: " + m);
+            String summary = m.toString();
+            assertTrue(summary.contains("'counted'") && summary.contains("read") && summary.contains("4,096 bytes"),
+                    summary);
+        }
+    }
+
+    private static void expect(EngineMetrics m, EngineMetrics.Operation kind, long submitted, long completed,
+                               long failed, long bytes) {
+        EngineMetrics.OperationMetrics op = m.operation(kind);
+        String what = kind + " in " + m;
+        assertEquals(submitted, op.submitted(), what);
+        assertEquals(completed, op.completed(), what);
+        assertEquals(failed, op.failed(), what);
+        assertEquals(0, op.cancelled(), what);
+        assertEquals(bytes, op.bytes(), what);
+        assertEquals(0, op.underWay(), what);
+        EngineMetrics.Latency latency = op.latency();
+        assertEquals(completed + failed, latency.count(), "every ended operation is timed: " + what);
+        assertTrue(latency.p50Nanos() > 0 && latency.p50Nanos() <= latency.p99Nanos()
+                && latency.p99Nanos() <= latency.p999Nanos() && latency.p999Nanos() <= latency.maxNanos()
+                && latency.meanNanos() > 0 && latency.meanNanos() <= latency.maxNanos(), what);
+    }
+
+    @Test
+    void metricsOffCountNoOperationButStillReportTheGauges() throws IOException {
+        try (FileEngine quiet = newEngine(FileEngine.builder().name("quiet").metrics(false))) {
+            Path path = fileWith("quiet.bin", random(5000, 31));
+            try (AsyncFile file = await(quiet.open(path, READ))) {
+                assertEquals(5000, await(file.readFully(ByteBuffer.allocateDirect(5000), 0)));
+            }
+            EngineMetrics m = quiet.metrics();
+            assertFalse(m.enabled());
+            for (EngineMetrics.Operation kind : EngineMetrics.Operation.values()) {
+                assertEquals(0, m.operation(kind).submitted(), kind + " in " + m);
+            }
+            assertEquals(quiet.backend() == FileEngine.Backend.IO_URING, !m.rings().isEmpty(), m.toString());
+            assertTrue(m.toString().contains("metrics off"), m.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- limits
+
+    @Test
+    void pastItsLimitsAnEngineRefusesCallsAtOnceButNeverACloseAndCountsTheRefusals() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo works here");
+        Path regular = fileWith("regular.bin", random(4096, 41));
+        try (FileEngine bounded = newEngine(FileEngine.builder().name("bounded").rings(1).maxInFlight(2)
+                .maxQueued(1))) {
+            AsyncFile open = await(bounded.open(regular, READ));
+            // Opening a FIFO to write waits for a reader: three such opens stay under way and fill the limit (2 + 1).
+            // (With CREATE: io_uring makes an open without it at once with O_NONBLOCK, which waits for nobody.)
+            List<CompletableFuture<AsyncFile>> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(bounded.open(fifo, WRITE, CREATE));
+            }
+            EngineMetrics full = bounded.metrics();
+            assertEquals(3, full.underWay(), full::toString);
+            if (full.backend() == FileEngine.Backend.IO_URING) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+                while (((full = bounded.metrics()).inFlight() < 2 || full.waiting() < 1)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(5); // until the rings have taken all three in (no more may get into the kernel)
+                }
+                EngineMetrics taken = full;
+                assertEquals(2, taken.inFlight(), () -> "maxInFlight holds in the kernel: " + taken);
+                assertEquals(1, taken.waiting(), () -> "the third waits in the engine: " + taken);
+            }
+
+            EngineOverloadedException refused = failsWith(EngineOverloadedException.class,
+                    bounded.open(fifo, WRITE, CREATE));
+            assertEquals("bounded", refused.engine());
+            assertEquals(2, refused.maxInFlight());
+            assertEquals(1, refused.maxQueued());
+            assertTrue(refused.getMessage().contains("maxInFlight 2") && refused.getMessage().contains("maxQueued 1"),
+                    refused.getMessage());
+            failsWith(EngineOverloadedException.class, open.read(ByteBuffer.allocate(10), 0));
+            failsWith(EngineOverloadedException.class, open.size());
+            failsWith(EngineOverloadedException.class, bounded.exists(regular));
+            assertEquals(4, bounded.metrics().rejected(), () -> bounded.metrics().toString());
+            assertEquals(3, bounded.metrics().underWay(), "refused calls take no place");
+
+            await(open.closeAsync()); // never refused, however full the engine is
+            try (java.io.FileInputStream reader = new java.io.FileInputStream(fifo.toFile())) {
+                for (CompletableFuture<AsyncFile> writer : waiting) { // a reader lets the opens finish
+                    await(writer).close();
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (bounded.metrics().underWay() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, bounded.metrics().underWay(), () -> "every place given back: " + bounded.metrics());
+            assertArrayEquals(Files.readAllBytes(regular), await(bounded.readAllBytes(regular)),
+                    "calls are admitted again once operations end");
+        }
+    }
+
+    // ---------------------------------------------------------------- JFR events
+
+    private static final List<String> OPERATION_EVENTS = List.of("io.ringfile.FileRead", "io.ringfile.FileWrite",
+            "io.ringfile.FileForce", "io.ringfile.FileOpen", "io.ringfile.PathOperation");
+
+    @Test
+    void jfrEventsRecordEachOperationWithItsPathPositionBytesAndOutcome() throws Exception {
+        Path path = fileWith("events.bin", random(8192, 51));
+        Path missing = dir.resolve("missing");
+        Path out = dir.resolve("events.jfr");
+        String backend;
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            for (String name : OPERATION_EVENTS) {
+                recording.enable(name).withThreshold(java.time.Duration.ZERO);
+            }
+            recording.enable("io.ringfile.EngineStatistics").withPeriod(java.time.Duration.ofMillis(50));
+            recording.start();
+            try (FileEngine recorded = newEngine(FileEngine.builder().name("recorded"))) {
+                backend = recorded.backend().name().toLowerCase(java.util.Locale.ROOT);
+                try (AsyncFile file = await(recorded.open(path, READ, WRITE))) {
+                    assertEquals(4096, await(file.readFully(ByteBuffer.allocateDirect(4096), 100)));
+                    assertEquals(1000, await(file.writeFully(ByteBuffer.allocateDirect(1000), 8192)));
+                    await(file.force(false));
+                }
+                failsWith(NoSuchFileException.class, recorded.open(missing, READ));
+                Thread.sleep(300); // a few periods of the statistics event
+            }
+            recording.stop();
+            recording.dump(out);
+        }
+        List<jdk.jfr.consumer.RecordedEvent> events = new ArrayList<>();
+        for (jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(out)) {
+            if (event.getEventType().getName().startsWith("io.ringfile.")
+                    && "recorded".equals(event.getString("engine"))) {
+                events.add(event);
+            }
+        }
+        String all = events.toString();
+
+        jdk.jfr.consumer.RecordedEvent read = only(events, "io.ringfile.FileRead", all);
+        assertEquals(path.toString(), read.getString("path"), all);
+        assertEquals(100, read.getLong("position"), all);
+        assertEquals(4096, read.getLong("bytes"), all);
+        assertEquals("completed", read.getString("outcome"), all);
+        assertEquals(backend, read.getString("backend"), all);
+        assertFalse(read.getDuration().isNegative() || read.getDuration().isZero(), all);
+        if (backend.equals("io_uring")) {
+            assertFalse(read.getString("ring").isEmpty(), "the ring's thread is named: " + all);
+        }
+        jdk.jfr.consumer.RecordedEvent write = only(events, "io.ringfile.FileWrite", all);
+        assertEquals(8192, write.getLong("position"), all);
+        assertEquals(1000, write.getLong("bytes"), all);
+        assertEquals(path.toString(), only(events, "io.ringfile.FileForce", all).getString("path"), all);
+
+        List<String> opens = new ArrayList<>();
+        for (jdk.jfr.consumer.RecordedEvent event : events) {
+            if (event.getEventType().getName().equals("io.ringfile.FileOpen")) {
+                opens.add(event.getString("path") + " " + event.getString("outcome"));
+            }
+        }
+        assertEquals(2, opens.size(), all);
+        assertTrue(opens.contains(path + " completed"), all);
+        assertTrue(opens.contains(missing + " java.nio.file.NoSuchFileException: " + missing), all);
+        jdk.jfr.consumer.RecordedEvent close = only(events, "io.ringfile.PathOperation", all);
+        assertEquals("close", close.getString("operation"), all);
+
+        boolean statistics = false;
+        for (jdk.jfr.consumer.RecordedEvent event : events) {
+            if (event.getEventType().getName().equals("io.ringfile.EngineStatistics")
+                    && event.getLong("reads") == 1 && event.getLong("bytesRead") == 4096
+                    && event.getLong("opens") == 2) {
+                statistics = true;
+            }
+        }
+        assertTrue(statistics, "a periodic statistics event with the engine's counts: " + all);
+    }
+
+    private static jdk.jfr.consumer.RecordedEvent only(List<jdk.jfr.consumer.RecordedEvent> events, String type,
+                                                       String all) {
+        jdk.jfr.consumer.RecordedEvent found = null;
+        for (jdk.jfr.consumer.RecordedEvent event : events) {
+            if (event.getEventType().getName().equals(type)) {
+                assertTrue(found == null, "one " + type + " event: " + all);
+                found = event;
+            }
+        }
+        assertTrue(found != null, "one " + type + " event: " + all);
+        return found;
+    }
+
+    @Test
+    void jfrEventsStayOutBelowTheirThresholdAndWhenNotEnabled() throws Exception {
+        Path path = fileWith("quiet-events.bin", random(8192, 52));
+        Path out = dir.resolve("quiet.jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("io.ringfile.FileRead").withThreshold(java.time.Duration.ofHours(1));
+            recording.start(); // the other kinds stay as they are by default: disabled
+            try (FileEngine quiet = newEngine(FileEngine.builder().name("quiet-events"));
+                 AsyncFile file = await(quiet.open(path, READ, WRITE))) {
+                for (int i = 0; i < 100; i++) {
+                    assertEquals(4096, await(file.readFully(ByteBuffer.allocateDirect(4096), 0)));
+                    assertEquals(100, await(file.writeFully(ByteBuffer.allocateDirect(100), 0)));
+                }
+            }
+            recording.stop();
+            recording.dump(out);
+        }
+        for (jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(out)) {
+            assertFalse(event.getEventType().getName().startsWith("io.ringfile."), event::toString);
+        }
+    }
 }

@@ -65,6 +65,7 @@ class ProviderSwitchTest {
             if (entry.endsWith("test-classes")) {
                 classPath.add(entry); // the probe, in a package of its own
             } else if (name.equals("classes") || name.startsWith("ringfile-fallback-nio")
+                    || name.startsWith("HdrHistogram-")
                     || (name.startsWith("netty-") && !name.contains("aarch_64") && !name.contains("tests"))) {
                 modulePath.add(entry);
             }

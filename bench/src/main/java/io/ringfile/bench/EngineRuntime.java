@@ -84,7 +84,8 @@ final class EngineRuntime implements AutoCloseable {
 
     /** A Ringfile engine as an application would build it, with the experiment overrides applied. */
     static FileEngine ringfileEngine(FileEngine.Backend backend, boolean inline) {
-        FileEngine.Builder builder = FileEngine.builder().backend(backend).threadNamePrefix("bench-ringfile");
+        FileEngine.Builder builder = FileEngine.builder().backend(backend).threadNamePrefix("bench-ringfile")
+                .metrics(!"false".equals(System.getProperty("ringfile.bench.metrics")));
         String rings = System.getProperty("ringfile.bench.rings");
         if (rings != null) {
             builder.rings(Integer.parseInt(rings));

@@ -3,6 +3,8 @@ package io.ringfile.internal;
 import io.netty.buffer.ByteBuf;
 import io.ringfile.AsyncFile;
 import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.jfr.Events;
+import io.ringfile.internal.jfr.OperationEvent;
 import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.text.FileSubscriber;
 import io.ringfile.internal.text.Text;
@@ -39,6 +41,10 @@ public final class AsyncFileImpl implements AsyncFile {
     private volatile long cursor;
     private volatile boolean deleteAfterClose;
     private volatile Throwable forceFailure;
+
+    EngineImpl engine() {
+        return engine;
+    }
 
     AsyncFileImpl(EngineImpl engine, BackendFile file, OpenSpec spec) {
         this.engine = engine;
@@ -241,12 +247,53 @@ public final class AsyncFileImpl implements AsyncFile {
      * of file, or {@link BackendFile#NOT_CACHED}. For blocking callers that have checked the file is readable.
      */
     public int readIfCached(ByteBuffer dst, long position) {
-        return file.readIfCached(dst, position);
+        Metrics m = engine.recorder();
+        long started = System.nanoTime();
+        OperationEvent event = Events.begin(Metrics.READ);
+        int n = file.readIfCached(dst, position);
+        if (n != BackendFile.NOT_CACHED) {
+            m.completedHere(Metrics.READ, started, Math.max(n, 0));
+            m.event(event, name, position, Math.max(n, 0), null, null);
+        }
+        return n;
     }
 
     /** The size asked on the calling thread, or -1: see {@link BackendFile#sizeOnCallerThread()}. */
     public long sizeOnCallerThread() {
-        return file.sizeOnCallerThread();
+        Metrics m = engine.recorder();
+        long started = System.nanoTime();
+        OperationEvent event = Events.begin(Metrics.STAT);
+        long size = file.sizeOnCallerThread();
+        if (size >= 0) {
+            m.completedHere(Metrics.STAT, started, 0);
+            m.event(event, name, -1, 0, "size", null);
+        }
+        return size;
+    }
+
+    /**
+     * For a blocking channel that reads or writes this file with a system call of its own on the calling thread:
+     * the time to hand to {@link #calledHere}.
+     */
+    public long callHereStarts() {
+        return System.nanoTime();
+    }
+
+    /**
+     * Counts a read ({@code read}) or write made on the calling thread since {@code started} at {@code position}:
+     * {@code n} bytes, or {@code failed} with {@code error} (-1 at end of file is a read of nothing). Its JFR event,
+     * when a recording asks for one, has the time of the count (the call is made before it is known to be wanted).
+     */
+    public void calledHere(boolean read, long started, long position, int n, IOException error) {
+        Metrics m = engine.recorder();
+        int kind = read ? Metrics.READ : Metrics.WRITE;
+        OperationEvent event = Events.begin(kind);
+        if (error != null) {
+            m.failedHere(kind, started);
+        } else {
+            m.completedHere(kind, started, Math.max(n, 0));
+        }
+        m.event(event, name, position, Math.max(n, 0), null, error);
     }
 
     /** The size its open found, or -1: see {@link BackendFile#sizeAtOpen()}. */
@@ -323,6 +370,8 @@ public final class AsyncFileImpl implements AsyncFile {
     private CompletableFuture<Integer> start(TransferOp op) {
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
+        } else if (!op.admit(engine.admission())) {
+            op.failed(engine.admission().refusal());
         } else {
             op.start();
         }
@@ -372,13 +421,16 @@ public final class AsyncFileImpl implements AsyncFile {
             throw new IllegalArgumentException("Negative count: " + count);
         }
         checkReadable();
-        ValueOp<Long> op = new ValueOp<>(engine.completer(), ValueOp.SIZE);
+        ValueOp<Long> op = new ValueOp<>(engine.completer(), engine.recorder(), Metrics.READ, ValueOp.SIZE);
+        op.about(name, "sendTo");
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!channel.isActive()) {
             op.failed(new ClosedChannelException());
         } else if (!(channel instanceof io.netty.channel.unix.UnixChannel)) {
             op.failed(new UnsupportedOperationException("no socket descriptor to send to: " + channel));
+        } else if (!op.admit(engine.admission())) {
+            op.failed(engine.admission().refusal());
         } else {
             file.sendTo(((io.netty.channel.unix.UnixChannel) channel).fd().intValue(), position, count, op);
         }
@@ -416,9 +468,12 @@ public final class AsyncFileImpl implements AsyncFile {
     }
 
     CompletableFuture<Long> size(Executor completer) {
-        ValueOp<Long> op = new ValueOp<>(completer, ValueOp.SIZE);
+        ValueOp<Long> op = new ValueOp<>(completer, engine.recorder(), Metrics.STAT, ValueOp.SIZE);
+        op.about(name, "size");
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
+        } else if (!op.admit(engine.admission())) {
+            op.failed(engine.admission().refusal());
         } else {
             file.size(op);
         }
@@ -431,14 +486,17 @@ public final class AsyncFileImpl implements AsyncFile {
             throw new IllegalArgumentException("Negative size: " + size);
         }
         checkWritable();
-        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), result -> {
+        ValueOp<AsyncFile> op = new ValueOp<>(engine.completer(), engine.recorder(), Metrics.PATH, result -> {
             if (cursor > size) { // as FileChannel.truncate moves its position; before the future completes
                 cursor = size;
             }
             return this;
         });
+        op.about(name, "truncate");
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
+        } else if (!op.admit(engine.admission())) {
+            op.failed(engine.admission().refusal());
         } else {
             file.truncate(size, op);
         }
@@ -460,6 +518,8 @@ public final class AsyncFileImpl implements AsyncFile {
             // device (it drops the failed pages' error once reported). Data written before is not known to be safe.
             op.failed(new FileSystemException(name, null,
                     "an earlier force failed; data written through this handle may be lost: " + earlier.getMessage()));
+        } else if (!op.admit(engine.admission())) {
+            op.failed(engine.admission().refusal());
         } else {
             file.force(metaData, op);
         }
@@ -469,7 +529,8 @@ public final class AsyncFileImpl implements AsyncFile {
     /** A force whose I/O failure is remembered, so that no later force on this handle reports success. */
     private final class ForceOp extends Op<Void> {
         ForceOp(Executor completer) {
-            super(completer);
+            super(completer, engine.recorder(), Metrics.FORCE);
+            about(name, "force");
         }
 
         @Override
@@ -509,7 +570,8 @@ public final class AsyncFileImpl implements AsyncFile {
         if (current != null) {
             return current;
         }
-        ValueOp<Void> op = new ValueOp<>(completer, ValueOp.NOTHING);
+        ValueOp<Void> op = new ValueOp<>(completer, engine.recorder(), Metrics.CLOSE, ValueOp.NOTHING);
+        op.about(name, "close");
         if (!closing.compareAndSet(null, op)) {
             return closing.get();
         }
@@ -520,7 +582,7 @@ public final class AsyncFileImpl implements AsyncFile {
             }
             return op;
         }
-        ValueOp<Void> closed = new ValueOp<>(null, ValueOp.NOTHING); // internal step: delete, then complete op
+        ValueOp<Void> closed = new ValueOp<>(null, null, Metrics.CLOSE, ValueOp.NOTHING); // internal step (op counts): delete, then complete op
         closed.whenComplete((ignored, closeError) -> engine.deleteQuietly(path).whenComplete((x, y) -> {
             if (closeError != null) {
                 op.failed(EngineImpl.unwrap(closeError));

@@ -9,8 +9,6 @@ import io.ringfile.internal.uring.UringBackend;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Decides, when an engine starts, whether io_uring runs. The only reliable test is to create the rings: Netty's
@@ -21,7 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class BackendSelection {
     private static final System.Logger LOG = System.getLogger("io.ringfile");
-    private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
 
     private BackendSelection() {
     }
@@ -30,22 +27,53 @@ final class BackendSelection {
         /** The io_uring backend, or null for NIO. */
         final UringBackend backend;
         final String fallbackReason;
+        /**
+         * Whether the fallback is a setup mistake the operator can fix (the native library is there but could not be
+         * used): logged at WARNING. Otherwise it is simply where the program runs, logged at INFO.
+         */
+        final boolean warn;
+        /** The fix, where {@link #fallbackReason} does not already say it; else null. */
+        final String fix;
 
-        Choice(UringBackend backend, String fallbackReason) {
+        Choice(UringBackend backend, String fallbackReason, boolean warn, String fix) {
             this.backend = backend;
             this.fallbackReason = fallbackReason;
+            this.warn = warn;
+            this.fix = fix;
         }
     }
 
-    static Choice choose(Backend requested, int rings, int ringSize, String threadPrefix, ThreadFactory threads,
-                         EventLoopGroup group, NioBackend pool) {
+    /**
+     * Logs, once per engine, which backend it runs and why: INFO, or WARNING with the fix where the fallback has
+     * one. {@code where} says where the rings run.
+     */
+    static void log(String engine, Choice choice, String where) {
+        if (choice.backend != null && choice.fallbackReason == null) {
+            LOG.log(System.Logger.Level.INFO, "Ringfile engine '" + engine + "' runs io_uring " + where);
+        } else if (choice.backend != null) {
+            LOG.log(System.Logger.Level.INFO, "Ringfile engine '" + engine + "' runs io_uring " + where + ": "
+                    + choice.fallbackReason);
+        } else if (choice.warn) {
+            LOG.log(System.Logger.Level.WARNING, "Ringfile engine '" + engine + "' runs its NIO backend: "
+                    + choice.fallbackReason + (choice.fix == null ? "" : ". To use io_uring: " + choice.fix));
+        } else {
+            LOG.log(System.Logger.Level.INFO, "Ringfile engine '" + engine + "' runs its NIO backend: "
+                    + choice.fallbackReason);
+        }
+    }
+
+    static Choice choose(EngineSettings settings, NioBackend pool) {
+        Backend requested = settings.backend();
+        EventLoopGroup group = settings.group();
+        String threadPrefix = settings.threadPrefix();
         if (requested == Backend.NIO) {
-            return new Choice(null, "NIO backend requested");
+            return new Choice(null, "NIO backend requested", false, null);
         }
         String notShared = null;
         if (group != null) {
             try {
-                return new Choice(UringBackend.attach(group, threadPrefix + "-ring", pool), null);
+                return new Choice(UringBackend.attach(group, settings.maxInFlight(), threadPrefix + "-ring",
+                        pool), null, false, null);
             } catch (Exception e) {
                 notShared = "the engine cannot share the event loop group: " + describe(e);
             }
@@ -56,11 +84,10 @@ final class BackendSelection {
             failure = new UnsupportedOperationException("io_uring needs Linux; this is " + osName);
         } else {
             try {
-                UringBackend own = UringBackend.start(rings, ringSize, threadPrefix + "-ring", threads, pool);
-                if (notShared != null) {
-                    LOG.log(System.Logger.Level.INFO, "Ringfile runs rings of its own: " + notShared);
-                }
-                return new Choice(own, notShared);
+                UringBackend own = UringBackend.start(settings.rings(), settings.ringSize(),
+                        settings.boundedWorkers(), settings.unboundedWorkers(), settings.maxInFlight(),
+                        threadPrefix + "-ring", settings.threads(), pool);
+                return new Choice(own, notShared, false, null);
             } catch (Throwable e) {
                 failure = e;
             }
@@ -74,13 +101,29 @@ final class BackendSelection {
             pool.shutdown(0);
             throw new UnsupportedOperationException(reason, failure);
         }
-        if (FALLBACK_LOGGED.compareAndSet(false, true)) {
-            // The library lying unused on the module path is a setup mistake with a one-flag fix: a warning. The rest
-            // is where the program runs (another OS, a container, an old kernel, no native jar) and only informs.
-            LOG.log(unusedJar.isPresent() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-                    "Ringfile runs on its NIO backend: " + reason);
+        String fix = libraryMissing ? null : fix(failure);
+        return new Choice(null, reason, unusedJar.isPresent() || fix != null, fix);
+    }
+
+    /**
+     * The fix where the native library loaded but the kernel refused io_uring for a reason the operator controls: a
+     * low locked-memory limit, or a seccomp filter or sysctl that blocks it. Null for the rest (another OS, an old
+     * kernel, no native jar), which is where the program runs and only informs.
+     */
+    static String fix(Throwable failure) {
+        String text = String.valueOf(describe(failure)).toLowerCase(Locale.ROOT);
+        if (text.contains("memlock") || text.contains("cannot allocate memory")) {
+            return "raise the locked-memory limit of the process (ulimit -l; LimitMEMLOCK= for a systemd service;"
+                    + " --ulimit memlock=... for a container), or set -D" + io.ringfile.FileEngine.Builder.BACKEND_PROPERTY
+                    + "=nio to choose NIO and silence this warning";
         }
-        return new Choice(null, reason);
+        if (text.contains("operation not permitted") || text.contains("eperm")) {
+            return "io_uring is blocked for this process: by a seccomp filter (a container runtime's default profile"
+                    + " blocks io_uring_setup) or by the sysctl kernel.io_uring_disabled; allow io_uring_setup,"
+                    + " io_uring_enter and io_uring_register, or set -D" + io.ringfile.FileEngine.Builder.BACKEND_PROPERTY
+                    + "=nio to choose NIO and silence this warning";
+        }
+        return null;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.AsyncFile;
 import io.ringfile.AsyncReader;
 import io.ringfile.AsyncWriter;
+import io.ringfile.EngineMetrics;
 import io.ringfile.FileEngine;
 import io.ringfile.TempDirectory;
 import io.ringfile.internal.backend.BackendFile;
@@ -72,11 +73,30 @@ public final class EngineImpl implements FileEngine {
     private final long shutdownMillis;
     private final Set<AsyncFileImpl> openFiles = ConcurrentHashMap.newKeySet();
     private final PathOps paths;
+    private final String name;
+    /** Counts and latencies (unless the builder turned them off), and the engine's JFR events. */
+    private final Metrics metrics;
+    /** The bound on operations under way. */
+    private final Admission admission;
+    /** Ends the engine's periodic JFR statistics. */
+    private final Runnable unwatch;
+    /** {@link #primary} and {@link #pool} as {@link #backendFor} hands them out: admitted, and counted. */
+    private final FileBackend primaryView;
+    private final FileBackend poolView;
     private volatile boolean closed;
     private CompletableFuture<Void> terminated;
 
-    private EngineImpl(FileBackend primary, NioBackend pool, Backend backend, String fallbackReason,
-                       Executor completer, EventLoopGroup sharedGroup, long shutdownMillis) {
+    private EngineImpl(EngineSettings settings, FileBackend primary, NioBackend pool, Backend backend,
+                       String fallbackReason) {
+        boolean metricsOn = settings.metrics();
+        Executor completer = settings.completer();
+        EventLoopGroup sharedGroup = settings.group();
+        long shutdownMillis = settings.shutdownMillis();
+        this.name = settings.name();
+        this.metrics = new Metrics(name, backend.name().toLowerCase(java.util.Locale.ROOT), metricsOn);
+        this.admission = new Admission(name, settings.maxInFlight(), settings.maxQueued());
+        this.primaryView = new AccountedBackend(primary, admission, metrics);
+        this.poolView = primary == pool ? primaryView : new AccountedBackend(pool, admission, metrics);
         this.primary = primary;
         this.pool = pool;
         this.backend = backend;
@@ -85,24 +105,24 @@ public final class EngineImpl implements FileEngine {
         this.sharedGroup = sharedGroup;
         this.shutdownMillis = shutdownMillis;
         this.paths = new PathOps(this, pool);
+        this.unwatch = io.ringfile.internal.jfr.Events.watch(this::metrics);
     }
 
-    /**
-     * Starts an engine; {@code completer} null means inline completion, {@code threads} null means the engine's own
-     * daemon threads named after {@code threadPrefix}. See {@link FileEngine.Builder}.
-     */
-    public static FileEngine start(Backend requested, int rings, int ringSize, int nioThreads, Executor completer,
-                                   long shutdownMillis, String threadPrefix, ThreadFactory threads,
-                                   EventLoopGroup group) {
-        NioBackend pool = new NioBackend(nioThreads, threadPrefix + "-nio", threads);
-        BackendSelection.Choice choice = BackendSelection.choose(requested, rings, ringSize, threadPrefix, threads,
-                group, pool);
+    /** Starts an engine with {@code settings}, as {@link FileEngine.Builder#build()} describes. */
+    public static FileEngine start(EngineSettings settings) {
+        NioBackend pool = new NioBackend(settings.nioThreads(), settings.threadPrefix() + "-nio", settings.threads());
+        BackendSelection.Choice choice = BackendSelection.choose(settings, pool);
+        EventLoopGroup group = settings.group();
+        int rings = settings.rings();
+        BackendSelection.log(settings.name(), choice, group != null && choice.fallbackReason == null
+                ? "on the shared event loops" : rings + (rings == 1 ? " ring" : " rings") + " of "
+                + settings.ringSize() + " entries on threads of its own");
         FileBackend primary = choice.backend != null ? choice.backend : pool;
         Backend running = choice.backend != null ? Backend.IO_URING : Backend.NIO;
         if (group != null) {
             io.ringfile.internal.uring.RingThreads.markLoops(group); // their futures complete there, whatever runs I/O
         }
-        return new EngineImpl(primary, pool, running, choice.fallbackReason, completer, group, shutdownMillis);
+        return new EngineImpl(settings, primary, pool, running, choice.fallbackReason);
     }
 
     /**
@@ -138,9 +158,48 @@ public final class EngineImpl implements FileEngine {
         io.ringfile.internal.uring.RingThreads.checkMayBlock(what);
     }
 
-    /** The primary backend for paths the kernel can open by name (see {@link PlatformPaths#isLocal}), else the pool. */
+    /**
+     * The primary backend for paths the kernel can open by name (see {@link PlatformPaths#isLocal}), else the pool;
+     * its opens and path operations are counted when metrics are on.
+     */
     FileBackend backendFor(Path path) {
-        return PlatformPaths.isLocal(path) ? primary : pool;
+        return PlatformPaths.isLocal(path) ? primaryView : poolView;
+    }
+
+    /** Whether {@code backend}, from {@link #backendFor}, is the NIO pool. */
+    boolean isPool(FileBackend backend) {
+        return backend == poolView || backend == pool;
+    }
+
+    /** Runs {@code call} (a {@code Files} method, {@code operation}) on the pool, admitted and counted as {@code kind}. */
+    <T> CompletableFuture<T> poolCall(int kind, Path path, String operation,
+                                      NioBackend.BlockingCall<T> call) {
+        return AccountedBackend.accounted(admission, metrics, kind, path, operation, () -> pool.call(path, call));
+    }
+
+    /** The engine's bound on operations under way: for ops to take their place in. */
+    Admission admission() {
+        return admission;
+    }
+
+    /** The engine's counters and events: for ops to count themselves. */
+    Metrics recorder() {
+        return metrics;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public EngineMetrics metrics() {
+        List<EngineMetrics.RingMetrics> rings = primary instanceof io.ringfile.internal.uring.UringBackend
+                ? ((io.ringfile.internal.uring.UringBackend) primary).ringMetrics() : List.of();
+        EngineMetrics.PoolMetrics poolNow = new EngineMetrics.PoolMetrics(pool.queuedTasks(), pool.activeThreads(),
+                pool.threads());
+        return Metrics.snapshot(metrics, name, backend, fallbackReason, rings, poolNow, admission.underWay(),
+                admission.rejected());
     }
 
     // ---- open
@@ -635,22 +694,27 @@ public final class EngineImpl implements FileEngine {
         return whenOpen(() -> paths.delete(path, true));
     }
 
-    /** Deletes if present, ignoring every error: cleanup that must not mask the real outcome. */
+    /**
+     * Deletes if present, ignoring every error: cleanup that must not mask the real outcome, and that the engine's
+     * limit never refuses (as it never refuses a close).
+     */
     CompletableFuture<Void> deleteQuietly(Path path) {
-        return paths.delete(path, true).handle((deleted, error) -> null);
+        FileBackend raw = PlatformPaths.isLocal(Objects.requireNonNull(path, "path")) ? primary : pool;
+        return AccountedBackend.accounted(null, metrics, Metrics.PATH, path, "delete", () -> raw.delete(path, true))
+                .handle((deleted, error) -> null);
     }
 
     /** Runs a blocking step that has no ring opcode on the NIO pool, which every engine has. */
     <T> CompletableFuture<T> onPool(Path path, NioBackend.BlockingCall<T> call) {
-        return pool.call(path, call);
+        return poolCall(Metrics.PATH, path, "atomicWrite", call);
     }
 
-    /** Deletes a directory tree on the pool, not following links. */
+    /** Deletes a directory tree on the pool, not following links: cleanup, never refused by the engine's limit. */
     CompletableFuture<Void> deleteTree(Path root) {
-        return pool.call(root, () -> {
+        return AccountedBackend.accounted(null, metrics, Metrics.PATH, root, "deleteTree", () -> pool.call(root, () -> {
             TempFiles.deleteTree(root);
             return null;
-        });
+        }));
     }
 
     @Override
@@ -691,14 +755,16 @@ public final class EngineImpl implements FileEngine {
     @Override
     public CompletableFuture<Path> readSymbolicLink(Path link) {
         Objects.requireNonNull(link, "link");
-        return whenOpen(() -> pool.call(link, () -> Files.readSymbolicLink(link)));
+        return whenOpen(() -> poolCall(Metrics.PATH, link, "readSymbolicLink",
+                () -> Files.readSymbolicLink(link)));
     }
 
     @Override
     public CompletableFuture<Path> setLastModifiedTime(Path path, FileTime time) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(time, "time");
-        return whenOpen(() -> pool.call(path, () -> Files.setLastModifiedTime(path, time)));
+        return whenOpen(() -> poolCall(Metrics.PATH, path, "setLastModifiedTime",
+                () -> Files.setLastModifiedTime(path, time)));
     }
 
     @Override
@@ -707,7 +773,8 @@ public final class EngineImpl implements FileEngine {
         for (LinkOption option : options) { // checked now, as Files does, not on the pool
             Objects.requireNonNull(option, "option");
         }
-        return whenOpen(() -> pool.call(path, () -> Files.getPosixFilePermissions(path, options)));
+        return whenOpen(() -> poolCall(Metrics.STAT, path, "getPosixFilePermissions",
+                () -> Files.getPosixFilePermissions(path, options)));
     }
 
     @Override
@@ -716,7 +783,8 @@ public final class EngineImpl implements FileEngine {
         for (PosixFilePermission permission : permissions) { // checked now, as Files does, not on the pool
             Objects.requireNonNull(permission, "permission");
         }
-        return whenOpen(() -> pool.call(path, () -> Files.setPosixFilePermissions(path, permissions)));
+        return whenOpen(() -> poolCall(Metrics.PATH, path, "setPosixFilePermissions",
+                () -> Files.setPosixFilePermissions(path, permissions)));
     }
 
     // ---- temporary files (see TempFiles)
@@ -859,6 +927,7 @@ public final class EngineImpl implements FileEngine {
             return terminated;
         }
         closed = true;
+        unwatch.run(); // no more periodic JFR statistics for this engine
         for (AsyncFileImpl file : openFiles) {
             file.closeAsync();
         }

@@ -2,6 +2,8 @@ package io.ringfile.internal;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.internal.backend.Completion;
+import io.ringfile.internal.jfr.Events;
+import io.ringfile.internal.jfr.OperationEvent;
 import io.ringfile.internal.uring.RingThreads;
 
 import java.lang.invoke.MethodHandles;
@@ -43,14 +45,71 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     }
 
     private final Executor completer;
+    /** The engine's metrics (null: none, for tests); {@link #kind}, {@link #started} and {@link #event} are theirs. */
+    private final Metrics metrics;
+    private final int kind;
+    private final long started;
+    /** The JFR event of this op, or null while no recording asks for its kind. */
+    private OperationEvent event;
+    /** For the event: the file's name and what the op does, where {@link #eventPath()} does not know them. */
+    private String subject;
+    private String operation;
+    /** The engine's bound this op holds a place in until its outcome, or null. */
+    private Admission admission;
     private long result; // the backend's result; a transfer keeps its running total here until then
     private Throwable error;
     /** null (no outcome yet, nobody waiting), the waiting {@link Thread}, {@link #POSTED} or {@link #HANDED}. */
     @SuppressWarnings("unused") // through HANDOFF
     private volatile Object handoff;
 
-    Op(Executor completer) {
+    /**
+     * An op of {@code kind} (a {@link Metrics} constant) counted in {@code metrics} (null: not counted), completing
+     * on {@code completer}.
+     */
+    Op(Executor completer, Metrics metrics, int kind) {
         this.completer = completer;
+        this.metrics = metrics;
+        this.kind = kind;
+        this.started = metrics != null && metrics.counting ? metrics.start(kind) : 0L;
+        this.event = metrics != null ? Events.begin(kind) : null;
+    }
+
+    /** Names the file (its path) and what the op does, for its JFR event. Before the op starts. */
+    final Op<T> about(String path, String what) {
+        this.subject = path;
+        this.operation = what;
+        return this;
+    }
+
+    /** The file the op works on, for its JFR event. */
+    String eventPath() {
+        return subject;
+    }
+
+    /** Where in the file a transfer starts, for its JFR event; -1 for the file's own position or no transfer. */
+    long eventPosition() {
+        return -1;
+    }
+
+    /**
+     * Takes a place in {@code bound} for this op until its outcome arrives; false if the engine is at its limit (the
+     * caller then fails the op with {@link Admission#refusal()}). Before the op starts, on the calling thread.
+     */
+    final boolean admit(Admission bound) {
+        if (!bound.enter()) {
+            return false;
+        }
+        admission = bound;
+        return true;
+    }
+
+    /** Gives the op's place back, once. Backend thread, at the outcome. */
+    private void leave() {
+        Admission bound = admission;
+        if (bound != null) {
+            admission = null;
+            bound.exit();
+        }
     }
 
     /** The future's value for a backend result. */
@@ -90,7 +149,34 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
                 error = e;
             }
         }
+        leave();
+        record();
         dispatch();
+    }
+
+    /** Counts the outcome, once, before anyone can see it, and ends the op's JFR event. */
+    private void record() {
+        Metrics m = metrics;
+        if (m == null) {
+            return;
+        }
+        boolean cancelled = isCancelled();
+        long bytes = kind == Metrics.READ || kind == Metrics.WRITE ? Math.max(0, result) : 0;
+        if (m.counting) {
+            if (cancelled) {
+                m.cancelled(kind, started);
+            } else if (error != null) {
+                m.failed(kind, started);
+            } else {
+                m.completed(kind, started, bytes);
+            }
+        }
+        OperationEvent e = event;
+        if (e != null) {
+            event = null;
+            Events.end(e, m.engine, m.backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "",
+                    eventPath(), eventPosition(), error == null ? bytes : 0, operation, error, cancelled);
+        }
     }
 
     @Override
@@ -105,6 +191,8 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     @Override
     public void abandoned(Throwable error) {
         this.error = error; // nothing released: the kernel may still write into the buffers
+        leave(); // its caller has its outcome: the op no longer counts against the engine's limit
+        record();
         dispatch();
     }
 

@@ -96,7 +96,8 @@ final class PathOps {
             return (CompletableFuture<A>) basicAttributes(path, options);
         }
         follow(options); // null checks now, as Files makes them, not on the pool
-        return pool.call(path, () -> Files.readAttributes(path, type, options));
+        return engine.poolCall(Metrics.STAT, path, "readAttributes",
+                () -> Files.readAttributes(path, type, options));
     }
 
     CompletableFuture<Boolean> delete(Path path, boolean ifExists) {
@@ -121,7 +122,7 @@ final class PathOps {
             }
         }
         if (!PlatformPaths.isLocal(source) || !PlatformPaths.isLocal(target)) {
-            return pool.call(source, () -> Files.move(source, target, options));
+            return engine.poolCall(Metrics.PATH, source, "move", () -> Files.move(source, target, options));
         }
         FileBackend backend = backendFor(source);
         boolean mustBeAtomic = atomic;
@@ -135,7 +136,7 @@ final class PathOps {
                 return sameFile(source, target, cause);
             }
             if (!mustBeAtomic && needsMoreThanRename(cause)) { // across file systems, or a type change to replace
-                return pool.call(source, () -> Files.move(source, target, options));
+                return engine.poolCall(Metrics.PATH, source, "move", () -> Files.move(source, target, options));
             }
             return CompletableFuture.<Path>failedFuture(cause);
         }).thenCompose(Function.identity());
@@ -175,7 +176,7 @@ final class PathOps {
         for (CopyOption option : options) {
             Objects.requireNonNull(option, "option");
         }
-        return pool.call(source, () -> Files.copy(source, target, options));
+        return engine.poolCall(Metrics.PATH, source, "copy", () -> Files.copy(source, target, options));
     }
 
     CompletableFuture<Path> createDirectory(Path dir, FileAttribute<?>... attributes) {
@@ -222,7 +223,7 @@ final class PathOps {
 
     CompletableFuture<List<Path>> list(Path dir) {
         Objects.requireNonNull(dir, "dir");
-        return pool.call(dir, () -> {
+        return engine.poolCall(Metrics.PATH, dir, "list", () -> {
             try (Stream<Path> entries = Files.list(dir)) {
                 return entries.collect(Collectors.toList());
             }
@@ -231,7 +232,8 @@ final class PathOps {
 
     CompletableFuture<Path> createLink(Path link, Path existing) {
         Objects.requireNonNull(existing, "existing");
-        FileBackend backend = backendFor(link) == pool || backendFor(existing) == pool ? pool : backendFor(link);
+        FileBackend backend = engine.isPool(backendFor(link)) ? backendFor(link)
+                : engine.isPool(backendFor(existing)) ? backendFor(existing) : backendFor(link);
         return backend.createLink(link, existing).thenApply(ignored -> link);
     }
 

@@ -38,7 +38,7 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
 
     private TransferOp(Executor completer, AsyncFileImpl file, boolean read, boolean full, ByteBuffer buffer,
                        long position, ByteBuf owner, boolean copyThrough) {
-        super(completer);
+        super(completer, file.engine().recorder(), read ? Metrics.READ : Metrics.WRITE);
         this.file = file;
         this.read = read;
         this.full = full;
@@ -79,6 +79,16 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         }
         owner.retain();
         return new TransferOp(completer, file, read, full, view, position, owner, !single);
+    }
+
+    @Override
+    String eventPath() {
+        return file.name();
+    }
+
+    @Override
+    long eventPosition() {
+        return position == BackendFile.CURRENT_POSITION ? -1 : position;
     }
 
     /** Starts the first transfer. */

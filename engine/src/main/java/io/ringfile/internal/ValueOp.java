@@ -10,8 +10,8 @@ final class ValueOp<T> extends Op<T> {
 
     private final LongFunction<T> mapper;
 
-    ValueOp(Executor completer, LongFunction<T> mapper) {
-        super(completer);
+    ValueOp(Executor completer, Metrics metrics, int kind, LongFunction<T> mapper) {
+        super(completer, metrics, kind);
         this.mapper = mapper;
     }
 

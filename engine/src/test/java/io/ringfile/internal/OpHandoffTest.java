@@ -34,7 +34,7 @@ class OpHandoffTest {
     };
 
     private ValueOp<Long> newOp() {
-        return new ValueOp<>(counting, ValueOp.SIZE);
+        return new ValueOp<>(counting, null, Metrics.STAT, ValueOp.SIZE);
     }
 
     /** Reports {@code result} from another thread once {@code waiter} is parked (or after a while regardless). */

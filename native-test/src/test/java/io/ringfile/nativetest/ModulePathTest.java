@@ -111,7 +111,7 @@ class ModulePathTest {
         assertEquals("unnamed", run.info("ringfileModule"), run::toString);
         assertEquals("-", run.info("reason"), run::toString);
         assertNoNativeAccessWarning(run);
-        assertTrue(logLines(run).isEmpty(), () -> "nothing to log when io_uring runs\n" + run);
+        assertRunsIoUringLogged(run);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -121,7 +121,7 @@ class ModulePathTest {
         assertEquals("NIO", run.backend(), run::toString);
         String reason = run.info("reason");
         assertTrue(reason.contains("native library is not on the class path"), () -> "reason: " + reason);
-        assertLogged(run, "INFO", "Ringfile runs on its NIO backend: " + reason);
+        assertLogged(run, "INFO", "Ringfile engine 'ringfile' runs its NIO backend: " + reason);
     }
 
     // ---------------------------------------------------------------- module path
@@ -137,7 +137,7 @@ class ModulePathTest {
         assertEquals("IO_URING", run.backend(), run::toString);
         assertEquals("-", run.info("reason"), run::toString);
         assertNoNativeAccessWarning(run);
-        assertTrue(logLines(run).isEmpty(), () -> "nothing to log when io_uring runs\n" + run);
+        assertRunsIoUringLogged(run);
     }
 
     /**
@@ -156,7 +156,7 @@ class ModulePathTest {
         assertEquals("io_uring unavailable: Netty's io_uring native library is on the module path ("
                 + Path.of(nativeJar).getFileName() + ") but its module " + NATIVE_MODULE + " is not resolved, since no"
                 + " module requires it: add --add-modules " + NATIVE_MODULE + " to the java command", reason);
-        assertLogged(run, "WARNING", "Ringfile runs on its NIO backend: " + reason);
+        assertLogged(run, "WARNING", "Ringfile engine 'ringfile' runs its NIO backend: " + reason);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -169,7 +169,7 @@ class ModulePathTest {
                 () -> "reason: " + reason);
         assertTrue(reason.contains("netty-transport-native-io_uring") && reason.contains(NATIVE_MODULE),
                 () -> "the reason names the jar and its module: " + reason);
-        assertLogged(run, "INFO", "Ringfile runs on its NIO backend: " + reason);
+        assertLogged(run, "INFO", "Ringfile engine 'ringfile' runs its NIO backend: " + reason);
     }
 
     // ---------------------------------------------------------------- native access (JEP 472)
@@ -262,6 +262,13 @@ class ModulePathTest {
     private static List<String> logLines(ProbeRun run) {
         return run.result.output.lines().filter(l -> l.startsWith(LOG_PREFIX))
                 .map(l -> l.substring(LOG_PREFIX.length())).collect(Collectors.toList());
+    }
+
+    /** When io_uring runs: one INFO line saying so (each engine says which backend it runs), nothing else. */
+    private static void assertRunsIoUringLogged(ProbeRun run) {
+        List<String> lines = logLines(run);
+        assertTrue(lines.size() == 1 && lines.get(0).startsWith("INFO io.ringfile: Ringfile engine 'ringfile' runs"
+                + " io_uring "), () -> "one INFO line, that io_uring runs\n" + run);
     }
 
     private static void assertLogged(ProbeRun run, String level, String message) {

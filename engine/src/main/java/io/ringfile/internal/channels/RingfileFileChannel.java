@@ -218,11 +218,14 @@ public final class RingfileFileChannel extends FileChannel {
             FileChannel jdk = callerChannel();
             if (jdk != null) {
                 int n;
+                long started = file.callHereStarts();
                 try {
                     n = jdk.read(dst, position);
                 } catch (IOException e) {
+                    file.calledHere(true, started, position, -1, e);
                     throw callerCallFailed(e);
                 }
+                file.calledHere(true, started, position, n, null);
                 rearm();
                 return n;
             }
@@ -240,11 +243,14 @@ public final class RingfileFileChannel extends FileChannel {
             FileChannel jdk = callerChannel();
             if (jdk != null) {
                 int n;
+                long started = file.callHereStarts();
                 try {
                     n = jdk.write(src, position);
                 } catch (IOException e) {
+                    file.calledHere(false, started, position, -1, e);
                     throw callerCallFailed(e);
                 }
+                file.calledHere(false, started, position, n, null);
                 rearm();
                 return n;
             }

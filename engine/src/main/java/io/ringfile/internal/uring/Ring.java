@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Ring implements IoUringIoHandle {
     private static final int MAX_SLOTS = Short.MAX_VALUE + 1;
+    /** Slots beyond the in-flight limit, for {@linkplain RingOp#urgent urgent} ops (closes). */
+    private static final int URGENT_SLOTS = 32;
     private static final System.Logger LOG = System.getLogger("io.ringfile");
 
     /**
@@ -67,21 +69,46 @@ final class Ring implements IoUringIoHandle {
     private final int[] freeSlots;
     private int freeCount;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(); // admitted, as in incoming
+    private final ArrayDeque<RingOp> urgent = new ArrayDeque<>(); // urgent ops that found every slot taken
+    /** The most ops other than urgent ones in the kernel at once; the slots beyond it are kept for urgent ops. */
+    private final int limit;
     private final Runnable refillTask = this::refillFromBacklog;
     private boolean refillScheduled;
     private int abandonedInKernel; // abandoned ops whose completion has not arrived
+    /** Ops that found no free slot; written by the loop thread only, read by {@link #metrics}. */
+    private volatile long waitedForSlot;
 
-    Ring(IoEventLoop loop, int completionQueueSize) {
+    /** A ring on {@code loop} keeping at most {@code maxInFlight} ops in the kernel (and never over half its CQ). */
+    Ring(IoEventLoop loop, int completionQueueSize, int maxInFlight) {
         this.loop = loop;
         // Half the completion queue: a slot frees when its completion is handled, before Netty publishes the
         // queue's head, so continuations submitted from completions need room beside the ops in flight.
-        int size = Math.min(completionQueueSize / 2, MAX_SLOTS);
+        int capacity = Math.max(2, Math.min(completionQueueSize / 2, MAX_SLOTS));
+        // A few slots stay free for closes: a close must not wait behind reads that a hung file system holds.
+        this.limit = Math.max(1, Math.min(maxInFlight, capacity - Math.min(URGENT_SLOTS, capacity / 2)));
+        int size = Math.min(capacity, limit + URGENT_SLOTS);
         this.slots = new RingOp[size];
         this.transfers = new UringFile.DirectTransfer[size];
         this.freeSlots = new int[size];
         for (int i = size - 1; i >= 0; i--) {
             freeSlots[freeCount++] = i;
         }
+    }
+
+    /**
+     * This ring's gauges, from any thread: the loop thread's counts read without synchronization, so each is a
+     * value it had recently (an int is never torn), not one taken at the same instant as the others.
+     */
+    io.ringfile.EngineMetrics.RingMetrics metrics(int index) {
+        int inFlight = slots.length - freeCount;
+        int waiting;
+        try {
+            waiting = backlog.size() + urgent.size() + incoming.size();
+        } catch (RuntimeException e) { // the deque resized under the read: report what is known for sure
+            waiting = incoming.size();
+        }
+        return new io.ringfile.EngineMetrics.RingMetrics(index, Math.max(0, inFlight), Math.max(0, waiting),
+                waitedForSlot);
     }
 
     void registered(IoRegistration registration) {
@@ -204,8 +231,9 @@ final class Ring implements IoUringIoHandle {
 
     /** Submits an admitted request now, or keeps it in the backlog until a slot frees. */
     private void enqueue(TransferRequest request) {
-        if (freeCount == 0) {
+        if (slots.length - freeCount >= limit) {
             backlog.add(request);
+            waitedForSlot++;
             return;
         }
         int slot = freeSlots[--freeCount];
@@ -226,10 +254,18 @@ final class Ring implements IoUringIoHandle {
         push(op, slot);
     }
 
-    /** Submits an admitted op now, or keeps it in the backlog until a slot frees (admitted once, not again). */
+    /**
+     * Submits an admitted op now, or keeps it in the backlog until a slot frees (admitted once, not again). An
+     * urgent op may take the slots kept beyond the limit, and waits apart, ahead of the backlog.
+     */
     private void enqueue(RingOp op) {
-        if (freeCount == 0) {
-            backlog.add(op);
+        if (op.urgent ? freeCount == 0 : slots.length - freeCount >= limit) {
+            if (op.urgent) {
+                urgent.add(op);
+            } else {
+                backlog.add(op);
+            }
+            waitedForSlot++;
             return;
         }
         push(op, freeSlots[--freeCount]);
@@ -280,7 +316,7 @@ final class Ring implements IoUringIoHandle {
         } catch (Throwable e) { // a bug: ops report their own failures; never let it end the loop thread
             LOG.log(System.Logger.Level.ERROR, "Ringfile: completing an operation failed", e);
         }
-        if (!backlog.isEmpty() && !refillScheduled) {
+        if ((!backlog.isEmpty() || !urgent.isEmpty()) && !refillScheduled) {
             // Refill after this batch of completions: Netty publishes the queue's head only when the batch ends,
             // and ops refilled now could complete into a queue that still counts the whole batch as unread.
             refillScheduled = true;
@@ -294,7 +330,10 @@ final class Ring implements IoUringIoHandle {
 
     private void refillFromBacklog() {
         refillScheduled = false;
-        while (freeCount > 0 && !backlog.isEmpty()) {
+        while (freeCount > 0 && !urgent.isEmpty()) {
+            enqueue(urgent.poll());
+        }
+        while (slots.length - freeCount < limit && !backlog.isEmpty()) {
             Object next = backlog.poll();
             if (next instanceof RingOp) {
                 enqueue((RingOp) next);
@@ -306,7 +345,7 @@ final class Ring implements IoUringIoHandle {
 
     /** True when nothing is in flight, waiting in the backlog or queued for this ring (loop thread). */
     boolean idle() {
-        return freeCount == slots.length && backlog.isEmpty() && incoming.isEmpty();
+        return freeCount == slots.length && backlog.isEmpty() && urgent.isEmpty() && incoming.isEmpty();
     }
 
     /** Abandoned ops whose completion has not arrived yet (loop thread). */
@@ -335,6 +374,9 @@ final class Ring implements IoUringIoHandle {
             }
         }
         Object next;
+        while ((next = urgent.poll()) != null) {
+            reject(next, new AsynchronousCloseException());
+        }
         while ((next = backlog.poll()) != null) {
             reject(next, new AsynchronousCloseException());
         }
@@ -373,6 +415,9 @@ final class Ring implements IoUringIoHandle {
                 }
             }
             Object next;
+            while ((next = urgent.poll()) != null) {
+                reject(next, error);
+            }
             while ((next = backlog.poll()) != null) {
                 reject(next, error);
             }

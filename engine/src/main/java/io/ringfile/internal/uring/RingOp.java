@@ -19,6 +19,12 @@ abstract class RingOp {
     /** The file this op counts against while in flight, or null for path operations. */
     UringFile file;
 
+    /**
+     * Set for a close: it may take the slots a ring keeps beyond its in-flight limit, so that it never waits behind
+     * operations a slow or hung file system holds (the engine never refuses a close either).
+     */
+    boolean urgent;
+
     RingOp(UringFile file) {
         this.file = file;
     }

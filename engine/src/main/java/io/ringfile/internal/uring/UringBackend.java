@@ -61,6 +61,15 @@ public final class UringBackend implements FileBackend {
     /** False once the kernel has rejected FTRUNCATE (before Linux 6.9); then truncation runs on the pool. */
     volatile boolean ftruncateSupported = true;
 
+    /** Each ring's gauges, in ring order. Any thread. */
+    public java.util.List<io.ringfile.EngineMetrics.RingMetrics> ringMetrics() {
+        java.util.List<io.ringfile.EngineMetrics.RingMetrics> out = new ArrayList<>(rings.length);
+        for (int i = 0; i < rings.length; i++) {
+            out.add(rings[i].metrics(i));
+        }
+        return out;
+    }
+
     private UringBackend(EventLoopGroup group, boolean ownsGroup, Ring[] rings, NioBackend blocking,
                          String threadPrefix) {
         this.group = group;
@@ -72,14 +81,20 @@ public final class UringBackend implements FileBackend {
 
     /**
      * Creates {@code ringCount} rings of {@code ringSize} submission entries, each on a thread from {@code threads},
-     * or on a daemon thread named after {@code threadPrefix} when it is null. Throws whatever stops io_uring here
-     * (a missing native library, seccomp, memlock...); the caller decides whether to fall back.
+     * or on a daemon thread named after {@code threadPrefix} when it is null, each allowed at most
+     * {@code boundedWorkers} and {@code unboundedWorkers} io-wq kernel workers (0: the kernel's default). Throws
+     * whatever stops io_uring here (a missing native library, seccomp, memlock...); the caller decides whether to
+     * fall back.
      */
-    public static UringBackend start(int ringCount, int ringSize, String threadPrefix, ThreadFactory threads,
+    public static UringBackend start(int ringCount, int ringSize, int boundedWorkers, int unboundedWorkers,
+                                     int maxInFlight, String threadPrefix, ThreadFactory threads,
                                      NioBackend blocking) throws Throwable {
         IoUring.ensureAvailability();
         int cqSize = Math.max(4096, Integer.highestOneBit(ringSize * 2 - 1));
-        IoUringIoHandlerConfig config = new IoUringIoHandlerConfig().setRingSize(ringSize).setCqSize(cqSize);
+        // Netty registers the limits when it creates each ring; the kernel applies them to the io-wq of the loop
+        // thread that submits to it (each ring has its own thread, so the limits hold per ring).
+        IoUringIoHandlerConfig config = new IoUringIoHandlerConfig().setRingSize(ringSize).setCqSize(cqSize)
+                .setMaxBoundedWorker(boundedWorkers).setMaxUnboundedWorker(unboundedWorkers);
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(ringCount,
                 threads != null ? threads : new DefaultThreadFactory(threadPrefix, true),
                 IoUringIoHandler.newFactory(config));
@@ -87,7 +102,7 @@ public final class UringBackend implements FileBackend {
         try {
             for (int i = 0; i < ringCount; i++) {
                 IoEventLoop loop = group.next();
-                Ring ring = new Ring(loop, cqSize);
+                Ring ring = new Ring(loop, cqSize, perRing(maxInFlight, ringCount));
                 ring.registered(loop.register(ring).syncUninterruptibly().getNow());
                 loop.submit(() -> RingThreads.markCurrent(loop)).syncUninterruptibly();
                 rings[i] = ring;
@@ -103,8 +118,8 @@ public final class UringBackend implements FileBackend {
      * Registers a ring on every event loop of {@code group}, a Netty io_uring group the engine shares and does not
      * own. Throws, having registered nothing that stays, when a loop is not an io_uring loop; the caller falls back.
      */
-    public static UringBackend attach(EventLoopGroup group, String threadPrefix, NioBackend blocking)
-            throws Exception {
+    public static UringBackend attach(EventLoopGroup group, int maxInFlight, String threadPrefix,
+                                      NioBackend blocking) throws Exception {
         List<IoEventLoop> loops = new ArrayList<>();
         for (EventExecutor executor : group) {
             if (!(executor instanceof IoEventLoop) || !((IoEventLoop) executor).isCompatible(Ring.class)) {
@@ -119,7 +134,7 @@ public final class UringBackend implements FileBackend {
         try {
             for (int i = 0; i < rings.length; i++) {
                 IoEventLoop loop = loops.get(i);
-                Ring ring = new Ring(loop, cqSize);
+                Ring ring = new Ring(loop, cqSize, perRing(maxInFlight, rings.length));
                 ring.registered(loop.register(ring).sync().getNow());
                 loop.submit(() -> RingThreads.markCurrent(loop)).syncUninterruptibly();
                 rings[i] = ring;
@@ -135,6 +150,11 @@ public final class UringBackend implements FileBackend {
         UringBackend backend = new UringBackend(group, false, rings, blocking, threadPrefix);
         group.terminationFuture().addListener(backend.closeLeftoversAtGroupEnd);
         return backend;
+    }
+
+    /** Each ring's share of the engine's in-flight limit, rounded up. */
+    private static int perRing(int maxInFlight, int rings) {
+        return (int) Math.min(Integer.MAX_VALUE, ((long) maxInFlight + rings - 1) / rings);
     }
 
     /** Why io_uring cannot run here, from Netty's probe, or null when the probe found no obstacle. */

@@ -858,6 +858,7 @@ final class UringFile implements BackendFile {
     private static final class CancelAll extends RingOp {
         CancelAll(UringFile file) {
             super(file);
+            urgent = true; // part of a close
             sqe(Linux.IORING_OP_ASYNC_CANCEL, file.fd, 0, 0, 0,
                     Linux.IORING_ASYNC_CANCEL_ALL | Linux.IORING_ASYNC_CANCEL_FD);
         }
@@ -886,6 +887,7 @@ final class UringFile implements BackendFile {
     private static final class CloseFd extends RingOp {
         CloseFd(UringFile file) {
             super(file);
+            urgent = true;
             sqe(Linux.IORING_OP_CLOSE, file.fd, 0, 0, 0, 0);
         }
 

@@ -238,6 +238,21 @@ public final class NioBackend implements FileBackend {
         T call() throws IOException;
     }
 
+    /** Tasks waiting for a pool thread. Any thread. */
+    public int queuedTasks() {
+        return pool.getQueue().size();
+    }
+
+    /** Pool threads running a task now (approximate, as {@link ThreadPoolExecutor#getActiveCount()}). */
+    public int activeThreads() {
+        return pool.getActiveCount();
+    }
+
+    /** Pool threads alive. */
+    public int threads() {
+        return pool.getPoolSize();
+    }
+
     /** Runs {@code call} on the pool; failures name {@code path} and use the same types as the io_uring backend. */
     public <T> CompletableFuture<T> call(Path path, BlockingCall<T> call) {
         CompletableFuture<T> result = new CompletableFuture<>();

@@ -1,0 +1,190 @@
+package io.ringfile.internal;
+
+import io.ringfile.internal.backend.BackendFile;
+import io.ringfile.internal.backend.FileBackend;
+import io.ringfile.internal.backend.OpenSpec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import io.ringfile.internal.jfr.Events;
+import io.ringfile.internal.jfr.OperationEvent;
+
+/**
+ * A backend's opens and path operations, each admitted against the engine's {@link Admission} limit (refused at
+ * once past it) and counted in its {@link Metrics} when those are on. File operations (reads, writes, forces,
+ * closes) are admitted and counted by their {@link Op}s instead. Same threads as the backend.
+ */
+final class AccountedBackend implements FileBackend {
+    private final FileBackend backend;
+    private final Admission admission;
+    private final Metrics metrics;
+
+    AccountedBackend(FileBackend backend, Admission admission, Metrics metrics) {
+        this.backend = backend;
+        this.admission = admission;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String name() {
+        return backend.name();
+    }
+
+    @Override
+    public CompletableFuture<BackendFile> open(OpenSpec spec) {
+        return accounted(Metrics.OPEN, spec.path(), "open", () -> backend.open(spec));
+    }
+
+    /** Made on the caller's thread, where it waits for nothing: counted, never refused. */
+    @Override
+    public BackendFile openOnCallerThread(OpenSpec spec) throws IOException {
+        long started = System.nanoTime();
+        OperationEvent event = Events.begin(Metrics.OPEN);
+        BackendFile file;
+        try {
+            file = backend.openOnCallerThread(spec);
+        } catch (IOException | RuntimeException e) {
+            metrics.failedHere(Metrics.OPEN, started);
+            metrics.event(event, spec.path().toString(), -1, 0, "open", e);
+            throw e;
+        }
+        if (file != null) {
+            metrics.completedHere(Metrics.OPEN, started, 0);
+            metrics.event(event, spec.path().toString(), -1, 0, "open", null);
+        }
+        return file;
+    }
+
+    /**
+     * Made on the caller's thread, never refused. It counts its open and, when it read the file, a read and a close,
+     * all with the time of the whole.
+     */
+    @Override
+    public WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws IOException {
+        long started = System.nanoTime();
+        OperationEvent event = Events.begin(Metrics.READ);
+        WholeRead read;
+        try {
+            read = backend.readAllOnCallerThread(spec, sizeLimit);
+        } catch (IOException | RuntimeException e) {
+            metrics.failedHere(Metrics.OPEN, started);
+            metrics.event(event, spec.path().toString(), 0, 0, null, e);
+            throw e;
+        }
+        if (read != null) {
+            metrics.completedHere(Metrics.OPEN, started, 0);
+            if (read.bytes() != null) {
+                metrics.completedHere(Metrics.READ, started, read.bytes().length);
+                metrics.completedHere(Metrics.CLOSE, started, 0);
+                metrics.event(event, spec.path().toString(), 0, read.bytes().length, null, null);
+            }
+        }
+        return read;
+    }
+
+    @Override
+    public CompletableFuture<Long> size(Path path) {
+        return accounted(Metrics.STAT, path, "size", () -> backend.size(path));
+    }
+
+    @Override
+    public CompletableFuture<BasicFileAttributes> readAttributes(Path path, boolean followLinks) {
+        return accounted(Metrics.STAT, path, "readAttributes", () -> backend.readAttributes(path, followLinks));
+    }
+
+    @Override
+    public CompletableFuture<Void> createDirectory(Path dir, int mode) {
+        return accounted(Metrics.PATH, dir, "createDirectory", () -> backend.createDirectory(dir, mode));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(Path path, boolean ifExists) {
+        return accounted(Metrics.PATH, path, "delete", () -> backend.delete(path, ifExists));
+    }
+
+    @Override
+    public CompletableFuture<Void> rename(Path source, Path target, boolean replaceExisting) {
+        return accounted(Metrics.PATH, source, "move", () -> backend.rename(source, target, replaceExisting));
+    }
+
+    @Override
+    public CompletableFuture<Void> createLink(Path link, Path existing) {
+        return accounted(Metrics.PATH, link, "createLink", () -> backend.createLink(link, existing));
+    }
+
+    @Override
+    public CompletableFuture<Void> createSymbolicLink(Path link, Path target) {
+        return accounted(Metrics.PATH, link, "createSymbolicLink", () -> backend.createSymbolicLink(link, target));
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown(long timeoutMillis) {
+        return backend.shutdown(timeoutMillis);
+    }
+
+    /**
+     * Runs {@code request} if the engine admits it, counting it as {@code kind} on {@code path}; else fails at once,
+     * counted too.
+     */
+    private <T> CompletableFuture<T> accounted(int kind, Path path, String operation,
+                                               Supplier<CompletableFuture<T>> request) {
+        return accounted(admission, metrics, kind, path, operation, request);
+    }
+
+    /**
+     * As {@link #accounted(int, Supplier)}, for requests the engine makes of a backend directly; with
+     * {@code admission} null (a cleanup, which must not be refused) only counted.
+     */
+    static <T> CompletableFuture<T> accounted(Admission admission, Metrics metrics, int kind, Path path,
+                                              String operation, Supplier<CompletableFuture<T>> request) {
+        long started = metrics.counting ? metrics.start(kind) : 0L;
+        OperationEvent event = Events.begin(kind);
+        if (admission != null && !admission.enter()) {
+            Throwable refusal = admission.refusal();
+            ended(null, metrics, kind, started, event, path, operation, refusal);
+            return CompletableFuture.failedFuture(refusal);
+        }
+        CompletableFuture<T> step;
+        try {
+            step = request.get();
+        } catch (RuntimeException | Error e) {
+            ended(admission, metrics, kind, started, event, path, operation, e);
+            throw e;
+        }
+        if (step.isDone()) {
+            ended(admission, metrics, kind, started, event, path, operation, step.isCompletedExceptionally()
+                    ? step.handle((value, error) -> error).join() : null);
+            return step;
+        }
+        // Counted before anyone sees the outcome: a caller that finds its future done finds it counted too.
+        CompletableFuture<T> counted = new CompletableFuture<>();
+        step.whenComplete((value, error) -> {
+            ended(admission, metrics, kind, started, event, path, operation, error);
+            if (error != null) {
+                counted.completeExceptionally(error);
+            } else {
+                counted.complete(value);
+            }
+        });
+        return counted;
+    }
+
+    private static void ended(Admission admission, Metrics metrics, int kind, long started, OperationEvent event,
+                              Path path, String operation, Throwable error) {
+        if (admission != null) {
+            admission.exit();
+        }
+        if (metrics.counting) {
+            if (error != null) {
+                metrics.failed(kind, started);
+            } else {
+                metrics.completed(kind, started, 0);
+            }
+        }
+        metrics.event(event, path == null ? null : path.toString(), -1, 0, operation, error);
+    }
+}
