@@ -104,7 +104,7 @@ class PublishedArtifactsTest {
     @Test
     void publishedPomsNameTheirDependenciesLiterally() throws Exception {
         List<String> problems = new ArrayList<>();
-        for (String module : List.of("fallback-nio", "engine", "netty-http", "vertx", "bom")) {
+        for (String module : List.of("fallback-nio", "engine", "netty-http", "vertx", "micrometer", "bom")) {
             Path pom = ROOT.resolve(module).resolve("pom.xml");
             if (!Files.isRegularFile(pom)) {
                 problems.add("no " + module + "/pom.xml");
@@ -173,7 +173,7 @@ class PublishedArtifactsTest {
             }
         }
         assertEquals(List.of("ringfile-fallback-nio", "ringfile-engine", "ringfile-netty-http",
-                "ringfile-vertx"), published,
+                "ringfile-vertx", "ringfile-micrometer"), published,
                 "published jar modules");
         assertFalse(modules.isEmpty());
 
@@ -196,7 +196,8 @@ class PublishedArtifactsTest {
                 {"fallback-nio", "ringfile-fallback-nio", "io/ringfile/internal/nio/NioBackend"},
                 {"engine", "ringfile-engine", "io/ringfile/FileEngine"},
                 {"netty-http", "ringfile-netty-http", "io/ringfile/netty/http/StaticFileHandler"},
-                {"vertx", "ringfile-vertx", "io/ringfile/vertx/RingfileFileSystem"}}) {
+                {"vertx", "ringfile-vertx", "io/ringfile/vertx/RingfileFileSystem"},
+                {"micrometer", "ringfile-micrometer", "io/ringfile/micrometer/RingfileMetrics"}}) {
             Path target = ROOT.resolve(module[0]).resolve("target");
             Path jar = target.resolve(module[1] + "-" + version + ".jar");
             Assumptions.assumeTrue(Files.isRegularFile(jar),
