@@ -769,6 +769,7 @@ public interface FileEngine extends AutoCloseable {
         private Executor completionExecutor = ForkJoinPool.commonPool();
         private boolean inlineCompletion;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private Duration operationTimeout = Duration.ZERO;
         /** Null: the name. */
         private String threadNamePrefix;
         private ThreadFactory threadFactory;
@@ -978,6 +979,33 @@ public interface FileEngine extends AutoCloseable {
         }
 
         /**
+         * A deadline for every operation; default none ({@link Duration#ZERO}). An operation with no outcome within
+         * it fails with {@link java.util.concurrent.TimeoutException} (as {@link CompletableFuture#orTimeout} fails
+         * a future; the message names the engine, the operation and the file), promptly, from the engine's timer
+         * thread. For a file's operations the {@link OperationTimeout} open option sets a deadline of its own.
+         *
+         * <p>What happens to the operation itself: one still waiting in the engine is dropped; a read or write the
+         * kernel has is asked to stop ({@code IORING_OP_ASYNC_CANCEL}: a wait in a kernel worker, on a FUSE file
+         * system say, is interrupted, while a read of a local file usually finishes anyway). Whatever it does, the
+         * operation keeps its buffer until the kernel's completion arrives, as for any abandoned operation, so a
+         * buffer passed to a timed-out read must not be reused before then (a direct buffer the caller frees at
+         * once could still be written). On the NIO backend the pool thread finishes the call. A timed-out operation
+         * counts as failed in the {@linkplain FileEngine#metrics() metrics}; a file opened after its open timed out
+         * is closed.
+         *
+         * @param timeout the longest an operation may take; zero for none; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder operationTimeout(Duration timeout) {
+            if (Objects.requireNonNull(timeout, "timeout").isNegative()) {
+                throw new IllegalArgumentException("negative timeout: " + timeout);
+            }
+            this.operationTimeout = timeout;
+            return this;
+        }
+
+        /**
          * Prefix of the engine's thread names; default the {@linkplain #name(String) name}. Unused with a
          * {@link #threadFactory}.
          *
@@ -1022,7 +1050,8 @@ public interface FileEngine extends AutoCloseable {
             return EngineImpl.start(new EngineSettings(name, metrics, backend != null ? backend : configuredBackend(),
                     rings, ringSize, boundedKernelWorkers, unboundedKernelWorkers, maxInFlight, maxQueued, nioThreads,
                     inlineCompletion ? null : completionExecutor, shutdownTimeout.toMillis(),
-                    threadNamePrefix != null ? threadNamePrefix : name, threadFactory, eventLoopGroup));
+                    operationTimeout.toNanos(), threadNamePrefix != null ? threadNamePrefix : name, threadFactory,
+                    eventLoopGroup));
         }
 
         /** The backend the operator's property or environment variable names, else AUTO. */
@@ -1089,6 +1118,7 @@ public interface FileEngine extends AutoCloseable {
             copy.eventLoopGroup = eventLoopGroup;
             copy.inlineCompletion = inlineCompletion;
             copy.shutdownTimeout = shutdownTimeout;
+            copy.operationTimeout = operationTimeout;
             copy.threadNamePrefix = threadNamePrefix;
             copy.threadFactory = threadFactory;
             return copy;

@@ -1497,4 +1497,64 @@ public abstract class FileEngineContract extends FileSystemContract {
             assertFalse(event.getEventType().getName().startsWith("io.ringfile."), event::toString);
         }
     }
+
+    // ---------------------------------------------------------------- deadlines
+
+    @Test
+    void anOperationPastItsDeadlineFailsWithTimeoutExceptionAndALateOpenIsClosed() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo works here");
+        try (FileEngine timed = newEngine(FileEngine.builder().name("timed")
+                .operationTimeout(java.time.Duration.ofMillis(200)))) {
+            long start = System.nanoTime();
+            // Opening a FIFO to write waits for a reader (CREATE: io_uring would open it at once without).
+            CompletableFuture<AsyncFile> open = timed.open(fifo, WRITE, CREATE);
+            TimeoutException timeout = failsWith(TimeoutException.class, open);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 190 && millis < 5_000, "failed after " + millis + " ms");
+            assertTrue(timeout.getMessage().contains("'timed'") && timeout.getMessage().contains("open of " + fifo)
+                    && timeout.getMessage().contains("200 ms"), timeout.getMessage());
+            assertEquals(1, timed.metrics().operation(EngineMetrics.Operation.OPEN).underWay(),
+                    () -> "counted when the backend is done with it: " + timed.metrics());
+
+            // A reader lets the open finish in the backend after all: the engine closes that file, so the reader
+            // sees the end of the stream (a writer left open would keep it waiting).
+            try (java.io.FileInputStream reader = new java.io.FileInputStream(fifo.toFile())) {
+                CompletableFuture<Integer> end = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return reader.read();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                assertEquals(-1, end.get(WAIT_SECONDS, TimeUnit.SECONDS), "the late open's file was closed");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (timed.metrics().operation(EngineMetrics.Operation.OPEN).failed() == 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            EngineMetrics.OperationMetrics opens = timed.metrics().operation(EngineMetrics.Operation.OPEN);
+            assertEquals(1, opens.failed(), "a timed-out open counts as failed: " + opens);
+            assertEquals(0, opens.completed(), opens.toString());
+
+            // Operations within the deadline are untouched; the option sets a file's own deadline.
+            Path regular = fileWith("regular.bin", random(4096, 61));
+            try (AsyncFile file = await(timed.open(regular, READ, OperationTimeout.of(java.time.Duration.ZERO)))) {
+                assertEquals(4096, await(file.readFully(ByteBuffer.allocateDirect(4096), 0)));
+            }
+        }
+    }
+
+    @Test
+    void deadlinesAreCheckedLikeTheJdkChecksItsArguments() {
+        assertThrows(IllegalArgumentException.class, () -> OperationTimeout.of(java.time.Duration.ofMillis(-1)));
+        assertThrows(NullPointerException.class, () -> OperationTimeout.of(null));
+        assertThrows(IllegalArgumentException.class,
+                () -> FileEngine.builder().operationTimeout(java.time.Duration.ofSeconds(-1)));
+        assertThrows(NullPointerException.class, () -> FileEngine.builder().operationTimeout(null));
+        assertEquals(OperationTimeout.of(java.time.Duration.ofSeconds(1)),
+                OperationTimeout.of(java.time.Duration.ofMillis(1000)));
+    }
 }

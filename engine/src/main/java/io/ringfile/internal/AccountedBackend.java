@@ -22,11 +22,16 @@ final class AccountedBackend implements FileBackend {
     private final FileBackend backend;
     private final Admission admission;
     private final Metrics metrics;
+    private final Deadlines deadlines;
+    private final long timeoutNanos;
 
-    AccountedBackend(FileBackend backend, Admission admission, Metrics metrics) {
+    AccountedBackend(FileBackend backend, Admission admission, Metrics metrics, Deadlines deadlines,
+                     long timeoutNanos) {
         this.backend = backend;
         this.admission = admission;
         this.metrics = metrics;
+        this.deadlines = deadlines;
+        this.timeoutNanos = timeoutNanos;
     }
 
     @Override
@@ -132,15 +137,18 @@ final class AccountedBackend implements FileBackend {
      */
     private <T> CompletableFuture<T> accounted(int kind, Path path, String operation,
                                                Supplier<CompletableFuture<T>> request) {
-        return accounted(admission, metrics, kind, path, operation, request);
+        return accounted(admission, metrics, deadlines, timeoutNanos, kind, path, operation, request);
     }
 
     /**
-     * As {@link #accounted(int, Supplier)}, for requests the engine makes of a backend directly; with
-     * {@code admission} null (a cleanup, which must not be refused) only counted.
+     * As {@link #accounted(int, Path, String, Supplier)}, for requests the engine makes of a backend directly; with
+     * {@code admission} null (a cleanup, which must not be refused) only counted; with {@code timeoutNanos} over 0
+     * the returned future fails with a {@link java.util.concurrent.TimeoutException} if the outcome is later (a
+     * file opened after that is closed).
      */
-    static <T> CompletableFuture<T> accounted(Admission admission, Metrics metrics, int kind, Path path,
-                                              String operation, Supplier<CompletableFuture<T>> request) {
+    static <T> CompletableFuture<T> accounted(Admission admission, Metrics metrics, Deadlines deadlines,
+                                              long timeoutNanos, int kind, Path path, String operation,
+                                              Supplier<CompletableFuture<T>> request) {
         long started = metrics.counting ? metrics.start(kind) : 0L;
         OperationEvent event = Events.begin(kind);
         if (admission != null && !admission.enter()) {
@@ -162,16 +170,35 @@ final class AccountedBackend implements FileBackend {
         }
         // Counted before anyone sees the outcome: a caller that finds its future done finds it counted too.
         CompletableFuture<T> counted = new CompletableFuture<>();
+        io.netty.util.Timeout due = timeoutNanos > 0
+                ? deadlines.watch(counted, timeoutNanos, operation + " of " + path, () -> { }) : null;
         step.whenComplete((value, error) -> {
-            ended(admission, metrics, kind, started, event, path, operation, error);
+            if (due != null) {
+                due.cancel();
+            }
+            boolean late = counted.isDone(); // timed out
+            ended(admission, metrics, kind, started, event, path, operation, late && error == null
+                    ? new java.util.concurrent.TimeoutException("late") : error);
             if (error != null) {
                 counted.completeExceptionally(error);
-            } else {
-                counted.complete(value);
+            } else if (!counted.complete(value) && value instanceof BackendFile) {
+                ((BackendFile) value).close(DISCARD); // opened after its deadline: nobody will close it
             }
         });
         return counted;
     }
+
+    /** The outcome of a close nobody waits for. */
+    private static final io.ringfile.internal.backend.Completion DISCARD =
+            new io.ringfile.internal.backend.Completion() {
+                @Override
+                public void completed(long result) {
+                }
+
+                @Override
+                public void failed(Throwable error) {
+                }
+            };
 
     private static void ended(Admission admission, Metrics metrics, int kind, long started, OperationEvent event,
                               Path path, String operation, Throwable error) {

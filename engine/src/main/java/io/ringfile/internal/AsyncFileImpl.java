@@ -46,6 +46,25 @@ public final class AsyncFileImpl implements AsyncFile {
         return engine;
     }
 
+    /** Each operation's deadline on this file, in nanoseconds; 0 for none. Set once, before the file is handed out. */
+    private volatile long timeoutNanos;
+
+    void timeoutNanos(long nanos) {
+        this.timeoutNanos = nanos;
+    }
+
+    /**
+     * Gives {@code op}, about to start, this file's deadline: past it the op's future fails with a
+     * {@link java.util.concurrent.TimeoutException} and the backend is asked to stop the operation.
+     */
+    private void watch(Op<?> op, String what) {
+        long nanos = timeoutNanos;
+        if (nanos > 0) {
+            op.deadline(engine.deadlines().watch(op, nanos, what + " of " + name,
+                    () -> file.cancel(op, new java.util.concurrent.TimeoutException("timed out"))));
+        }
+    }
+
     AsyncFileImpl(EngineImpl engine, BackendFile file, OpenSpec spec) {
         this.engine = engine;
         this.file = file;
@@ -373,6 +392,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (!op.admit(engine.admission())) {
             op.failed(engine.admission().refusal());
         } else {
+            watch(op, op.isRead() ? "read" : "write");
             op.start();
         }
         return op;
@@ -475,6 +495,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (!op.admit(engine.admission())) {
             op.failed(engine.admission().refusal());
         } else {
+            watch(op, "size");
             file.size(op);
         }
         return op;
@@ -498,6 +519,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (!op.admit(engine.admission())) {
             op.failed(engine.admission().refusal());
         } else {
+            watch(op, "truncate");
             file.truncate(size, op);
         }
         return op;
@@ -521,6 +543,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (!op.admit(engine.admission())) {
             op.failed(engine.admission().refusal());
         } else {
+            watch(op, "force");
             file.force(metaData, op);
         }
         return op;

@@ -71,6 +71,9 @@ public final class EngineImpl implements FileEngine {
     /** The group whose loops the engine shares (see FileEngine.Builder#eventLoopGroup), or null. */
     private final EventLoopGroup sharedGroup;
     private final long shutdownMillis;
+    /** Each operation's deadline by default, in nanoseconds; 0 for none. */
+    private final long timeoutNanos;
+    private final Deadlines deadlines;
     private final Set<AsyncFileImpl> openFiles = ConcurrentHashMap.newKeySet();
     private final PathOps paths;
     private final String name;
@@ -95,8 +98,11 @@ public final class EngineImpl implements FileEngine {
         this.name = settings.name();
         this.metrics = new Metrics(name, backend.name().toLowerCase(java.util.Locale.ROOT), metricsOn);
         this.admission = new Admission(name, settings.maxInFlight(), settings.maxQueued());
-        this.primaryView = new AccountedBackend(primary, admission, metrics);
-        this.poolView = primary == pool ? primaryView : new AccountedBackend(pool, admission, metrics);
+        this.timeoutNanos = settings.timeoutNanos();
+        this.deadlines = new Deadlines(name, settings.threadPrefix(), settings.threads());
+        this.primaryView = new AccountedBackend(primary, admission, metrics, deadlines, timeoutNanos);
+        this.poolView = primary == pool ? primaryView
+                : new AccountedBackend(pool, admission, metrics, deadlines, timeoutNanos);
         this.primary = primary;
         this.pool = pool;
         this.backend = backend;
@@ -174,7 +180,13 @@ public final class EngineImpl implements FileEngine {
     /** Runs {@code call} (a {@code Files} method, {@code operation}) on the pool, admitted and counted as {@code kind}. */
     <T> CompletableFuture<T> poolCall(int kind, Path path, String operation,
                                       NioBackend.BlockingCall<T> call) {
-        return AccountedBackend.accounted(admission, metrics, kind, path, operation, () -> pool.call(path, call));
+        return AccountedBackend.accounted(admission, metrics, deadlines, timeoutNanos, kind, path, operation,
+                () -> pool.call(path, call));
+    }
+
+    /** The engine's operation deadlines. */
+    Deadlines deadlines() {
+        return deadlines;
     }
 
     /** The engine's bound on operations under way: for ops to take their place in. */
@@ -213,10 +225,25 @@ public final class EngineImpl implements FileEngine {
     @Override
     public CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options,
                                              FileAttribute<?>... attributes) {
-        OpenSpec spec = OpenSpec.of(path, options, attributes);
+        Objects.requireNonNull(options, "options");
+        long fileTimeout = timeoutNanos;
+        Set<? extends OpenOption> rest = options;
+        for (OpenOption option : options) {
+            if (option instanceof io.ringfile.OperationTimeout) {
+                fileTimeout = ((io.ringfile.OperationTimeout) option).duration().toNanos();
+                Set<OpenOption> without = new HashSet<>(options);
+                without.removeIf(o -> o instanceof io.ringfile.OperationTimeout);
+                rest = without;
+            }
+        }
+        long timeout = fileTimeout;
+        OpenSpec spec = OpenSpec.of(path, rest, attributes);
         CompletableFuture<AsyncFile> result = new EngineFuture<>();
         Executor to = completer();
         openInternal(spec).whenComplete((file, error) -> deliver(to, () -> {
+            if (file != null) {
+                file.timeoutNanos(timeout);
+            }
             if (error != null) {
                 result.completeExceptionally(unwrap(error));
             } else if (!result.complete(file)) {
@@ -308,6 +335,7 @@ public final class EngineImpl implements FileEngine {
     /** {@code backendFile}, newly opened, as a file of this engine. */
     private AsyncFileImpl registered(BackendFile backendFile, OpenSpec spec) {
         AsyncFileImpl file = new AsyncFileImpl(this, backendFile, spec);
+        file.timeoutNanos(timeoutNanos);
         openFiles.add(file);
         if (closed) { // raced with close(), which may not have seen this file
             file.closeAsync(null);
@@ -700,7 +728,8 @@ public final class EngineImpl implements FileEngine {
      */
     CompletableFuture<Void> deleteQuietly(Path path) {
         FileBackend raw = PlatformPaths.isLocal(Objects.requireNonNull(path, "path")) ? primary : pool;
-        return AccountedBackend.accounted(null, metrics, Metrics.PATH, path, "delete", () -> raw.delete(path, true))
+        return AccountedBackend.accounted(null, metrics, null, 0, Metrics.PATH, path, "delete",
+                () -> raw.delete(path, true))
                 .handle((deleted, error) -> null);
     }
 
@@ -711,10 +740,11 @@ public final class EngineImpl implements FileEngine {
 
     /** Deletes a directory tree on the pool, not following links: cleanup, never refused by the engine's limit. */
     CompletableFuture<Void> deleteTree(Path root) {
-        return AccountedBackend.accounted(null, metrics, Metrics.PATH, root, "deleteTree", () -> pool.call(root, () -> {
-            TempFiles.deleteTree(root);
-            return null;
-        }));
+        return AccountedBackend.accounted(null, metrics, null, 0, Metrics.PATH, root, "deleteTree",
+                () -> pool.call(root, () -> {
+                    TempFiles.deleteTree(root);
+                    return null;
+                }));
     }
 
     @Override
@@ -928,6 +958,7 @@ public final class EngineImpl implements FileEngine {
         }
         closed = true;
         unwatch.run(); // no more periodic JFR statistics for this engine
+        deadlines.stop();
         for (AsyncFileImpl file : openFiles) {
             file.closeAsync();
         }

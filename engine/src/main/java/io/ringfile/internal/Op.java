@@ -56,6 +56,8 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     private String operation;
     /** The engine's bound this op holds a place in until its outcome, or null. */
     private Admission admission;
+    /** The op's deadline, cancelled when the outcome arrives first; null for none. */
+    private volatile io.netty.util.Timeout deadline;
     private long result; // the backend's result; a transfer keeps its running total here until then
     private Throwable error;
     /** null (no outcome yet, nobody waiting), the waiting {@link Thread}, {@link #POSTED} or {@link #HANDED}. */
@@ -72,6 +74,16 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         this.kind = kind;
         this.started = metrics != null && metrics.counting ? metrics.start(kind) : 0L;
         this.event = metrics != null ? Events.begin(kind) : null;
+    }
+
+    /** The exception this (done, failed) future holds, without waiting. */
+    private Throwable exceptionNow() {
+        try {
+            super.getNow(null);
+            return null;
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        }
     }
 
     /** Names the file (its path) and what the op does, for its JFR event. Before the op starts. */
@@ -103,13 +115,23 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         return true;
     }
 
-    /** Gives the op's place back, once. Backend thread, at the outcome. */
+    /** Gives the op's place back, once, and drops its deadline. Backend thread, at the outcome. */
     private void leave() {
         Admission bound = admission;
         if (bound != null) {
             admission = null;
             bound.exit();
         }
+        io.netty.util.Timeout due = deadline;
+        if (due != null) {
+            deadline = null;
+            due.cancel();
+        }
+    }
+
+    /** Sets the op's deadline (see {@link Deadlines}); before it starts. */
+    final void deadline(io.netty.util.Timeout due) {
+        this.deadline = due;
     }
 
     /** The future's value for a backend result. */
@@ -161,11 +183,12 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
             return;
         }
         boolean cancelled = isCancelled();
+        boolean timedOut = !cancelled && isDone(); // failed by its deadline (or completed by the caller) before
         long bytes = kind == Metrics.READ || kind == Metrics.WRITE ? Math.max(0, result) : 0;
         if (m.counting) {
             if (cancelled) {
                 m.cancelled(kind, started);
-            } else if (error != null) {
+            } else if (error != null || timedOut) {
                 m.failed(kind, started);
             } else {
                 m.completed(kind, started, bytes);
@@ -174,8 +197,9 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         OperationEvent e = event;
         if (e != null) {
             event = null;
+            Throwable failure = error != null || !timedOut ? error : exceptionNow();
             Events.end(e, m.engine, m.backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "",
-                    eventPath(), eventPosition(), error == null ? bytes : 0, operation, error, cancelled);
+                    eventPath(), eventPosition(), failure == null ? bytes : 0, operation, failure, cancelled);
         }
     }
 

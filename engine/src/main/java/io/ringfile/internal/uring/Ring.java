@@ -64,6 +64,7 @@ final class Ring implements IoUringIoHandle {
 
     // Loop-thread state
     private final RingOp[] slots;
+    private final long[] slotIds; // each slot's user data as Netty submitted it, for a cancel
     private final UringFile.DirectTransfer[] transfers; // one reusable op per slot, made on first use
     private final AddressCache addresses = new AddressCache();
     private final int[] freeSlots;
@@ -88,6 +89,7 @@ final class Ring implements IoUringIoHandle {
         this.limit = Math.max(1, Math.min(maxInFlight, capacity - Math.min(URGENT_SLOTS, capacity / 2)));
         int size = Math.min(capacity, limit + URGENT_SLOTS);
         this.slots = new RingOp[size];
+        this.slotIds = new long[size];
         this.transfers = new UringFile.DirectTransfer[size];
         this.freeSlots = new int[size];
         for (int i = size - 1; i >= 0; i--) {
@@ -279,6 +281,7 @@ final class Ring implements IoUringIoHandle {
             long id = registration.submit(new IoUringIoOps(op.opcode, (byte) 0, (short) 0, op.fd, op.union1,
                     op.union2, op.len, op.union3, slot, (short) 0, (short) 0, op.union5, 0L));
             if (id != 0) {
+                slotIds[slot] = id;
                 return;
             }
             refused = new AsynchronousCloseException(); // registration cancelled: Netty dropped the entry
@@ -340,6 +343,58 @@ final class Ring implements IoUringIoHandle {
             } else {
                 enqueue((TransferRequest) next);
             }
+        }
+    }
+
+    /**
+     * Stops the op that reports to {@code completion} (loop thread): in the backlog, it fails now with {@code error};
+     * in the kernel, an IORING_OP_ASYNC_CANCEL asks for it (the kernel may still finish it: a read of a regular file
+     * usually runs on; a wait in a worker, on a FUSE file say, is interrupted), and its outcome comes as usual.
+     */
+    void cancel(Object completion, Throwable error) {
+        if (stopped) {
+            return;
+        }
+        for (java.util.Iterator<Object> it = backlog.iterator(); it.hasNext(); ) {
+            Object waiting = it.next();
+            if (waiting == completion) { // a direct transfer, admitted by its file
+                it.remove();
+                ((UringFile) ((TransferRequest) waiting).target()).done();
+                reject(waiting, error);
+                return;
+            } else if (waiting instanceof RingOp && ((RingOp) waiting).reportsTo(completion)) {
+                it.remove();
+                reject(waiting, error);
+                return;
+            }
+        }
+        for (int slot = 0; slot < slots.length; slot++) {
+            RingOp op = slots[slot];
+            if (op != null && op.reportsTo(completion)) {
+                enqueue(new CancelOne(slotIds[slot]));
+                return;
+            }
+        }
+    }
+
+    /** Asks the kernel to cancel the op submitted with {@code userData}; its outcome matters to nobody. */
+    private static final class CancelOne extends RingOp {
+        CancelOne(long userData) {
+            super(null);
+            urgent = true;
+            sqe(Linux.IORING_OP_ASYNC_CANCEL, -1, 0, userData, 0, 0);
+        }
+
+        @Override
+        void complete(int res) {
+        }
+
+        @Override
+        void reject(Throwable error) {
+        }
+
+        @Override
+        void abandon(Throwable error) {
         }
     }
 

@@ -29,6 +29,11 @@ abstract class RingOp {
         this.file = file;
     }
 
+    /** Whether this op reports its outcome to {@code completion} (for a cancel of that operation). */
+    boolean reportsTo(Object completion) {
+        return false;
+    }
+
     final RingOp sqe(byte opcode, int fd, long union1, long union2, int len, int union3) {
         this.opcode = opcode;
         this.fd = fd;

@@ -221,6 +221,19 @@ final class UringFile implements BackendFile {
         }
     }
 
+    /** Every ring may hold it (transfers spread over the rings): each looks on its own thread. */
+    @Override
+    public void cancel(Completion completion, Throwable error) {
+        for (int i = 0; i < backend.ringCount(); i++) {
+            Ring r = backend.ring(i);
+            try {
+                r.loop.execute(() -> r.cancel(completion, error));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the loop has ended: the ring's shutdown reports every op it held
+            }
+        }
+    }
+
     @Override
     public void transfer(TransferRequest request) {
         if (!seekCheck(request.position(), request)) {
@@ -464,6 +477,11 @@ final class UringFile implements BackendFile {
         }
 
         @Override
+        boolean reportsTo(Object target) {
+            return completion == target;
+        }
+
+        @Override
         boolean beforeSubmit() {
             if (counted) { // a later step of the same op
                 return true;
@@ -568,6 +586,11 @@ final class UringFile implements BackendFile {
 
         DirectTransfer() {
             super(null);
+        }
+
+        @Override
+        boolean reportsTo(Object target) {
+            return request != null && request == target;
         }
 
         /** Loop thread: prepares the entry for {@code request}, already admitted by {@code file}. */

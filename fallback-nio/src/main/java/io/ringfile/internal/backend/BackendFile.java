@@ -124,4 +124,13 @@ public interface BackendFile {
      * {@link java.nio.channels.ClosedChannelException}. Completes once the descriptor is closed. Idempotent.
      */
     void close(Completion completion);
+
+    /**
+     * Asks the backend, from any thread, to stop the operation that reports to {@code completion} (a timed-out
+     * one): where it still waits to be submitted it fails now with {@code error}; where the kernel has it, the
+     * kernel is asked to cancel it. Best effort: its outcome still comes, and the operation keeps its buffer until
+     * then. Does nothing where the backend cannot (the NIO pool's threads are in a blocking call).
+     */
+    default void cancel(Completion completion, Throwable error) {
+    }
 }
