@@ -3,6 +3,7 @@ package io.ringfile.nativetest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.ringfile.AsyncFile;
+import io.ringfile.EngineMetrics;
 import io.ringfile.FileEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -324,6 +325,74 @@ class FaultFsTest {
             }
         }
         assertArrayEquals(data, Files.readAllBytes(direct.backing(name)));
+    }
+
+    /**
+     * The engine's own deadlines (the OperationTimeout open option): reads and writes that faultfs holds for seconds
+     * fail with TimeoutException after 200 ms, naming the file; the engine asks the kernel to stop them, but each
+     * keeps its buffer until the kernel's completion, released exactly once; each counts as failed once the kernel
+     * is done, and no place in the engine's limit stays taken.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"IO_URING", "NIO"})
+    void theEnginesDeadlineFailsSlowOperationsWhileTheyKeepTheirBuffer(FileEngine.Backend backend)
+            throws Exception {
+        int delayMillis = 3000;
+        int size = 64 * 1024;
+        String name = name("deadline", backend);
+        byte[] data = random(size, 8);
+        Files.write(direct.backing(name), data);
+        Path path = direct.path(name);
+        try (FileEngine engine = Engines.start(backend);
+             AsyncFile file = Engines.open(engine.open(path, READ, WRITE,
+                     io.ringfile.OperationTimeout.of(java.time.Duration.ofMillis(200))))) {
+            direct.rule("read", 0, 0, -1, delayMillis);
+            direct.rule("write", 0, 0, -1, delayMillis);
+            List<CountingByteBuf> buffers = new ArrayList<>();
+            List<CompletableFuture<Integer>> ops = new ArrayList<>();
+            long started = System.nanoTime();
+            for (int i = 0; i < 4; i++) {
+                CountingByteBuf buf = new CountingByteBuf(size);
+                if (i % 2 == 1) {
+                    buf.writeBytes(data);
+                }
+                buffers.add(buf);
+                ops.add(i % 2 == 0 ? file.readFully(buf, 0) : file.writeFully(buf, 0));
+            }
+            for (int i = 0; i < ops.size(); i++) {
+                Throwable error = failure(ops.get(i));
+                long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertInstanceOf(TimeoutException.class, error, "the deadline fired first");
+                assertTrue(error.getMessage().contains(path.toString()) && error.getMessage().contains("200 ms"),
+                        error.getMessage());
+                assertTrue(elapsedMillis < delayMillis - 500, "failed after " + elapsedMillis + " ms, not at once");
+                assertEquals(2, buffers.get(i).refCnt(), "the engine still owns the buffer of a timed-out operation");
+                assertEquals(0, buffers.get(i).releases.get(), "nothing released before the kernel completed");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (CountingByteBuf buf : buffers) {
+                while (buf.refCnt() != 1) {
+                    assertTrue(System.nanoTime() < deadline, "the buffer of a timed-out operation was never released");
+                    Thread.sleep(10);
+                }
+            }
+            long endedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            System.out.println("[deadline " + backend + "] the kernel ended the timed-out operations after "
+                    + endedMillis + " ms (faultfs holds each " + delayMillis + " ms)");
+            direct.clear();
+            for (CountingByteBuf buf : buffers) {
+                assertEquals(1, buf.retains.get(), "one reference taken per operation");
+                assertEquals(1, buf.releases.get(), "one release per completion");
+                buf.release();
+            }
+            EngineMetrics m;
+            while ((m = engine.metrics()).underWay() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the count follows the buffer's release by a moment
+            }
+            assertEquals(2, m.operation(EngineMetrics.Operation.READ).failed(), m::toString);
+            assertEquals(2, m.operation(EngineMetrics.Operation.WRITE).failed(), m::toString);
+            assertEquals(0, m.underWay(), "every place in the engine's limit given back: " + m);
+        }
     }
 
     // ---------------------------------------------------------------- close and shutdown under load
