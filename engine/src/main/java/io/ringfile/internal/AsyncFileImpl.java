@@ -552,8 +552,23 @@ public final class AsyncFileImpl implements AsyncFile {
     /** A force whose I/O failure is remembered, so that no later force on this handle reports success. */
     private final class ForceOp extends Op<Void> {
         ForceOp(Executor completer) {
-            super(completer, engine.recorder(), Metrics.FORCE);
-            about(name, "force");
+            super(completer);
+            begin();
+        }
+
+        @Override
+        Metrics metrics() {
+            return engine.recorder();
+        }
+
+        @Override
+        int kind() {
+            return Metrics.FORCE;
+        }
+
+        @Override
+        String eventPath() {
+            return name;
         }
 
         @Override

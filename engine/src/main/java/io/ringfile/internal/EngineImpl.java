@@ -98,6 +98,7 @@ public final class EngineImpl implements FileEngine {
         this.name = settings.name();
         this.metrics = new Metrics(name, backend.name().toLowerCase(java.util.Locale.ROOT), metricsOn);
         this.admission = new Admission(name, settings.maxInFlight(), settings.maxQueued());
+        this.metrics.admission = admission;
         this.timeoutNanos = settings.timeoutNanos();
         this.deadlines = new Deadlines(name, settings.threadPrefix(), settings.threads());
         this.primaryView = new AccountedBackend(primary, admission, metrics, deadlines, timeoutNanos);

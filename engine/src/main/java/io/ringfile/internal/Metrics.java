@@ -44,6 +44,8 @@ public final class Metrics {
     final String backend;
     /** False when the builder turned counting off: only events (when a recording asks for them) are made. */
     final boolean counting;
+    /** The engine's bound on operations under way, for ops to leave (null in tests). */
+    volatile Admission admission;
 
     /** Counts for the engine named {@code engine} running {@code backend}; none when not {@code counting}. */
     public Metrics(String engine, String backend, boolean counting) {

@@ -45,35 +45,73 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     }
 
     private final Executor completer;
-    /** The engine's metrics (null: none, for tests); {@link #kind}, {@link #started} and {@link #event} are theirs. */
-    private final Metrics metrics;
-    private final int kind;
-    private final long started;
-    /** The JFR event of this op, or null while no recording asks for its kind. */
-    private OperationEvent event;
-    /** For the event: the file's name and what the op does, where {@link #eventPath()} does not know them. */
-    private String subject;
-    private String operation;
-    /** The engine's bound this op holds a place in until its outcome, or null. */
-    private Admission admission;
-    /** The op's deadline, cancelled when the outcome arrives first; null for none. */
-    private volatile io.netty.util.Timeout deadline;
+    // Few fields: one op is made per read or write, and its size is most of what a read allocates.
+    /** When the op was asked for ({@link System#nanoTime()}), for its latency; 0 while metrics are off. */
+    private long started;
+    /**
+     * What only some ops need, in one field: the JFR event ({@link OperationEvent}), the deadline
+     * ({@link io.netty.util.Timeout}), or both ({@link EventAndDeadline}); null for neither.
+     */
+    private volatile Object extras;
+    /** Whether the op holds a place in its engine's {@link Admission} until its outcome. */
+    private boolean admitted;
     private long result; // the backend's result; a transfer keeps its running total here until then
     private Throwable error;
     /** null (no outcome yet, nobody waiting), the waiting {@link Thread}, {@link #POSTED} or {@link #HANDED}. */
     @SuppressWarnings("unused") // through HANDOFF
     private volatile Object handoff;
 
-    /**
-     * An op of {@code kind} (a {@link Metrics} constant) counted in {@code metrics} (null: not counted), completing
-     * on {@code completer}.
-     */
-    Op(Executor completer, Metrics metrics, int kind) {
+    /** An op completing on {@code completer}; the subclass's constructor ends with {@link #begin()}. */
+    Op(Executor completer) {
         this.completer = completer;
-        this.metrics = metrics;
-        this.kind = kind;
-        this.started = metrics != null && metrics.counting ? metrics.start(kind) : 0L;
-        this.event = metrics != null ? Events.begin(kind) : null;
+    }
+
+    /** The engine's metrics and events, or null for none (tests). */
+    abstract Metrics metrics();
+
+    /** The op's kind, a {@link Metrics} constant. */
+    abstract int kind();
+
+    /** The file the op works on, for its JFR event. */
+    String eventPath() {
+        return null;
+    }
+
+    /** What the op does, for a {@link Metrics#PATH}-kind event ("size", "close"...). */
+    String eventOperation() {
+        return null;
+    }
+
+    /** Where in the file a transfer starts, for its JFR event; -1 for the file's own position or no transfer. */
+    long eventPosition() {
+        return -1;
+    }
+
+    /** Counts the op as asked for now and begins its JFR event where one is wanted: last in each constructor. */
+    final void begin() {
+        Metrics m = metrics();
+        if (m == null) {
+            return;
+        }
+        int kind = kind();
+        if (m.counting) {
+            started = m.start(kind);
+        }
+        OperationEvent event = Events.begin(kind);
+        if (event != null) {
+            extras = event;
+        }
+    }
+
+    /** Both an event and a deadline. */
+    private static final class EventAndDeadline {
+        final OperationEvent event;
+        final io.netty.util.Timeout deadline;
+
+        EventAndDeadline(OperationEvent event, io.netty.util.Timeout deadline) {
+            this.event = event;
+            this.deadline = deadline;
+        }
     }
 
     /** The exception this (done, failed) future holds, without waiting. */
@@ -86,23 +124,6 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         }
     }
 
-    /** Names the file (its path) and what the op does, for its JFR event. Before the op starts. */
-    final Op<T> about(String path, String what) {
-        this.subject = path;
-        this.operation = what;
-        return this;
-    }
-
-    /** The file the op works on, for its JFR event. */
-    String eventPath() {
-        return subject;
-    }
-
-    /** Where in the file a transfer starts, for its JFR event; -1 for the file's own position or no transfer. */
-    long eventPosition() {
-        return -1;
-    }
-
     /**
      * Takes a place in {@code bound} for this op until its outcome arrives; false if the engine is at its limit (the
      * caller then fails the op with {@link Admission#refusal()}). Before the op starts, on the calling thread.
@@ -111,27 +132,34 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         if (!bound.enter()) {
             return false;
         }
-        admission = bound;
+        admitted = true;
         return true;
     }
 
     /** Gives the op's place back, once, and drops its deadline. Backend thread, at the outcome. */
     private void leave() {
-        Admission bound = admission;
-        if (bound != null) {
-            admission = null;
-            bound.exit();
+        if (admitted) {
+            admitted = false;
+            Metrics m = metrics();
+            if (m != null && m.admission != null) {
+                m.admission.exit();
+            }
         }
-        io.netty.util.Timeout due = deadline;
+        Object x = extras;
+        io.netty.util.Timeout due = x instanceof io.netty.util.Timeout ? (io.netty.util.Timeout) x
+                : x instanceof EventAndDeadline ? ((EventAndDeadline) x).deadline : null;
         if (due != null) {
-            deadline = null;
             due.cancel();
         }
     }
 
     /** Sets the op's deadline (see {@link Deadlines}); before it starts. */
     final void deadline(io.netty.util.Timeout due) {
-        this.deadline = due;
+        if (due == null) {
+            return;
+        }
+        Object x = extras;
+        extras = x instanceof OperationEvent ? new EventAndDeadline((OperationEvent) x, due) : due;
     }
 
     /** The future's value for a backend result. */
@@ -178,10 +206,11 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     /** Counts the outcome, once, before anyone can see it, and ends the op's JFR event. */
     private void record() {
-        Metrics m = metrics;
+        Metrics m = metrics();
         if (m == null) {
             return;
         }
+        int kind = kind();
         boolean cancelled = isCancelled();
         boolean timedOut = !cancelled && isDone(); // failed by its deadline (or completed by the caller) before
         long bytes = kind == Metrics.READ || kind == Metrics.WRITE ? Math.max(0, result) : 0;
@@ -194,12 +223,14 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
                 m.completed(kind, started, bytes);
             }
         }
-        OperationEvent e = event;
+        Object x = extras;
+        OperationEvent e = x instanceof OperationEvent ? (OperationEvent) x
+                : x instanceof EventAndDeadline ? ((EventAndDeadline) x).event : null;
         if (e != null) {
-            event = null;
+            extras = null;
             Throwable failure = error != null || !timedOut ? error : exceptionNow();
             Events.end(e, m.engine, m.backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "",
-                    eventPath(), eventPosition(), failure == null ? bytes : 0, operation, failure, cancelled);
+                    eventPath(), eventPosition(), failure == null ? bytes : 0, eventOperation(), failure, cancelled);
         }
     }
 

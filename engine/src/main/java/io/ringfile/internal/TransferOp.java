@@ -38,7 +38,7 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
 
     private TransferOp(Executor completer, AsyncFileImpl file, boolean read, boolean full, ByteBuffer buffer,
                        long position, ByteBuf owner, boolean copyThrough) {
-        super(completer, file.engine().recorder(), read ? Metrics.READ : Metrics.WRITE);
+        super(completer);
         this.file = file;
         this.read = read;
         this.full = full;
@@ -46,6 +46,17 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
         this.position = position;
         this.owner = owner;
         this.copyThrough = copyThrough;
+        begin();
+    }
+
+    @Override
+    Metrics metrics() {
+        return file.engine().recorder();
+    }
+
+    @Override
+    int kind() {
+        return read ? Metrics.READ : Metrics.WRITE;
     }
 
     static TransferOp of(Executor completer, AsyncFileImpl file, boolean read, boolean full, ByteBuffer buffer,

@@ -9,10 +9,46 @@ final class ValueOp<T> extends Op<T> {
     static final LongFunction<Void> NOTHING = result -> null;
 
     private final LongFunction<T> mapper;
+    private final Metrics metrics;
+    private final int kind;
+    /** For the JFR event: the file's name and what the op does. */
+    private String path;
+    private String operation;
 
+    /** An op of {@code kind} counted in {@code metrics} (null: not counted), completing on {@code completer}. */
     ValueOp(Executor completer, Metrics metrics, int kind, LongFunction<T> mapper) {
-        super(completer, metrics, kind);
+        super(completer);
         this.mapper = mapper;
+        this.metrics = metrics;
+        this.kind = kind;
+        begin();
+    }
+
+    /** Names the file and what the op does, for its JFR event. Before the op starts. */
+    ValueOp<T> about(String path, String operation) {
+        this.path = path;
+        this.operation = operation;
+        return this;
+    }
+
+    @Override
+    Metrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    int kind() {
+        return kind;
+    }
+
+    @Override
+    String eventPath() {
+        return path;
+    }
+
+    @Override
+    String eventOperation() {
+        return operation;
     }
 
     @Override
