@@ -5,8 +5,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * An operation refused because its engine already has as many under way as its limits allow:
  * {@link FileEngine.Builder#maxInFlight(int)} handed to the kernel or the pool plus
- * {@link FileEngine.Builder#maxQueued(int)} waiting. The future of the refused call fails with it at once; nothing of
- * the call was started. Closes are never refused. The refusals are counted in {@link EngineMetrics#rejected()}.
+ * {@link FileEngine.Builder#maxQueued(int)} waiting. The refused call returns a future already failed with it;
+ * nothing of the call was started. Closes are never refused. The refusals are counted in {@link EngineMetrics#rejected()}.
  *
  * <p>It carries no stack trace: it is made at whatever rate a flood of calls arrives, and says where it comes from.
  */

@@ -866,7 +866,9 @@ public interface FileEngine extends AutoCloseable {
          * <p>With {@code maxQueued} it bounds what a flood of calls can hold: each operation under way holds its
          * buffer and a few hundred bytes of the engine's. Past both limits a call fails at once with
          * {@link EngineOverloadedException} (a {@link java.util.concurrent.RejectedExecutionException}) instead of
-         * queueing; closes, and reads served on the caller's thread, are never refused.
+         * queueing: the future it returns is already failed (as for a closed engine), so stages attached to it run
+         * on the thread that attaches them, and a flood of refused calls costs no task on the completion executor.
+         * Closes, and reads served on the caller's thread, are never refused.
          *
          * @param maxInFlight the most operations in flight; positive
          * @return this builder

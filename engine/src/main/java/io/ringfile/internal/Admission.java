@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * An engine's bound on operations under way (in flight plus waiting). Any thread, no lock: one atomic add to enter,
- * one to leave. Which of those under way are in flight is the backends' business (a ring's slots, the pool's
+ * An engine's bound on operations under way (in flight plus waiting). Any thread, no lock: a compare-and-set to
+ * enter, an atomic add to leave. Which of those under way are in flight is the backends' business (a ring's slots, the pool's
  * threads); this only keeps their sum within {@code maxInFlight + maxQueued}.
  */
 final class Admission {
@@ -25,14 +25,21 @@ final class Admission {
         this.limit = Math.min(Integer.MAX_VALUE - 1, (long) maxInFlight + maxQueued);
     }
 
-    /** Takes a place for one operation, or counts a refusal and returns false. */
+    /**
+     * Takes a place for one operation, or counts a refusal and returns false. A compare-and-set, so that the count
+     * never passes the limit, not even for a moment (an increment taken back would show in the gauge).
+     */
     boolean enter() {
-        if (underWay.getAndIncrement() >= limit) {
-            underWay.getAndDecrement();
-            rejected.increment();
-            return false;
+        for (;;) {
+            int now = underWay.get();
+            if (now >= limit) {
+                rejected.increment();
+                return false;
+            }
+            if (underWay.compareAndSet(now, now + 1)) {
+                return true;
+            }
         }
-        return true;
     }
 
     /** Gives back the place of an operation that has ended. */

@@ -383,14 +383,27 @@ public final class AsyncFileImpl implements AsyncFile {
         }
         TransferOp op = TransferOp.of(completer, this, read, false, buffer, position);
         op.whenComplete(callback);
-        return start(op);
+        return start(op, false);
     }
 
     private CompletableFuture<Integer> start(TransferOp op) {
+        return start(op, true);
+    }
+
+    /**
+     * Starts {@code op}; a refusal at the engine's limits fails it on the calling thread with {@code refuseHere},
+     * else, like every other outcome, where the op completes (for {@link #transfer}, whose callback must never run
+     * on the calling thread).
+     */
+    private CompletableFuture<Integer> start(TransferOp op, boolean refuseHere) {
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!op.admit(engine.admission())) {
-            op.failed(engine.admission().refusal());
+            if (refuseHere) {
+                op.refuse(engine.admission().refusal());
+            } else {
+                op.failed(engine.admission().refusal());
+            }
         } else {
             watch(op, op.isRead() ? "read" : "write");
             op.start();
@@ -450,7 +463,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (!(channel instanceof io.netty.channel.unix.UnixChannel)) {
             op.failed(new UnsupportedOperationException("no socket descriptor to send to: " + channel));
         } else if (!op.admit(engine.admission())) {
-            op.failed(engine.admission().refusal());
+            op.refuse(engine.admission().refusal());
         } else {
             file.sendTo(((io.netty.channel.unix.UnixChannel) channel).fd().intValue(), position, count, op);
         }
@@ -493,7 +506,7 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!op.admit(engine.admission())) {
-            op.failed(engine.admission().refusal());
+            op.refuse(engine.admission().refusal());
         } else {
             watch(op, "size");
             file.size(op);
@@ -517,7 +530,7 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!op.admit(engine.admission())) {
-            op.failed(engine.admission().refusal());
+            op.refuse(engine.admission().refusal());
         } else {
             watch(op, "truncate");
             file.truncate(size, op);
@@ -541,7 +554,7 @@ public final class AsyncFileImpl implements AsyncFile {
             op.failed(new FileSystemException(name, null,
                     "an earlier force failed; data written through this handle may be lost: " + earlier.getMessage()));
         } else if (!op.admit(engine.admission())) {
-            op.failed(engine.admission().refusal());
+            op.refuse(engine.admission().refusal());
         } else {
             watch(op, "force");
             file.force(metaData, op);

@@ -179,6 +179,22 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     void release() {
     }
 
+    /**
+     * Fails the op at once, on the calling thread, with {@code refusal}: a call the engine refuses before starting
+     * it (its limits). The returned future is then already failed, as for a closed engine, and the refusal costs no
+     * task on the completion executor, which a flood of refused calls would otherwise fill.
+     */
+    final void refuse(Throwable refusal) {
+        this.error = refusal;
+        try {
+            release(); // a ByteBuf's reference, taken when the op was made
+        } catch (Throwable ignored) {
+            // the refusal is the outcome to report
+        }
+        record();
+        completeNow();
+    }
+
     @Override
     public void completed(long result) {
         this.result = result;
