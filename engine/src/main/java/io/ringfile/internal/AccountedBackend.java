@@ -10,8 +10,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
-import io.ringfile.internal.jfr.Events;
-import io.ringfile.internal.jfr.OperationEvent;
 
 /**
  * A backend's opens and path operations, each admitted against the engine's {@link Admission} limit (refused at
@@ -48,7 +46,7 @@ final class AccountedBackend implements FileBackend {
     @Override
     public BackendFile openOnCallerThread(OpenSpec spec) throws IOException {
         long started = System.nanoTime();
-        OperationEvent event = Events.begin(Metrics.OPEN);
+        Object event = Jfr.begin(Metrics.OPEN);
         BackendFile file;
         try {
             file = backend.openOnCallerThread(spec);
@@ -71,7 +69,7 @@ final class AccountedBackend implements FileBackend {
     @Override
     public WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws IOException {
         long started = System.nanoTime();
-        OperationEvent event = Events.begin(Metrics.READ);
+        Object event = Jfr.begin(Metrics.READ);
         WholeRead read;
         try {
             read = backend.readAllOnCallerThread(spec, sizeLimit);
@@ -150,7 +148,7 @@ final class AccountedBackend implements FileBackend {
                                               long timeoutNanos, int kind, Path path, String operation,
                                               Supplier<CompletableFuture<T>> request) {
         long started = metrics.counting ? metrics.start(kind) : 0L;
-        OperationEvent event = Events.begin(kind);
+        Object event = Jfr.begin(kind);
         if (admission != null && !admission.enter()) {
             Throwable refusal = admission.refusal();
             ended(null, metrics, kind, started, event, path, operation, refusal);
@@ -200,7 +198,7 @@ final class AccountedBackend implements FileBackend {
                 }
             };
 
-    private static void ended(Admission admission, Metrics metrics, int kind, long started, OperationEvent event,
+    private static void ended(Admission admission, Metrics metrics, int kind, long started, Object event,
                               Path path, String operation, Throwable error) {
         if (admission != null) {
             admission.exit();

@@ -3,8 +3,6 @@ package io.ringfile.internal;
 import io.netty.buffer.ByteBuf;
 import io.ringfile.AsyncFile;
 import io.ringfile.internal.backend.BackendFile;
-import io.ringfile.internal.jfr.Events;
-import io.ringfile.internal.jfr.OperationEvent;
 import io.ringfile.internal.backend.OpenSpec;
 import io.ringfile.internal.text.FileSubscriber;
 import io.ringfile.internal.text.Text;
@@ -268,7 +266,7 @@ public final class AsyncFileImpl implements AsyncFile {
     public int readIfCached(ByteBuffer dst, long position) {
         Metrics m = engine.recorder();
         long started = System.nanoTime();
-        OperationEvent event = Events.begin(Metrics.READ);
+        Object event = Jfr.begin(Metrics.READ);
         int n = file.readIfCached(dst, position);
         if (n != BackendFile.NOT_CACHED) {
             m.completedHere(Metrics.READ, started, Math.max(n, 0));
@@ -281,7 +279,7 @@ public final class AsyncFileImpl implements AsyncFile {
     public long sizeOnCallerThread() {
         Metrics m = engine.recorder();
         long started = System.nanoTime();
-        OperationEvent event = Events.begin(Metrics.STAT);
+        Object event = Jfr.begin(Metrics.STAT);
         long size = file.sizeOnCallerThread();
         if (size >= 0) {
             m.completedHere(Metrics.STAT, started, 0);
@@ -306,7 +304,7 @@ public final class AsyncFileImpl implements AsyncFile {
     public void calledHere(boolean read, long started, long position, int n, IOException error) {
         Metrics m = engine.recorder();
         int kind = read ? Metrics.READ : Metrics.WRITE;
-        OperationEvent event = Events.begin(kind);
+        Object event = Jfr.begin(kind);
         if (error != null) {
             m.failedHere(kind, started);
         } else {

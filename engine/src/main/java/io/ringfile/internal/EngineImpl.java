@@ -112,7 +112,7 @@ public final class EngineImpl implements FileEngine {
         this.sharedGroup = sharedGroup;
         this.shutdownMillis = shutdownMillis;
         this.paths = new PathOps(this, pool);
-        this.unwatch = io.ringfile.internal.jfr.Events.watch(this::metrics);
+        this.unwatch = Jfr.watch(this::metrics);
     }
 
     /** Starts an engine with {@code settings}, as {@link FileEngine.Builder#build()} describes. */

@@ -4,8 +4,6 @@ import io.ringfile.EngineMetrics;
 import io.ringfile.EngineMetrics.Latency;
 import io.ringfile.EngineMetrics.Operation;
 import io.ringfile.EngineMetrics.OperationMetrics;
-import io.ringfile.internal.jfr.Events;
-import io.ringfile.internal.jfr.OperationEvent;
 import io.ringfile.internal.uring.RingThreads;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -116,12 +114,12 @@ public final class Metrics {
     }
 
     /**
-     * Ends {@code event} (null: none) of a request not made through an {@link Op}, on {@code path}: as
-     * {@link Events#end}, with this engine's name and backend.
+     * Ends {@code event} (from {@link Jfr#begin}; null: none) of a request not made through an {@link Op}, on
+     * {@code path}: as {@link Jfr#end}, with this engine's name and backend.
      */
-    void event(OperationEvent event, String path, long position, long bytes, String operation, Throwable error) {
+    void event(Object event, String path, long position, long bytes, String operation, Throwable error) {
         if (event != null) {
-            Events.end(event, engine, backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "", path,
+            Jfr.end(event, engine, backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "", path,
                     position, bytes, operation, error, false);
         }
     }

@@ -2,8 +2,6 @@ package io.ringfile.internal;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.internal.backend.Completion;
-import io.ringfile.internal.jfr.Events;
-import io.ringfile.internal.jfr.OperationEvent;
 import io.ringfile.internal.uring.RingThreads;
 
 import java.lang.invoke.MethodHandles;
@@ -49,7 +47,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
     /** When the op was asked for ({@link System#nanoTime()}), for its latency; 0 while metrics are off. */
     private long started;
     /**
-     * What only some ops need, in one field: the JFR event ({@link OperationEvent}), the deadline
+     * What only some ops need, in one field: the JFR event (see {@link Jfr}), the deadline
      * ({@link io.netty.util.Timeout}), or both ({@link EventAndDeadline}); null for neither.
      */
     private volatile Object extras;
@@ -97,7 +95,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
         if (m.counting) {
             started = m.start(kind);
         }
-        OperationEvent event = Events.begin(kind);
+        Object event = Jfr.begin(kind);
         if (event != null) {
             extras = event;
         }
@@ -105,10 +103,10 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
 
     /** Both an event and a deadline. */
     private static final class EventAndDeadline {
-        final OperationEvent event;
+        final Object event;
         final io.netty.util.Timeout deadline;
 
-        EventAndDeadline(OperationEvent event, io.netty.util.Timeout deadline) {
+        EventAndDeadline(Object event, io.netty.util.Timeout deadline) {
             this.event = event;
             this.deadline = deadline;
         }
@@ -159,7 +157,7 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
             return;
         }
         Object x = extras;
-        extras = x instanceof OperationEvent ? new EventAndDeadline((OperationEvent) x, due) : due;
+        extras = x != null ? new EventAndDeadline(x, due) : due; // before the start: x is the event, if any
     }
 
     /** The future's value for a backend result. */
@@ -240,12 +238,12 @@ abstract class Op<T> extends CompletableFuture<T> implements Completion, Runnabl
             }
         }
         Object x = extras;
-        OperationEvent e = x instanceof OperationEvent ? (OperationEvent) x
-                : x instanceof EventAndDeadline ? ((EventAndDeadline) x).event : null;
+        Object e = x instanceof EventAndDeadline ? ((EventAndDeadline) x).event
+                : x instanceof io.netty.util.Timeout ? null : x;
         if (e != null) {
             extras = null;
             Throwable failure = error != null || !timedOut ? error : exceptionNow();
-            Events.end(e, m.engine, m.backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "",
+            Jfr.end(e, m.engine, m.backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "",
                     eventPath(), eventPosition(), failure == null ? bytes : 0, eventOperation(), failure, cancelled);
         }
     }
