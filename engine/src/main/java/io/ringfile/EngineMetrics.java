@@ -117,6 +117,15 @@ public record EngineMetrics(String name, FileEngine.Backend backend, Optional<St
     /**
      * A snapshot; see the record's description.
      *
+     * @param name the engine's name
+     * @param backend the backend the engine runs
+     * @param fallbackReason why it is not io_uring, or empty
+     * @param operations per kind of operation; kinds missing are filled with zeros
+     * @param rings the io_uring rings, in order
+     * @param pool the NIO pool
+     * @param underWay operations admitted and not yet ended
+     * @param rejected calls refused at the engine's limits
+     * @param enabled whether operations were counted
      * @throws NullPointerException if an argument is null
      */
     public EngineMetrics {
