@@ -70,7 +70,10 @@ final class ChildJvm {
                 for (ModuleReference module : ModuleFinder.of(path).findAll()) {
                     ModuleDescriptor descriptor = module.descriptor();
                     String name = descriptor.name();
-                    if (!descriptor.isAutomatic() && (name.startsWith("io.ringfile") || name.startsWith("io.netty."))) {
+                    // Ringfile's and Netty's modules, and HdrHistogram, the engine's one other dependency (an
+                    // automatic module, named after its jar)
+                    if (!descriptor.isAutomatic() && (name.startsWith("io.ringfile") || name.startsWith("io.netty."))
+                            || name.equals("HdrHistogram")) {
                         modules.add(entry);
                     }
                 }
