@@ -20,15 +20,25 @@
 # files and the slow file with readFile, the large file with AsyncFile.pipeTo; row 3 also runs with 32 slow connections,
 # more than Vert.x's 20 internal blocking threads. Writes bench/results/http-bench-vertx.md and http-bench-vertx/.
 #
-# Environment: DURATION (seconds per measured wrk run, 20), WARMUP (seconds of wrk before each, 5), LOOPS (the
-# server's event loops, 2), WRK_THREADS (2), SLOW_MS (20), SUITE (netty or vertx), MODES (space-separated, all of the
-# suite's by default), SLOW_CONNECTIONS (row 3's slow connection counts: "4", for SUITE=vertx "4 32"),
-# RINGFILE_REPORT_OUT (bench/results), RINGFILE_SKIP_BUILD=1 to reuse bench/target/benchmarks.jar, JAVA_HOME.
+# The server and wrk run on CPUs of their own (taskset): on a 2-core machine the server gets CPU 0 and wrk CPU 1.
+# Sharing the cores lets the scheduler decide the result: a server with more runnable threads (Vert.x's worker
+# pool, say) takes CPU time from wrk, and requests/s then measure how the cores were split rather than what a request
+# costs. Every mode is measured REPEATS times, the modes' order reversed on every other round so that drift on the
+# machine falls on all of them alike; the report takes each row's median round (by requests/s; the head-of-line rows
+# of a mode are kept together, the round with the median p99 ratio) and lists every round's figures below its tables.
+#
+# Environment: DURATION (seconds per measured wrk run, 10), WARMUP (seconds of wrk before each, 5), SERVER_WARMUP
+# (seconds of wrk on the small and large files after each server start, before its first row, 20), REPEATS (3),
+# SERVER_CPUS and WRK_CPUS (taskset lists; by default the first half of the CPUs and the rest; PIN=0 for no pinning),
+# LOOPS (the server's event loops: one per server CPU), WRK_THREADS (one per wrk CPU), SLOW_MS (20), SUITE (netty
+# or vertx), MODES (space-separated, all of the suite's by default), SLOW_CONNECTIONS (row 3's slow connection counts:
+# "4", for SUITE=vertx "4 32"), RINGFILE_REPORT_OUT (bench/results), RINGFILE_SKIP_BUILD=1 to reuse
+# bench/target/benchmarks.jar, JAVA_HOME.
 set -euo pipefail
 
 command_line=""
-for v in JAVA_HOME DURATION WARMUP LOOPS WRK_THREADS SLOW_MS SUITE MODES SLOW_CONNECTIONS RINGFILE_REPORT_OUT \
-         RINGFILE_SKIP_BUILD; do
+for v in JAVA_HOME DURATION WARMUP SERVER_WARMUP REPEATS PIN SERVER_CPUS WRK_CPUS LOOPS WRK_THREADS SLOW_MS SUITE MODES \
+         SLOW_CONNECTIONS RINGFILE_REPORT_OUT RINGFILE_SKIP_BUILD; do
     if [ -n "${!v:-}" ]; then command_line+="$v=${!v} "; fi
 done
 command_line+="bench/http-bench.sh"
@@ -36,10 +46,29 @@ command_line+="bench/http-bench.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 jvm+=(-Xms1g -Xmx1g)
 
-duration="${DURATION:-20}"
+duration="${DURATION:-10}"
 warmup="${WARMUP:-5}"
-loops="${LOOPS:-2}"
-wrk_threads="${WRK_THREADS:-2}"
+repeats="${REPEATS:-3}"
+server_warmup="${SERVER_WARMUP:-20}"
+cpus="$(nproc)"
+server_cpus="" wrk_cpus=""
+if [ "${PIN:-1}" != 0 ] && [ "$cpus" -ge 2 ]; then
+    server_cpus="${SERVER_CPUS:-0-$((cpus / 2 - 1))}"
+    wrk_cpus="${WRK_CPUS:-$((cpus / 2))-$((cpus - 1))}"
+fi
+cpu_count() { # how many CPUs a taskset list names ("" : all of them)
+    [ -n "$1" ] || { echo "$cpus"; return; }
+    local n=0 part
+    for part in ${1//,/ }; do
+        if [[ "$part" == *-* ]]; then n=$((n + ${part#*-} - ${part%-*} + 1)); else n=$((n + 1)); fi
+    done
+    echo "$n"
+}
+loops="${LOOPS:-$(cpu_count "$server_cpus")}"
+wrk_threads="${WRK_THREADS:-$(cpu_count "$wrk_cpus")}"
+pin_server=() # taskset execs the server: $! stays the server's pid
+[ -z "$server_cpus" ] || pin_server=(taskset -c "$server_cpus")
+wrk() { if [ -n "$wrk_cpus" ]; then taskset -c "$wrk_cpus" "$(type -P wrk)" "$@"; else command wrk "$@"; fi; }
 slow_ms="${SLOW_MS:-20}"
 suite="${SUITE:-netty}"
 results="${RINGFILE_REPORT_OUT:-$here/results}"
@@ -62,7 +91,7 @@ esac
 apt_install() {
     apt-get install -y "$@" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$@" >/dev/null; }
 }
-if ! command -v wrk >/dev/null 2>&1; then
+if ! type -P wrk >/dev/null 2>&1; then # (wrk is also this script's function)
     echo "== installing wrk (apt-get install -y wrk)"
     apt_install wrk
 fi
@@ -120,12 +149,18 @@ fuse_reads() { # reads that reached faultfs so far
     sed -n 's/^read //p' "$www/slow/.faultctl"
 }
 
-echo "== wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2); JDK $feature ($java); $(nproc) CPUs; ${duration} s per run"
+echo "== wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2); JDK $feature ($java); $cpus CPUs; ${duration} s per run;" \
+    "$repeats rounds; server on CPUs ${server_cpus:-all} ($loops loops), wrk on CPUs ${wrk_cpus:-all} ($wrk_threads threads)"
 port=18080
-for mode in $modes; do
+reversed_modes="$(echo "$modes" | tr ' ' '\n' | tac | tr '\n' ' ')"
+for round in $(seq "$repeats"); do
+  order="$modes"
+  if [ $((round % 2)) = 0 ]; then order="$reversed_modes"; fi
+  echo "== round $round of $repeats"
+  for mode in $order; do
     port=$((port + 1))
     log="$raw/$mode.server.log"
-    "$java" "${jvm[@]}" -cp "$jar" "$server" "$mode" "$www" "$port" "$loops" >"$log" 2>&1 &
+    "${pin_server[@]}" "$java" "${jvm[@]}" -cp "$jar" "$server" "$mode" "$www" "$port" "$loops" >"$log" 2>&1 &
     server_pid=$!
     for _ in $(seq 300); do
         grep -q '^ready' "$log" && break
@@ -139,10 +174,16 @@ for mode in $modes; do
     fi
     echo "== $(grep '^ready' "$log")"
     url="http://127.0.0.1:$port"
+    # A fresh JVM on one core compiles for tens of seconds: warm every path before the first measured row, so that
+    # the rows measure the server and not its JIT.
+    wrk -t "$wrk_threads" -c 64 -d "$((server_warmup / 2))s" "$url/${small_prefix}small-4k.bin" >/dev/null
+    wrk -t "$wrk_threads" -c 64 -d "$((server_warmup / 4))s" "$url/${small_prefix}small-64k.bin" >/dev/null
+    wrk -t "$wrk_threads" -c 8 -d "$((server_warmup / 4))s" "$url/${large_prefix}large-64m.bin" >/dev/null
+    out() { echo "$raw/$mode.$1.r$round.txt"; } # this round's wrk output of a row
     run() { # name connections target
         wrk -t "$wrk_threads" -c "$2" -d "${warmup}s" "$url/$3" >/dev/null
-        wrk --latency -t "$wrk_threads" -c "$2" -d "${duration}s" --timeout 10s "$url/$3" >"$raw/$mode.$1.txt"
-        echo "   $1: $(grep -E 'Requests/sec|Transfer/sec' "$raw/$mode.$1.txt" | tr -s ' ' | tr '\n' ' ')"
+        wrk --latency -t "$wrk_threads" -c "$2" -d "${duration}s" --timeout 10s "$url/$3" >"$(out "$1")"
+        echo "   $1: $(grep -E 'Requests/sec|Transfer/sec' "$(out "$1")" | tr -s ' ' | tr '\n' ' ')"
     }
     run small-4k 64 "${small_prefix}small-4k.bin"
     run small-64k 64 "${small_prefix}small-64k.bin"
@@ -158,23 +199,85 @@ for mode in $modes; do
             [ "$n" = "${slow_connections%% *}" ] || suffix="-$n"
             before=$(fuse_reads)
             wrk -t 1 -c "$n" -d "$((warmup + duration + 2))s" --timeout 30s "$url/${small_prefix}slow/slow-1m.bin" \
-                >"$raw/$mode.slow$suffix.txt" &
+                >"$(out "slow$suffix")" &
             slow_wrk=$!
             sleep "$warmup"
             wrk --latency -t "$wrk_threads" -c 64 -d "${duration}s" --timeout 10s "$url/${small_prefix}small-4k.bin" \
-                >"$raw/$mode.small-4k-with-slow$suffix.txt"
+                >"$(out "small-4k-with-slow$suffix")"
             wait "$slow_wrk" || true
-            echo "fuse_reads $(( $(fuse_reads) - before ))" >>"$raw/$mode.slow$suffix.txt"
+            echo "fuse_reads $(( $(fuse_reads) - before ))" >>"$(out "slow$suffix")"
             echo "   small-4k with $n slow connections: $(grep -E 'Requests/sec' \
-                "$raw/$mode.small-4k-with-slow$suffix.txt" | tr -s ' ') p99 $(awk '$1 == "99%" {print $2}' \
-                "$raw/$mode.small-4k-with-slow$suffix.txt")"
+                "$(out "small-4k-with-slow$suffix")" | tr -s ' ') p99 $(awk '$1 == "99%" {print $2}' \
+                "$(out "small-4k-with-slow$suffix")")"
         done
         kill "$dropper_pid" 2>/dev/null || true; wait "$dropper_pid" 2>/dev/null || true; dropper_pid=""
     fi
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  done
+done
+
+# Each row's median round becomes the row's file ($mode.$row.txt), which the report reads; every round's figures are
+# listed after the report's tables.
+rps_of() { awk '/^Requests\/sec/ {print $2; found = 1} END {if (!found) print 0}' "$1"; }
+p99_us_of() { # wrk's 99% latency in microseconds (it prints us, ms or s)
+    awk '$1 == "99%" {v = $2; m = 1; if (v ~ /us$/) m = 1; else if (v ~ /ms$/) m = 1000; else if (v ~ /m$/) m = 60e6;
+        else if (v ~ /s$/) m = 1e6; gsub(/[a-z]+$/, "", v); printf "%.0f\n", v * m; found = 1}
+        END {if (!found) print "inf"}' "$1"
+}
+median_round() { # "value round" lines on stdin: the round of the median value (the lower middle one when even)
+    sort -g | awk '{r[NR] = $2} END {print r[int((NR + 1) / 2)]}'
+}
+rounds_table="$raw/rounds.md"
+{
+    echo "Every round (requests/s, p99), the median round marked with *: server on CPUs ${server_cpus:-all}, wrk on"
+    echo "CPUs ${wrk_cpus:-all}; rounds alternate the modes' order."
+    echo
+    echo "| mode | row | $(seq -s ' | ' 1 "$repeats" | sed 's/[0-9]\+/round &/g') |"
+    echo "|---|---|$(printf -- '---|%.0s' $(seq "$repeats"))"
+} >"$rounds_table"
+for mode in $modes; do
+    for row in small-4k small-64k large-64m; do
+        ls "$raw/$mode.$row".r*.txt >/dev/null 2>&1 || continue
+        pick=$(for r in $(seq "$repeats"); do
+            f="$raw/$mode.$row.r$r.txt"; if [ -f "$f" ]; then echo "$(rps_of "$f") $r"; fi; done | median_round)
+        cp "$raw/$mode.$row.r$pick.txt" "$raw/$mode.$row.txt"
+        cells=""
+        for r in $(seq "$repeats"); do
+            f="$raw/$mode.$row.r$r.txt"
+            cell="-"
+            if [ -f "$f" ]; then cell="$(rps_of "$f") ($(awk '$1 == "99%" {print $2}' "$f"))"; fi
+            if [ "$r" = "$pick" ]; then cell="$cell *"; fi
+            cells+=" $cell |"
+        done
+        echo "| $mode | $row |$cells" >>"$rounds_table"
+    done
+    ls "$raw/$mode.small-4k-base".r*.txt >/dev/null 2>&1 || continue
+    first="${slow_connections%% *}"
+    # The head-of-line files of one round stay together: the round whose p99 with the first count of slow
+    # connections, over the p99 without them, is the median.
+    pick=$(for r in $(seq "$repeats"); do
+        base="$raw/$mode.small-4k-base.r$r.txt" with="$raw/$mode.small-4k-with-slow.r$r.txt"
+        if [ -f "$base" ] && [ -f "$with" ]; then echo "$(awk -v a="$(p99_us_of "$with")" -v b="$(p99_us_of "$base")" \
+            'BEGIN {if (a == "inf" || b == 0) print 1e18; else printf "%.6f\n", a / b}') $r"; fi; done | median_round)
+    cells=""
+    for r in $(seq "$repeats"); do
+        base="$raw/$mode.small-4k-base.r$r.txt" with="$raw/$mode.small-4k-with-slow.r$r.txt"
+        cell="-"
+        if [ -f "$base" ] && [ -f "$with" ]; then
+            cell="$(awk '$1 == "99%" {print $2}' "$base") -> $(awk '$1 == "99%" {print $2}' "$with")"
+        fi
+        if [ "$r" = "$pick" ]; then cell="$cell *"; fi
+        cells+=" $cell |"
+    done
+    echo "| $mode | small-4k p99 without -> with $first slow |$cells" >>"$rounds_table"
+    for f in "$raw/$mode".*.r"$pick".txt; do
+        name="${f##*/}"; name="${name%.r$pick.txt}"
+        case "$name" in "$mode.small-4k-base"|"$mode.small-4k-with-slow"*|"$mode.slow"*) cp "$f" "$raw/$name.txt" ;; esac
+    done
 done
 
 python3 "$here/http_report.py" --suite "$suite" --raw "$raw" --out "$report" --command "$command_line" \
     --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" --slow-skipped "$slow_reason" \
     --slow-connections "$slow_connections"
+{ echo; cat "$rounds_table"; } >>"$report"
 cat "$report"
