@@ -20,7 +20,9 @@
  *
  * Environment: FAULTFS_DIRECT_IO=1 opens files in FUSE direct-I/O mode, so every read and write reaches this
  * process instead of the page cache. FAULTFS_WRITEBACK=1 asks the kernel for the write-back cache, so writes land
- * in the page cache and reach this process later, during write-back (as on a local disk).
+ * in the page cache and reach this process later, during write-back (as on a local disk). FAULTFS_ENTRY_TIMEOUT=S
+ * lets the kernel trust a looked-up name for S seconds, as most FUSE file systems do (libfuse's default is 1, sshfs
+ * 20); by default (0) every lookup asks this process.
  *
  * Part of Ringfile's native tests; built by the tests with:
  *   gcc -O2 -Wall faultfs.c $(pkg-config fuse3 --cflags --libs) -lpthread -o faultfs
@@ -57,6 +59,7 @@ struct rule {
 
 static char backing[PATH_MAX];
 static int direct_io;
+static double entry_timeout; /* seconds the kernel may trust a looked-up name: 0 asks the daemon every time */
 static int writeback;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -161,7 +164,7 @@ static void real_path(char out[PATH_MAX * 2], const char *path) {
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
     cfg->use_ino = 1;
     cfg->attr_timeout = 0; /* sizes always come from the backing file */
-    cfg->entry_timeout = 0;
+    cfg->entry_timeout = entry_timeout;
     cfg->negative_timeout = 0;
     if (writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
         conn->want |= FUSE_CAP_WRITEBACK_CACHE;
@@ -434,6 +437,7 @@ int main(int argc, char **argv) {
     }
     direct_io = env_flag("FAULTFS_DIRECT_IO");
     writeback = env_flag("FAULTFS_WRITEBACK");
+    entry_timeout = getenv("FAULTFS_ENTRY_TIMEOUT") != NULL ? atof(getenv("FAULTFS_ENTRY_TIMEOUT")) : 0;
     /* fuse_main sees: PROGRAM MOUNT_POINT [OPTIONS...] */
     argv[1] = argv[0];
     return fuse_main(argc - 1, argv + 1, &operations, NULL);

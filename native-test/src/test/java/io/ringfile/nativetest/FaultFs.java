@@ -42,6 +42,15 @@ final class FaultFs implements AutoCloseable {
 
     /** Mounts faultfs under {@code base}; skips the test where FUSE cannot run. */
     static FaultFs mount(Path base, Mode mode) throws IOException, InterruptedException {
+        return mount(base, mode, 0);
+    }
+
+    /**
+     * As {@link #mount(Path, Mode)}, the kernel trusting a looked-up name for {@code entryTimeoutSeconds} (as most
+     * FUSE file systems let it): a name looked up that recently is opened without asking faultfs about the name,
+     * but the open itself still goes to faultfs.
+     */
+    static FaultFs mount(Path base, Mode mode, int entryTimeoutSeconds) throws IOException, InterruptedException {
         Native.assumeLinuxRoot();
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: FUSE is not available here");
         Path tool = Native.faultfs();
@@ -50,6 +59,7 @@ final class FaultFs implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(tool.toString(), backing.toString(), mountPoint.toString(), "-f",
                 "-o", "max_threads=16").redirectErrorStream(true);
         builder.environment().put(mode == Mode.DIRECT_IO ? "FAULTFS_DIRECT_IO" : "FAULTFS_WRITEBACK", "1");
+        builder.environment().put("FAULTFS_ENTRY_TIMEOUT", Integer.toString(entryTimeoutSeconds));
         Process server = builder.start();
         Native.OutputCollector output = new Native.OutputCollector(server.getInputStream());
         if (!Mounts.awaitMounted(mountPoint, "fuse", Duration.ofSeconds(20), server)) {

@@ -11,6 +11,8 @@ final class Linux {
     static final byte IORING_OP_FSYNC = 3;
     static final byte IORING_OP_ASYNC_CANCEL = 14;
     static final byte IORING_OP_OPENAT = 18;
+    /** Sends the entry to a kernel worker at once, with no inline attempt on the submitting thread. */
+    static final byte IOSQE_ASYNC = 1 << 4;
     static final byte IORING_OP_CLOSE = 19;
     static final byte IORING_OP_STATX = 21;
     static final byte IORING_OP_READ = 22;

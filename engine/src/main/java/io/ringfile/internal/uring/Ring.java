@@ -278,7 +278,7 @@ final class Ring implements IoUringIoHandle {
         slots[slot] = op;
         Throwable refused;
         try {
-            long id = registration.submit(new IoUringIoOps(op.opcode, (byte) 0, (short) 0, op.fd, op.union1,
+            long id = registration.submit(new IoUringIoOps(op.opcode, op.flags, (short) 0, op.fd, op.union1,
                     op.union2, op.len, op.union3, slot, (short) 0, (short) 0, op.union5, 0L));
             if (id != 0) {
                 slotIds[slot] = id;

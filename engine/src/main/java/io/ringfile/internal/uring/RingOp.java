@@ -15,6 +15,8 @@ abstract class RingOp {
     int len;
     int union3;
     int union5; // splice_fd_in
+    /** The entry's IOSQE_* flags; {@link #sqe} clears them. */
+    byte flags;
 
     /** The file this op counts against while in flight, or null for path operations. */
     UringFile file;
@@ -42,6 +44,7 @@ abstract class RingOp {
         this.len = len;
         this.union3 = union3;
         this.union5 = 0;
+        this.flags = 0;
         return this;
     }
 

@@ -353,6 +353,9 @@ public final class UringBackend implements FileBackend {
             this.result = result;
             this.path = NativeMemory.cString(spec.path());
             sqe(Linux.IORING_OP_OPENAT, Linux.AT_FDCWD, 0, path.address, spec.createMode(), Linux.openFlags(spec));
+            if (MountTable.openMayWait(spec.path())) { // the inline attempt would wait for a daemon or a server
+                flags = Linux.IOSQE_ASYNC;
+            }
         }
 
         @Override
@@ -549,12 +552,14 @@ public final class UringBackend implements FileBackend {
      * lookup does not wait, a statx as the kernel holds it, preadv2(RWF_NOWAIT) for the body and one byte past it,
      * close. Anything that is not a regular file fully in memory, no larger than {@code sizeLimit}, on a file system
      * that takes RWF_NOWAIT, is handed back open (O_NONBLOCK cleared) for the ring to read, as the ring's own open
-     * would have left it. A ring's own thread may call this too: these calls wait no more than the ring's own
-     * first, inline, attempt at an open and a read would on that thread, and save it the round trips.
+     * would have left it. Nothing is tried on a file system whose open waits for a daemon or a server
+     * ({@link MountTable}): there even an open whose lookup is cached waits. A ring's own thread may call this too:
+     * these calls wait no more than the ring's own first, inline, attempt at an open and a read would on that
+     * thread, and save it the round trips.
      */
     @Override
     public WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws IOException {
-        if (!openCachedWorks || !NoWaitCalls.available()) {
+        if (!openCachedWorks || !NoWaitCalls.available() || MountTable.openMayWait(spec.path())) {
             return null;
         }
         readsHere.incrementAndGet(); // before the flag is read: a shutdown that set it waits for this read
