@@ -174,7 +174,7 @@ for mode in $modes; do
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 done
 
-python3 "$here/http_report.py" --suite "$suite" --raw "$raw" --out "$report" --command "$command_line" \
-    --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" --slow-skipped "$slow_reason" \
-    --slow-connections "$slow_connections"
+"$java" -cp "$jar" io.ringfile.bench.http.HttpReport --suite "$suite" --raw "$raw" --out "$report" \
+    --command "$command_line" --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" \
+    --slow-skipped "$slow_reason" --slow-connections "$slow_connections"
 cat "$report"

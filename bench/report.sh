@@ -33,8 +33,8 @@ warmup="${RINGFILE_REPORT_WARMUP:-0.5}"
 results="${RINGFILE_REPORT_OUT:-$here/results}"
 
 fio_args=()
-if command -v fio >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
-    fio_args=(--fio "$here/fio_compare.py")
+if command -v fio >/dev/null 2>&1; then
+    fio_args=(--fio "$(command -v fio)")
 else
     echo "== fio is not installed: the report has no fio ratios (install it with: apt-get install -y fio)"
 fi

@@ -32,9 +32,9 @@ done
     "${result_args[@]}" -prof io.ringfile.bench.LatencyProfiler "$@"
 rm -rf "$data"
 
-if [ "${RINGFILE_FIO:-1}" != 0 ] && command -v fio >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+if [ "${RINGFILE_FIO:-1}" != 0 ] && command -v fio >/dev/null 2>&1; then
     echo "== fio on the same configurations"
-    python3 "$here/fio_compare.py" --jmh "$json" --tmpdir "${RINGFILE_BENCH_TMP:-/tmp}"
+    "$java" -cp "$jar" io.ringfile.bench.FioCompare --jmh "$json" --tmpdir "${RINGFILE_BENCH_TMP:-/tmp}"
 elif [ "${RINGFILE_FIO:-1}" != 0 ]; then
     echo "== fio is not installed: no fio ratios (apt-get install -y fio, then bench/fio-compare.sh)"
 fi

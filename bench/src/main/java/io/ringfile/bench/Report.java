@@ -24,10 +24,10 @@ import java.util.Set;
  * The short benchmark report (not JMH): one run, every engine side by side, on a generated file.
  *
  * <pre>
- * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/results] [--fio SCRIPT]
+ * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/results] [--fio FIO]
  *                [--command TEXT]
  *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv and
- *     OUT/targets-points.csv (the caller deletes DIR); with --fio (the path of bench/fio_compare.py) fio runs each
+ *     OUT/targets-points.csv (the caller deletes DIR); with --fio FIO (the fio executable) fio runs each
  *     configuration right after the engines, into OUT/fio.csv; --command is recorded as the command that ran
  * Report render [--out bench/results]
  *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv; prints the tables and, last, the
@@ -56,7 +56,7 @@ public final class Report {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !(args[0].equals("measure") || args[0].equals("render"))) {
             System.err.println("usage: Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] "
-                    + "[--out DIR] [--fio bench/fio_compare.py] [--command TEXT]\n       Report render [--out DIR]");
+                    + "[--out DIR] [--fio fio] [--command TEXT]\n       Report render [--out DIR]");
             System.exit(2);
         }
         Map<String, String> options = new LinkedHashMap<>();
@@ -144,19 +144,19 @@ public final class Report {
 
     /** The runs at {@code plan}, in order: the main engines, fio, then the extras that can run here. */
     private static List<Run> runsOf(Plan plan, List<EngineRuntime> mainRuntimes, Map<String, EngineRuntime> runtimes,
-                                    String fioScript) {
+                                    String fio) {
         List<Run> runs = new ArrayList<>();
         if (plan.main) {
             for (EngineRuntime runtime : mainRuntimes) {
                 runs.add(new Run(runtime.engine().label(), runtime, null));
             }
-            if (fioScript != null) {
+            if (fio != null) {
                 runs.add(new Run("fio io_uring", null, null));
             }
         }
         for (Extra extra : plan.extras) {
             EngineRuntime runtime = extra.runtime == null ? null : runtimes.get(extra.runtime);
-            if (extra.runtime == null ? fioScript != null : runtime != null) {
+            if (extra.runtime == null ? fio != null : runtime != null) {
                 runs.add(new Run(extra.label, runtime, extra));
             }
         }
@@ -184,16 +184,16 @@ public final class Report {
         }
 
         Cell measure(Plan plan, Path data, Path scratch, long size, long scratchSize, double warmup, double seconds,
-                     String fioScript) throws Exception {
+                     String fio) throws Exception {
             boolean direct = plan.cache == Cache.DIRECT;
             if (extra == null) {
-                return isFio() ? runFio(fioScript, data, plan, 1, plan.queueDepth, warmup, seconds)
+                return isFio() ? runFio(fio, data, plan, 1, plan.queueDepth, warmup, seconds)
                         : runCell(runtime, label, data, Options.read(direct),
                                 spec(plan, size, Load.Driver.CALLBACKS, plan.queueDepth, false), plan.workload,
                                 plan.cache, warmup, seconds);
             }
             if (isFio()) {
-                return runFio(fioScript, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
+                return runFio(fio, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
             }
             Path path = extra.write ? scratch : data;
             Set<OpenOption> options = extra.write ? Options.readWrite(direct) : Options.read(direct);
@@ -244,7 +244,7 @@ public final class Report {
         return plans;
     }
 
-    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fioScript,
+    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fio,
                                 String command) throws Exception {
         List<String> meta = new ArrayList<>();
         meta.add("date: " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")));
@@ -317,13 +317,13 @@ public final class Report {
         List<String> extraLines = new ArrayList<>();
         int total = 0;
         for (Plan plan : plans) {
-            total += runsOf(plan, mainRuntimes, runtimes, fioScript).size() * passes(plan);
+            total += runsOf(plan, mainRuntimes, runtimes, fio).size() * passes(plan);
         }
         int n = 0;
         long began = System.nanoTime();
         try {
             for (Plan plan : plans) {
-                List<Run> runs = runsOf(plan, mainRuntimes, runtimes, fioScript);
+                List<Run> runs = runsOf(plan, mainRuntimes, runtimes, fio);
                 Map<Run, List<Cell>> results = new LinkedHashMap<>();
                 for (int pass = 0; pass < passes(plan); pass++) {
                     List<Run> order = new ArrayList<>(runs);
@@ -336,7 +336,7 @@ public final class Report {
                         System.out.flush();
                         try {
                             Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
-                                    fioScript);
+                                    fio);
                             results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
                             System.out.println(progress(cell) + (run.allocationRow(cell)
                                     ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : ""));
@@ -382,7 +382,7 @@ public final class Report {
         for (String note : notes) {
             targetLines.add("# note: " + note);
         }
-        if (fioScript != null) {
+        if (fio != null) {
             targetLines.add("# fio: installed");
         }
         targetLines.add("point," + Cell.HEADER);
@@ -390,11 +390,11 @@ public final class Report {
         Files.write(out.resolve("targets-points.csv"), targetLines, StandardCharsets.UTF_8);
         System.out.println("wrote " + out.resolve("targets-points.csv"));
         Path fioCsv = out.resolve("fio.csv");
-        if (fioScript == null || fioCells.isEmpty()) {
+        if (fio == null || fioCells.isEmpty()) {
             Files.deleteIfExists(fioCsv);
         } else {
             List<String> fioLines = new ArrayList<>();
-            fioLines.add("# " + fioVersion() + ", io_uring engine, same file; hot: --direct=0 --invalidate=0, "
+            fioLines.add("# " + Fio.version() + ", io_uring engine, same file; hot: --direct=0 --invalidate=0, "
                     + "direct: --direct=1");
             fioLines.add(Cell.HEADER);
             for (Cell c : fioCells) {
@@ -451,41 +451,21 @@ public final class Report {
     }
 
     /**
-     * Runs fio once through fio_compare.py --one, on the same file and configuration: {@code jobs} jobs of
-     * {@code depth} each (more than one job: summed with --group_reporting).
+     * Runs fio once on the same file and configuration: {@code jobs} jobs of {@code depth} each (more than one job:
+     * summed with --group_reporting).
      */
-    private static Cell runFio(String script, Path data, Plan plan, int jobs, int depth, double warmup,
+    private static Cell runFio(String fio, Path data, Plan plan, int jobs, int depth, double warmup,
                                double seconds) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("python3", script, "--one", "--file", data.toString(),
-                "--rw", plan.workload.equals("seqread") ? "read" : "randread",
-                "--bs", Integer.toString(plan.blockSize), "--qd", Integer.toString(depth),
-                "--numjobs", Integer.toString(jobs),
-                "--direct", plan.cache == Cache.DIRECT ? "1" : "0",
-                "--ramp", Double.toString(warmup), "--runtime", Double.toString(seconds));
-        pb.redirectErrorStream(true);
-        Process process = pb.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int status = process.waitFor();
-        List<Cell> parsed = status == 0 ? Cell.parse(output.lines().filter(l -> l.contains(",")).collect(
-                java.util.stream.Collectors.toList())) : List.of();
-        if (parsed.isEmpty()) {
-            throw new IOException("fio_compare.py --one failed (" + status + "): " + output.strip());
-        }
-        return parsed.get(parsed.size() - 1);
-    }
-
-    private static String fioVersion() {
-        try {
-            Process p = new ProcessBuilder("fio", "--version").redirectErrorStream(true).start();
-            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            p.waitFor();
-            return v;
-        } catch (IOException e) {
-            return "fio";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "fio";
-        }
+        Fio.Job job = new Fio.Job();
+        job.executable = fio;
+        job.file = data.toString();
+        job.size = Files.size(data);
+        job.rw = plan.workload.equals("seqread") ? "read" : "randread";
+        job.blockSize = plan.blockSize;
+        job.queueDepth = depth;
+        job.numJobs = jobs;
+        job.direct = plan.cache == Cache.DIRECT;
+        return Fio.cell(job, Fio.run(job, warmup, seconds), seconds);
     }
 
     static Cell runCell(EngineRuntime runtime, String label, Path path, Set<OpenOption> options,

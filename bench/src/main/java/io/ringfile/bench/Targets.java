@@ -26,7 +26,7 @@ final class Targets {
     static final String JOIN_32 = "ringfile io_uring join x32thr";
     static final String RINGS2 = "ringfile io_uring 2 rings";
     static final String RINGS2_INLINE = "ringfile io_uring 2 rings inline";
-    static final String FIO_2_JOBS = "fio io_uring 2 jobs"; // fio_compare.py --one --numjobs 2
+    static final String FIO_2_JOBS = "fio io_uring 2 jobs"; // Fio.cell of a job with numJobs 2
     static final String JOIN_1024_VIRTUAL = "ringfile io_uring join x1024vthr";
     static final String FC_1024_VIRTUAL = "FileChannel x1024vthr";
     static final String JOIN_READ = "ringfile io_uring join read";
