@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # fio side by side: runs fio's io_uring engine with the same block size, queue depth and O_DIRECT flag as
 # Ringfile's results and prints them as ratios of fio's.
-#   bench/fio-compare.sh                                   # the JMH results in bench/results/jmh.json
-#   bench/fio-compare.sh --jmh bench/results/jmh.json
-#   bench/fio-compare.sh --report bench/results/report.csv [--file DATA]   # the short report's results
+#   bench/fio-compare.sh                                   # the JMH results in bench/target/results/jmh.json
+#   bench/fio-compare.sh --jmh bench/target/results/jmh.json
+#   bench/fio-compare.sh --report bench/target/results/report.csv [--file DATA]   # the short report's results
 #   bench/fio-compare.sh --one --file DATA --rw randread --bs 4096 --qd 32 --direct 0
 # Options: --runtime S (1.5), --ramp S (0.5), --out CSV, --tmpdir DIR (/tmp); --one also takes --numjobs N. bench/report.sh already runs fio
 # between its engines; use this script for JMH results or to repeat the comparison.
@@ -30,6 +30,6 @@ cd "$started_in"
 
 case " $* " in
     *" --report "* | *" --jmh "* | *" --one "*) ;;
-    *) set -- --jmh "$here/results/jmh.json" "$@" ;;
+    *) set -- --jmh "${RINGFILE_REPORT_OUT:-$here/target/results}/jmh.json" "$@" ;;
 esac
 exec "$java" -cp "$jar" io.ringfile.bench.FioCompare "$@"

@@ -24,12 +24,12 @@ import java.util.Set;
  * The short benchmark report (not JMH): one run, every engine side by side, on a generated file.
  *
  * <pre>
- * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/results] [--fio FIO]
+ * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/target/results] [--fio FIO]
  *                [--command TEXT]
  *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv and
  *     OUT/targets-points.csv (the caller deletes DIR); with --fio FIO (the fio executable) fio runs each
  *     configuration right after the engines, into OUT/fio.csv; --command is recorded as the command that ran
- * Report render [--out bench/results]
+ * Report render [--out bench/target/results]
  *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv; prints the tables and, last, the
  *     targets table of issue 7 ({@link Targets}); writes OUT/report.md, OUT/report.svg and OUT/targets.csv
  * </pre>
@@ -63,7 +63,7 @@ public final class Report {
         for (int i = 1; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        Path out = Path.of(options.getOrDefault("out", "bench/target/results"));
         Files.createDirectories(out);
         if (args[0].equals("measure")) {
             String dir = options.get("dir");
