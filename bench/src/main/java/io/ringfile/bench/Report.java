@@ -26,11 +26,12 @@ import java.util.Set;
  * <pre>
  * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/target/results] [--fio FIO]
  *                [--command TEXT]
- *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv and
- *     OUT/targets-points.csv (the caller deletes DIR); with --fio FIO (the fio executable) fio runs each
+ *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv,
+ *     OUT/targets-points.csv and OUT/repeats.csv (every run, with its attempt, pass and spare CPU; the caller
+ *     deletes DIR); with --fio FIO (the fio executable) fio runs each
  *     configuration right after the engines, into OUT/fio.csv; --command is recorded as the command that ran
  * Report render [--out bench/target/results]
- *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv; prints the tables and, last, the
+ *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv and OUT/repeats.csv; prints the tables and, last, the
  *     targets table of issue 7 ({@link Targets}); writes OUT/report.md, OUT/report.svg and OUT/targets.csv
  * </pre>
  *
@@ -39,7 +40,9 @@ import java.util.Set;
  * counter over all threads. Engines take turns within each workload and queue depth, so that the machine's noise
  * hits them alike; compare ratios within one run, not absolute numbers across runs. A point may also carry extra
  * runs that only the targets table uses (other thread counts, blocking callers, two rings, fio with two jobs);
- * they take their turn at the same point, after the main engines and fio.
+ * they take their turn at the same point, after the main engines and fio. A {@link CpuSampler} runs throughout;
+ * points of the targets table run twice (forward, reverse) and again while a comparator's repeats disagree (see
+ * {@link Targets#SPREAD_LIMIT}), so that the targets table can mark rows measured under load "noisy".
  */
 public final class Report {
     private static final String[] HOT_SEQ_QD = {"1", "8", "32"};
@@ -138,8 +141,40 @@ public final class Report {
      * How often a point is measured. O_DIRECT points run twice, the second time in reverse order, and report the mean:
      * the virtual disk's speed drifts within a point, and whoever ran last would otherwise take the drift alone.
      */
-    private static int passes(Plan plan) {
-        return plan.cache == Cache.DIRECT ? 2 : 1;
+    private static int passes(Plan plan, Map<String, List<Targets.Row>> targetRows) {
+        return plan.cache == Cache.DIRECT || targetRows.containsKey(plan.key()) ? 2 : 1;
+    }
+
+    /** The target rows with a comparator, by the point they are measured at (from the rows' own definitions). */
+    private static Map<String, List<Targets.Row>> targetRowsByPoint() {
+        Map<String, List<Targets.Row>> byPoint = new LinkedHashMap<>();
+        for (Targets.Row row : Targets.rows(new Targets.Inputs())) {
+            if (row.comparatorLabel != null) {
+                byPoint.computeIfAbsent(row.point, k -> new ArrayList<>()).add(row);
+            }
+        }
+        return byPoint;
+    }
+
+    /** Which comparator's repeats at this attempt are further apart than {@link Targets#SPREAD_LIMIT}; null if none. */
+    private static String disagreement(List<Targets.Row> rows, Map<Run, List<Cell>> results) {
+        for (Targets.Row row : rows) {
+            for (Map.Entry<Run, List<Cell>> e : results.entrySet()) {
+                if (!e.getKey().cellLabel().equals(row.comparatorLabel)) {
+                    continue;
+                }
+                List<Double> values = new ArrayList<>();
+                for (Cell c : e.getValue()) {
+                    values.add(row.measure.of(c));
+                }
+                double spread = Targets.spread(values);
+                if (spread > Targets.SPREAD_LIMIT) {
+                    return String.format(Locale.ROOT, "row %s: %s's repeats %.0f%% apart (limit %.0f%%)", row.id,
+                            row.comparatorLabel, spread * 100, Targets.SPREAD_LIMIT * 100);
+                }
+            }
+        }
+        return null;
     }
 
     /** The runs at {@code plan}, in order: the main engines, fio, then the extras that can run here. */
@@ -177,6 +212,14 @@ public final class Report {
 
         boolean isFio() {
             return runtime == null;
+        }
+
+        /** The engine label its cells carry (fio's runs: fio's own label, with the job count). */
+        String cellLabel() {
+            if (!isFio()) {
+                return label;
+            }
+            return extra == null || extra.fioJobs <= 1 ? Fio.ENGINE : Fio.ENGINE + " " + extra.fioJobs + " jobs";
         }
 
         boolean allocationRow(Cell cell) {
@@ -246,6 +289,7 @@ public final class Report {
 
     private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fio,
                                 String command) throws Exception {
+        CpuSampler sampler = CpuSampler.start(); // the whole run, so that every point has its spare-CPU figure
         List<String> meta = new ArrayList<>();
         meta.add("date: " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")));
         meta.add("command: " + command);
@@ -264,7 +308,8 @@ public final class Report {
         meta.add("file: " + TestFiles.formatSize(size) + " at " + data + " (generated, deleted after)");
         String sizeLine = "sizeBytes: " + size;
         meta.add("each point: " + warmup + " s warm-up, " + seconds + " s measured; engines (and fio) take turns"
-                + " at each point; O_DIRECT points run twice, the second pass in reverse order, and report the mean");
+                + " at each point; O_DIRECT points and the points of the targets table run twice, the second pass in"
+                + " reverse order, and report the mean (of the last attempt, where a point was measured again)");
         List<String> notes = new ArrayList<>();
         String virtualThreads = VirtualThreads.unavailableReason();
         if (virtualThreads != null) {
@@ -312,43 +357,86 @@ public final class Report {
         }
 
         List<Plan> plans = plans(virtualThreads == null);
+        Map<String, List<Targets.Row>> targetRows = targetRowsByPoint();
         List<Cell> cells = new ArrayList<>();
         List<Cell> fioCells = new ArrayList<>();
         List<String> extraLines = new ArrayList<>();
+        List<Targets.Repeat> repeats = new ArrayList<>();
         int total = 0;
         for (Plan plan : plans) {
-            total += runsOf(plan, mainRuntimes, runtimes, fio).size() * passes(plan);
+            total += runsOf(plan, mainRuntimes, runtimes, fio).size() * passes(plan, targetRows);
         }
         int n = 0;
         long began = System.nanoTime();
         try {
             for (Plan plan : plans) {
                 List<Run> runs = runsOf(plan, mainRuntimes, runtimes, fio);
-                Map<Run, List<Cell>> results = new LinkedHashMap<>();
-                for (int pass = 0; pass < passes(plan); pass++) {
-                    List<Run> order = new ArrayList<>(runs);
-                    if (pass % 2 == 1) {
-                        java.util.Collections.reverse(order); // the second pass runs last what ran first
+                List<Targets.Row> rows = targetRows.getOrDefault(plan.key(), List.of());
+                Set<String> rowLabels = new java.util.HashSet<>();
+                for (Targets.Row row : rows) {
+                    rowLabels.add(row.ringfileLabel);
+                    rowLabels.add(row.comparatorLabel);
+                }
+                int passes = passes(plan, targetRows);
+                Map<Run, List<Cell>> latest = new LinkedHashMap<>(); // each run's cells in its last attempt
+                for (int attempt = 1; ; attempt++) {
+                    List<Run> these = new ArrayList<>();
+                    for (Run run : runs) { // again: only the runs the point's target rows use
+                        if (attempt == 1 || rowLabels.contains(run.cellLabel())) {
+                            these.add(run);
+                        }
                     }
-                    for (Run run : order) {
-                        String name = progressName(++n, total, plan, run.label);
-                        System.out.print(name);
-                        System.out.flush();
-                        try {
-                            Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
-                                    fio);
-                            results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
-                            System.out.println(progress(cell) + (run.allocationRow(cell)
-                                    ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : ""));
-                        } catch (Exception e) {
-                            System.out.println("FAILED: " + (run.isFio() ? e.getMessage() : e.toString()));
-                            if (!run.isFio()) {
-                                meta.add("failed: " + name.trim() + ": " + e);
+                    Map<Run, List<Cell>> results = new LinkedHashMap<>();
+                    for (int pass = 0; pass < passes; pass++) {
+                        List<Run> order = new ArrayList<>(these);
+                        if (pass % 2 == 1) {
+                            java.util.Collections.reverse(order); // the second pass runs last what ran first
+                        }
+                        for (Run run : order) {
+                            String name = progressName(++n, total, plan, run.label);
+                            System.out.print(name);
+                            System.out.flush();
+                            long t0 = System.nanoTime();
+                            try {
+                                Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
+                                        fio);
+                                CpuSampler.Window w = sampler.window(t0, System.nanoTime());
+                                results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
+                                Targets.Repeat repeat = new Targets.Repeat();
+                                repeat.point = plan.key();
+                                repeat.attempt = attempt;
+                                repeat.pass = pass + 1;
+                                repeat.spareMin = w.spareMin;
+                                repeat.spareMedian = w.spareMedian;
+                                repeat.stealMax = w.stealMax;
+                                repeat.cell = cell;
+                                repeats.add(repeat);
+                                System.out.println(progress(cell) + (run.allocationRow(cell)
+                                        ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : "")
+                                        + (Double.isNaN(w.spareMedian) ? "" : String.format(Locale.ROOT,
+                                        "  spare CPU %.2f", w.spareMedian)));
+                            } catch (Exception e) {
+                                System.out.println("FAILED: " + (run.isFio() ? e.getMessage() : e.toString()));
+                                if (!run.isFio()) {
+                                    meta.add("failed: " + name.trim() + ": " + e);
+                                }
                             }
                         }
                     }
+                    latest.putAll(results);
+                    String apart = disagreement(rows, results);
+                    if (apart == null) {
+                        break;
+                    }
+                    if (attempt >= Targets.MAX_ATTEMPTS) {
+                        System.out.println("       " + apart + " after " + attempt + " attempts: its rows are noisy");
+                        break;
+                    }
+                    System.out.println("       " + apart + ": measuring the point again (attempt " + (attempt + 1)
+                            + " of " + Targets.MAX_ATTEMPTS + ")");
+                    total += these.stream().filter(r -> rowLabels.contains(r.cellLabel())).count() * passes;
                 }
-                for (Map.Entry<Run, List<Cell>> result : results.entrySet()) {
+                for (Map.Entry<Run, List<Cell>> result : latest.entrySet()) {
                     Cell cell = Cell.mean(result.getValue());
                     Run run = result.getKey();
                     if (run.extra != null) {
@@ -365,6 +453,23 @@ public final class Report {
                 runtime.close();
             }
         }
+        CpuSampler.Window whole = sampler.all();
+        sampler.close();
+        if (!Double.isNaN(whole.spareMedian)) {
+            meta.add(String.format(Locale.ROOT, "spare CPU during the run (cores not used by other processes or "
+                    + "stolen, every %d ms): median %.2f, min %.2f of %d; steal max %.2f", CpuSampler.PERIOD_MS,
+                    whole.spareMedian, whole.spareMin, sampler.cores(), whole.stealMax));
+        }
+        List<String> repeatLines = new ArrayList<>();
+        repeatLines.add("# every run at every point: attempt (a point is measured again when a comparator's repeats "
+                + "disagree), pass (2: reverse order), spare CPU in cores over the run (min and median of "
+                + CpuSampler.PERIOD_MS + " ms samples), steal");
+        repeatLines.add("# cores: " + sampler.cores());
+        repeatLines.add(Targets.Repeat.HEADER);
+        for (Targets.Repeat r : repeats) {
+            repeatLines.add(r.toCsv());
+        }
+        Files.write(out.resolve("repeats.csv"), repeatLines, StandardCharsets.UTF_8);
         System.out.printf(Locale.ROOT, "measured in %.0f s%n", (System.nanoTime() - began) / 1e9);
         List<String> lines = new ArrayList<>();
         for (String m : meta) {
@@ -376,7 +481,7 @@ public final class Report {
             lines.add(c.toCsv());
         }
         Files.write(out.resolve("report.csv"), lines, StandardCharsets.UTF_8);
-        System.out.println("wrote " + out.resolve("report.csv"));
+        System.out.println("wrote " + out.resolve("report.csv") + " and " + out.resolve("repeats.csv"));
         List<String> targetLines = new ArrayList<>();
         targetLines.add("# runs for the targets table beside report.csv's; point = the point they ran at");
         for (String note : notes) {
@@ -587,7 +692,8 @@ public final class Report {
         } else {
             meta.add("fio: not run (install fio for ratios: apt-get install -y fio)");
         }
-        Targets.Inputs inputs = Targets.Inputs.read(cells, fio, out.resolve("targets-points.csv"));
+        Targets.Inputs inputs = Targets.Inputs.read(cells, fio, out.resolve("targets-points.csv"))
+                .withRepeats(out.resolve("repeats.csv"));
         List<Targets.Row> targets = Targets.rows(inputs);
         String date = metaValue(meta, "date: ");
         String command = metaValue(meta, "command: ");
