@@ -731,7 +731,7 @@ public final class Report {
                 subtitle.append(subtitle.length() == 0 ? "" : "; ").append(m.replaceFirst(" \\(noisy.*\\)$", ""));
             }
         }
-        Files.writeString(out.resolve("report.svg"), Chart.svg(cells, fio, subtitle.toString()),
+        Files.writeString(out.resolve("report.svg"), Chart.svg(cells, fio, targets, subtitle.toString()),
                 StandardCharsets.UTF_8);
         System.out.println();
         System.out.println("wrote " + out.resolve("report.md") + ", " + out.resolve("report.svg") + " and "
