@@ -74,6 +74,11 @@ final class CpuSampler implements AutoCloseable {
         return cores;
     }
 
+    /** The sampling thread's id (its allocation is left out of the report's bytes per operation). */
+    long threadId() {
+        return thread.getId();
+    }
+
     private void loop() {
         long[] machine = machineTicks();
         long own = ownTicks();
