@@ -55,7 +55,8 @@ final class Targets {
             + "Ringfile: a forward then a reverse pass); repeats more than %.0f%% apart ((max - min) / min) make the "
             + "point measured again, %d times in all at most; a row is \"noisy\" instead of PASS/MISS when its "
             + "comparator's repeats still disagree, when spare CPU (cores left by other processes and steal, sampled "
-            + "every %d ms from /proc; the lowest median of the row's runs) fell below %.0f%% of the cores, or when fio "
+            + "every %d ms from /proc; the lowest median of the row's runs, allocation rows included) fell below %.0f%% "
+            + "of the cores, or when fio "
             + "at a higher O_DIRECT queue depth measured more than %.0f%% below fio at a lower one. The comparator "
             + "figure is the mean of the repeats shown.", SPREAD_LIMIT * 100, MAX_ATTEMPTS, CpuSampler.PERIOD_MS,
             SPARE_CPU_FRACTION * 100, SPREAD_LIMIT * 100);
@@ -317,10 +318,8 @@ final class Targets {
         Map<String, String> inversions = inversions(in.fio);
         for (Row r : rows) {
             r.cores = in.cores;
-            if (r.comparatorLabel == null) {
-                continue; // allocation rows: B/op does not move with a neighbour's load
-            }
-            List<Repeat> comparator = in.latest(r.point, r.comparatorLabel);
+            // allocation rows have no comparator, but their B/op rises under load too (a join that parks allocates)
+            List<Repeat> comparator = r.comparatorLabel == null ? List.of() : in.latest(r.point, r.comparatorLabel);
             List<Repeat> runs = new ArrayList<>(comparator);
             runs.addAll(in.latest(r.point, r.ringfileLabel));
             List<Double> values = new ArrayList<>();
@@ -336,7 +335,7 @@ final class Targets {
                     r.stealMax = Double.isNaN(r.stealMax) ? run.stealMax : Math.max(r.stealMax, run.stealMax);
                 }
             }
-            String inversion = r.comparatorLabel.equals(FIO) ? inversions.get(r.point) : null;
+            String inversion = FIO.equals(r.comparatorLabel) ? inversions.get(r.point) : null;
             r.noise = noise(values, r.spareRow, Double.isNaN(r.spareRow) ? 0 : in.cores, inversion);
         }
     }

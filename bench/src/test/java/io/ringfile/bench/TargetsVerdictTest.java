@@ -100,6 +100,17 @@ class TargetsVerdictTest {
         assertEquals("n/a", r.verdict());
     }
 
+    @Test
+    void allocationRowUnderLoadIsNoisy() {
+        Targets.Row r = new Targets.Row();
+        r.measure = Targets.Measure.ALLOC;
+        r.atMost = true;
+        r.target = 128;
+        r.ringfile = 146;
+        r.noise = Targets.noise(List.of(), 1.0, 2, null);
+        assertEquals("noisy (MISS as measured): spare CPU 1.00 of 2 cores (limit 1.50)", r.resultText());
+    }
+
     private static Cell fio(String cache, int qd, double ops) {
         Cell c = new Cell();
         c.workload = "randread";
@@ -161,7 +172,7 @@ class TargetsVerdictTest {
         assertEquals("noisy", r2a.verdict());
         assertTrue(r2a.noise.contains("spare CPU 1.10 of 2 cores"), r2a.noise);
         assertTrue(r2a.noise.contains("fio at QD128 measured 25% below fio at QD32"), r2a.noise);
-        // allocation rows have no comparator and are never marked
+        // allocation rows have no comparator: only spare CPU can mark them, and none was recorded for them here
         Targets.Row r8a = rows.stream().filter(r -> r.id.equals("8a")).findFirst().orElseThrow();
         assertNull(r8a.noise);
         // the csv carries the figures a reader needs
