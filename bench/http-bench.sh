@@ -12,13 +12,14 @@
 # Modes: epoll-region (epoll + DefaultFileRegion, sendfile), uring-region (io_uring + DefaultFileRegion, Netty's
 # splice), chunked (epoll + ChunkedNioFile), ringfile-hop (io_uring transport, StaticFiles on an engine with rings of
 # its own: completions hop to the loop), ringfile-shared (StaticFiles on an engine built on the server's group).
-# Writes bench/results/http-bench.md (the tables with ratios, the command, the machine) and the raw wrk outputs in
-# bench/results/http-bench/. Needs root for the FUSE mount of row 3 (without it, row 3 says why it was skipped).
+# Writes http-bench.md (the tables with ratios, the command, the machine) and the raw wrk outputs in http-bench/, under
+# bench/target/results (untracked; RINGFILE_REPORT_OUT=bench/results writes over the committed example on purpose).
+# Needs root for the FUSE mount of row 3 (without it, row 3 says why it was skipped).
 #
 # SUITE=vertx runs the same rows against a Vert.x 5 server instead (issue 17; io.ringfile.bench.http.VertxBenchServer):
 # vertx-uring and vertx-epoll (vertx.fileSystem()) against ringfile-uring and ringfile-epoll (RingfileFileSystem), small
 # files and the slow file with readFile, the large file with AsyncFile.pipeTo; row 3 also runs with 32 slow connections,
-# more than Vert.x's 20 internal blocking threads. Writes bench/results/http-bench-vertx.md and http-bench-vertx/.
+# more than Vert.x's 20 internal blocking threads. Writes http-bench-vertx.md and http-bench-vertx/.
 #
 # The server and wrk run on CPUs of their own (taskset): on a 2-core machine the server gets CPU 0 and wrk CPU 1.
 # Sharing the cores lets the scheduler decide the result: a server with more runnable threads (Vert.x's worker
@@ -32,7 +33,7 @@
 # SERVER_CPUS and WRK_CPUS (taskset lists; by default the first half of the CPUs and the rest; PIN=0 for no pinning),
 # LOOPS (the server's event loops: one per server CPU), WRK_THREADS (one per wrk CPU), SLOW_MS (20), SUITE (netty
 # or vertx), MODES (space-separated, all of the suite's by default), SLOW_CONNECTIONS (row 3's slow connection counts:
-# "4", for SUITE=vertx "4 32"), RINGFILE_REPORT_OUT (bench/results), RINGFILE_SKIP_BUILD=1 to reuse
+# "4", for SUITE=vertx "4 32"), RINGFILE_REPORT_OUT (bench/target/results), RINGFILE_SKIP_BUILD=1 to reuse
 # bench/target/benchmarks.jar, JAVA_HOME.
 set -euo pipefail
 
@@ -71,7 +72,7 @@ pin_server=() # taskset execs the server: $! stays the server's pid
 wrk() { if [ -n "$wrk_cpus" ]; then taskset -c "$wrk_cpus" "$(type -P wrk)" "$@"; else command wrk "$@"; fi; }
 slow_ms="${SLOW_MS:-20}"
 suite="${SUITE:-netty}"
-results="${RINGFILE_REPORT_OUT:-$here/results}"
+results="${RINGFILE_REPORT_OUT:-$here/target/results}"
 case "$suite" in
     netty)
         modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared}"
@@ -276,8 +277,8 @@ for mode in $modes; do
     done
 done
 
-python3 "$here/http_report.py" --suite "$suite" --raw "$raw" --out "$report" --command "$command_line" \
-    --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" --slow-skipped "$slow_reason" \
-    --slow-connections "$slow_connections"
+"$java" -cp "$jar" io.ringfile.bench.http.HttpReport --suite "$suite" --raw "$raw" --out "$report" \
+    --command "$command_line" --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" \
+    --slow-skipped "$slow_reason" --slow-connections "$slow_connections"
 { echo; cat "$rounds_table"; } >>"$report"
 cat "$report"

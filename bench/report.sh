@@ -5,14 +5,16 @@
 # prints which Ringfile backend runs (and why, if it fell back), measures sequential and random reads at a few
 # queue depths on every engine, with fio's io_uring engine taking its turn at each point when fio is installed,
 # plus the extra runs of the targets table (issue 7), then prints the tables, the targets table last, and writes
-# bench/results/report.{csv,md,svg}, targets.csv, targets-points.csv (and fio.csv). The file is deleted at the end.
+# report.{csv,md,svg}, targets.csv, targets-points.csv (and fio.csv) to bench/target/results (untracked: a run leaves
+# the checkout unmodified; RINGFILE_REPORT_OUT=bench/results writes over the committed example on purpose). The file
+# is deleted at the end.
 # Without JAVA_HOME, when the default java is older than 21, it runs on the newest JDK under /usr/lib/jvm (the
 # virtual-thread row needs 21+) and says which.
 #
 # Environment: RINGFILE_REPORT_SIZE (default 256m), RINGFILE_REPORT_SECONDS (measured seconds per point, 1.5),
 # RINGFILE_REPORT_WARMUP (0.5), RINGFILE_REPORT_TMP (parent of the temporary directory, /tmp),
-# RINGFILE_REPORT_OUT (where results go, bench/results), RINGFILE_SKIP_BUILD=1 to reuse bench/target/benchmarks.jar,
-# JAVA_HOME to choose the JDK that runs it.
+# RINGFILE_REPORT_OUT (where results go, bench/target/results; relative to the repository root), RINGFILE_SKIP_BUILD=1
+# to reuse bench/target/benchmarks.jar, JAVA_HOME to choose the JDK that runs it.
 set -euo pipefail
 
 # The command as run, for the report (the settings that differ from the defaults, then the script).
@@ -30,11 +32,11 @@ jvm+=(-Xms512m -Xmx512m)
 size="${RINGFILE_REPORT_SIZE:-256m}"
 seconds="${RINGFILE_REPORT_SECONDS:-1.5}"
 warmup="${RINGFILE_REPORT_WARMUP:-0.5}"
-results="${RINGFILE_REPORT_OUT:-$here/results}"
+results="${RINGFILE_REPORT_OUT:-$here/target/results}"
 
 fio_args=()
-if command -v fio >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
-    fio_args=(--fio "$here/fio_compare.py")
+if command -v fio >/dev/null 2>&1; then
+    fio_args=(--fio "$(command -v fio)")
 else
     echo "== fio is not installed: the report has no fio ratios (install it with: apt-get install -y fio)"
 fi

@@ -24,13 +24,14 @@ import java.util.Set;
  * The short benchmark report (not JMH): one run, every engine side by side, on a generated file.
  *
  * <pre>
- * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/results] [--fio SCRIPT]
+ * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/target/results] [--fio FIO]
  *                [--command TEXT]
- *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv and
- *     OUT/targets-points.csv (the caller deletes DIR); with --fio (the path of bench/fio_compare.py) fio runs each
+ *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv,
+ *     OUT/targets-points.csv and OUT/repeats.csv (every run, with its attempt, pass and spare CPU; the caller
+ *     deletes DIR); with --fio FIO (the fio executable) fio runs each
  *     configuration right after the engines, into OUT/fio.csv; --command is recorded as the command that ran
- * Report render [--out bench/results]
- *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv; prints the tables and, last, the
+ * Report render [--out bench/target/results]
+ *     reads OUT/report.csv, OUT/targets-points.csv and, if present, OUT/fio.csv and OUT/repeats.csv; prints the tables and, last, the
  *     targets table of issue 7 ({@link Targets}); writes OUT/report.md, OUT/report.svg and OUT/targets.csv
  * </pre>
  *
@@ -39,7 +40,9 @@ import java.util.Set;
  * counter over all threads. Engines take turns within each workload and queue depth, so that the machine's noise
  * hits them alike; compare ratios within one run, not absolute numbers across runs. A point may also carry extra
  * runs that only the targets table uses (other thread counts, blocking callers, two rings, fio with two jobs);
- * they take their turn at the same point, after the main engines and fio.
+ * they take their turn at the same point, after the main engines and fio. A {@link CpuSampler} runs throughout;
+ * points of the targets table run twice (forward, reverse) and again while a comparator's repeats disagree (see
+ * {@link Targets#SPREAD_LIMIT}), so that the targets table can mark rows measured under load "noisy".
  */
 public final class Report {
     private static final String[] HOT_SEQ_QD = {"1", "8", "32"};
@@ -56,14 +59,14 @@ public final class Report {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !(args[0].equals("measure") || args[0].equals("render"))) {
             System.err.println("usage: Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] "
-                    + "[--out DIR] [--fio bench/fio_compare.py] [--command TEXT]\n       Report render [--out DIR]");
+                    + "[--out DIR] [--fio fio] [--command TEXT]\n       Report render [--out DIR]");
             System.exit(2);
         }
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 1; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        Path out = Path.of(options.getOrDefault("out", "bench/target/results"));
         Files.createDirectories(out);
         if (args[0].equals("measure")) {
             String dir = options.get("dir");
@@ -138,25 +141,57 @@ public final class Report {
      * How often a point is measured. O_DIRECT points run twice, the second time in reverse order, and report the mean:
      * the virtual disk's speed drifts within a point, and whoever ran last would otherwise take the drift alone.
      */
-    private static int passes(Plan plan) {
-        return plan.cache == Cache.DIRECT ? 2 : 1;
+    private static int passes(Plan plan, Map<String, List<Targets.Row>> targetRows) {
+        return plan.cache == Cache.DIRECT || targetRows.containsKey(plan.key()) ? 2 : 1;
+    }
+
+    /** The target rows with a comparator, by the point they are measured at (from the rows' own definitions). */
+    private static Map<String, List<Targets.Row>> targetRowsByPoint() {
+        Map<String, List<Targets.Row>> byPoint = new LinkedHashMap<>();
+        for (Targets.Row row : Targets.rows(new Targets.Inputs())) {
+            if (row.comparatorLabel != null) {
+                byPoint.computeIfAbsent(row.point, k -> new ArrayList<>()).add(row);
+            }
+        }
+        return byPoint;
+    }
+
+    /** Which comparator's repeats at this attempt are further apart than {@link Targets#SPREAD_LIMIT}; null if none. */
+    private static String disagreement(List<Targets.Row> rows, Map<Run, List<Cell>> results) {
+        for (Targets.Row row : rows) {
+            for (Map.Entry<Run, List<Cell>> e : results.entrySet()) {
+                if (!e.getKey().cellLabel().equals(row.comparatorLabel)) {
+                    continue;
+                }
+                List<Double> values = new ArrayList<>();
+                for (Cell c : e.getValue()) {
+                    values.add(row.measure.of(c));
+                }
+                double spread = Targets.spread(values);
+                if (spread > Targets.SPREAD_LIMIT) {
+                    return String.format(Locale.ROOT, "row %s: %s's repeats %.0f%% apart (limit %.0f%%)", row.id,
+                            row.comparatorLabel, spread * 100, Targets.SPREAD_LIMIT * 100);
+                }
+            }
+        }
+        return null;
     }
 
     /** The runs at {@code plan}, in order: the main engines, fio, then the extras that can run here. */
     private static List<Run> runsOf(Plan plan, List<EngineRuntime> mainRuntimes, Map<String, EngineRuntime> runtimes,
-                                    String fioScript) {
+                                    String fio) {
         List<Run> runs = new ArrayList<>();
         if (plan.main) {
             for (EngineRuntime runtime : mainRuntimes) {
                 runs.add(new Run(runtime.engine().label(), runtime, null));
             }
-            if (fioScript != null) {
+            if (fio != null) {
                 runs.add(new Run("fio io_uring", null, null));
             }
         }
         for (Extra extra : plan.extras) {
             EngineRuntime runtime = extra.runtime == null ? null : runtimes.get(extra.runtime);
-            if (extra.runtime == null ? fioScript != null : runtime != null) {
+            if (extra.runtime == null ? fio != null : runtime != null) {
                 runs.add(new Run(extra.label, runtime, extra));
             }
         }
@@ -179,21 +214,29 @@ public final class Report {
             return runtime == null;
         }
 
+        /** The engine label its cells carry (fio's runs: fio's own label, with the job count). */
+        String cellLabel() {
+            if (!isFio()) {
+                return label;
+            }
+            return extra == null || extra.fioJobs <= 1 ? Fio.ENGINE : Fio.ENGINE + " " + extra.fioJobs + " jobs";
+        }
+
         boolean allocationRow(Cell cell) {
             return extra != null && extra.minWarmup > 0 && !Double.isNaN(cell.allocBytesPerOp);
         }
 
         Cell measure(Plan plan, Path data, Path scratch, long size, long scratchSize, double warmup, double seconds,
-                     String fioScript) throws Exception {
+                     String fio) throws Exception {
             boolean direct = plan.cache == Cache.DIRECT;
             if (extra == null) {
-                return isFio() ? runFio(fioScript, data, plan, 1, plan.queueDepth, warmup, seconds)
+                return isFio() ? runFio(fio, data, plan, 1, plan.queueDepth, warmup, seconds)
                         : runCell(runtime, label, data, Options.read(direct),
                                 spec(plan, size, Load.Driver.CALLBACKS, plan.queueDepth, false), plan.workload,
                                 plan.cache, warmup, seconds);
             }
             if (isFio()) {
-                return runFio(fioScript, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
+                return runFio(fio, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
             }
             Path path = extra.write ? scratch : data;
             Set<OpenOption> options = extra.write ? Options.readWrite(direct) : Options.read(direct);
@@ -244,8 +287,10 @@ public final class Report {
         return plans;
     }
 
-    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fioScript,
+    private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fio,
                                 String command) throws Exception {
+        CpuSampler sampler = CpuSampler.start(); // the whole run, so that every point has its spare-CPU figure
+        samplerThreadId = sampler.threadId();
         List<String> meta = new ArrayList<>();
         meta.add("date: " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")));
         meta.add("command: " + command);
@@ -264,7 +309,8 @@ public final class Report {
         meta.add("file: " + TestFiles.formatSize(size) + " at " + data + " (generated, deleted after)");
         String sizeLine = "sizeBytes: " + size;
         meta.add("each point: " + warmup + " s warm-up, " + seconds + " s measured; engines (and fio) take turns"
-                + " at each point; O_DIRECT points run twice, the second pass in reverse order, and report the mean");
+                + " at each point; O_DIRECT points and the points of the targets table run twice, the second pass in"
+                + " reverse order, and report the mean (of the last attempt, where a point was measured again)");
         List<String> notes = new ArrayList<>();
         String virtualThreads = VirtualThreads.unavailableReason();
         if (virtualThreads != null) {
@@ -312,43 +358,86 @@ public final class Report {
         }
 
         List<Plan> plans = plans(virtualThreads == null);
+        Map<String, List<Targets.Row>> targetRows = targetRowsByPoint();
         List<Cell> cells = new ArrayList<>();
         List<Cell> fioCells = new ArrayList<>();
         List<String> extraLines = new ArrayList<>();
+        List<Targets.Repeat> repeats = new ArrayList<>();
         int total = 0;
         for (Plan plan : plans) {
-            total += runsOf(plan, mainRuntimes, runtimes, fioScript).size() * passes(plan);
+            total += runsOf(plan, mainRuntimes, runtimes, fio).size() * passes(plan, targetRows);
         }
         int n = 0;
         long began = System.nanoTime();
         try {
             for (Plan plan : plans) {
-                List<Run> runs = runsOf(plan, mainRuntimes, runtimes, fioScript);
-                Map<Run, List<Cell>> results = new LinkedHashMap<>();
-                for (int pass = 0; pass < passes(plan); pass++) {
-                    List<Run> order = new ArrayList<>(runs);
-                    if (pass % 2 == 1) {
-                        java.util.Collections.reverse(order); // the second pass runs last what ran first
+                List<Run> runs = runsOf(plan, mainRuntimes, runtimes, fio);
+                List<Targets.Row> rows = targetRows.getOrDefault(plan.key(), List.of());
+                Set<String> rowLabels = new java.util.HashSet<>();
+                for (Targets.Row row : rows) {
+                    rowLabels.add(row.ringfileLabel);
+                    rowLabels.add(row.comparatorLabel);
+                }
+                int passes = passes(plan, targetRows);
+                Map<Run, List<Cell>> latest = new LinkedHashMap<>(); // each run's cells in its last attempt
+                for (int attempt = 1; ; attempt++) {
+                    List<Run> these = new ArrayList<>();
+                    for (Run run : runs) { // again: only the runs the point's target rows use
+                        if (attempt == 1 || rowLabels.contains(run.cellLabel())) {
+                            these.add(run);
+                        }
                     }
-                    for (Run run : order) {
-                        String name = progressName(++n, total, plan, run.label);
-                        System.out.print(name);
-                        System.out.flush();
-                        try {
-                            Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
-                                    fioScript);
-                            results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
-                            System.out.println(progress(cell) + (run.allocationRow(cell)
-                                    ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : ""));
-                        } catch (Exception e) {
-                            System.out.println("FAILED: " + (run.isFio() ? e.getMessage() : e.toString()));
-                            if (!run.isFio()) {
-                                meta.add("failed: " + name.trim() + ": " + e);
+                    Map<Run, List<Cell>> results = new LinkedHashMap<>();
+                    for (int pass = 0; pass < passes; pass++) {
+                        List<Run> order = new ArrayList<>(these);
+                        if (pass % 2 == 1) {
+                            java.util.Collections.reverse(order); // the second pass runs last what ran first
+                        }
+                        for (Run run : order) {
+                            String name = progressName(++n, total, plan, run.label);
+                            System.out.print(name);
+                            System.out.flush();
+                            long t0 = System.nanoTime();
+                            try {
+                                Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
+                                        fio);
+                                CpuSampler.Window w = sampler.window(t0, System.nanoTime());
+                                results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
+                                Targets.Repeat repeat = new Targets.Repeat();
+                                repeat.point = plan.key();
+                                repeat.attempt = attempt;
+                                repeat.pass = pass + 1;
+                                repeat.spareMin = w.spareMin;
+                                repeat.spareMedian = w.spareMedian;
+                                repeat.stealMax = w.stealMax;
+                                repeat.cell = cell;
+                                repeats.add(repeat);
+                                System.out.println(progress(cell) + (run.allocationRow(cell)
+                                        ? String.format(Locale.ROOT, "  %.0f B/op", cell.allocBytesPerOp) : "")
+                                        + (Double.isNaN(w.spareMedian) ? "" : String.format(Locale.ROOT,
+                                        "  spare CPU %.2f", w.spareMedian)));
+                            } catch (Exception e) {
+                                System.out.println("FAILED: " + (run.isFio() ? e.getMessage() : e.toString()));
+                                if (!run.isFio()) {
+                                    meta.add("failed: " + name.trim() + ": " + e);
+                                }
                             }
                         }
                     }
+                    latest.putAll(results);
+                    String apart = disagreement(rows, results);
+                    if (apart == null) {
+                        break;
+                    }
+                    if (attempt >= Targets.MAX_ATTEMPTS) {
+                        System.out.println("       " + apart + " after " + attempt + " attempts: its rows are noisy");
+                        break;
+                    }
+                    System.out.println("       " + apart + ": measuring the point again (attempt " + (attempt + 1)
+                            + " of " + Targets.MAX_ATTEMPTS + ")");
+                    total += these.stream().filter(r -> rowLabels.contains(r.cellLabel())).count() * passes;
                 }
-                for (Map.Entry<Run, List<Cell>> result : results.entrySet()) {
+                for (Map.Entry<Run, List<Cell>> result : latest.entrySet()) {
                     Cell cell = Cell.mean(result.getValue());
                     Run run = result.getKey();
                     if (run.extra != null) {
@@ -365,6 +454,23 @@ public final class Report {
                 runtime.close();
             }
         }
+        CpuSampler.Window whole = sampler.all();
+        sampler.close();
+        if (!Double.isNaN(whole.spareMedian)) {
+            meta.add(String.format(Locale.ROOT, "spare CPU during the run (cores not used by other processes or "
+                    + "stolen, every %d ms): median %.2f, min %.2f of %d; steal max %.2f", CpuSampler.PERIOD_MS,
+                    whole.spareMedian, whole.spareMin, sampler.cores(), whole.stealMax));
+        }
+        List<String> repeatLines = new ArrayList<>();
+        repeatLines.add("# every run at every point: attempt (a point is measured again when a comparator's repeats "
+                + "disagree), pass (2: reverse order), spare CPU in cores over the run (min and median of "
+                + CpuSampler.PERIOD_MS + " ms samples), steal");
+        repeatLines.add("# cores: " + sampler.cores());
+        repeatLines.add(Targets.Repeat.HEADER);
+        for (Targets.Repeat r : repeats) {
+            repeatLines.add(r.toCsv());
+        }
+        Files.write(out.resolve("repeats.csv"), repeatLines, StandardCharsets.UTF_8);
         System.out.printf(Locale.ROOT, "measured in %.0f s%n", (System.nanoTime() - began) / 1e9);
         List<String> lines = new ArrayList<>();
         for (String m : meta) {
@@ -376,13 +482,13 @@ public final class Report {
             lines.add(c.toCsv());
         }
         Files.write(out.resolve("report.csv"), lines, StandardCharsets.UTF_8);
-        System.out.println("wrote " + out.resolve("report.csv"));
+        System.out.println("wrote " + out.resolve("report.csv") + " and " + out.resolve("repeats.csv"));
         List<String> targetLines = new ArrayList<>();
         targetLines.add("# runs for the targets table beside report.csv's; point = the point they ran at");
         for (String note : notes) {
             targetLines.add("# note: " + note);
         }
-        if (fioScript != null) {
+        if (fio != null) {
             targetLines.add("# fio: installed");
         }
         targetLines.add("point," + Cell.HEADER);
@@ -390,11 +496,11 @@ public final class Report {
         Files.write(out.resolve("targets-points.csv"), targetLines, StandardCharsets.UTF_8);
         System.out.println("wrote " + out.resolve("targets-points.csv"));
         Path fioCsv = out.resolve("fio.csv");
-        if (fioScript == null || fioCells.isEmpty()) {
+        if (fio == null || fioCells.isEmpty()) {
             Files.deleteIfExists(fioCsv);
         } else {
             List<String> fioLines = new ArrayList<>();
-            fioLines.add("# " + fioVersion() + ", io_uring engine, same file; hot: --direct=0 --invalidate=0, "
+            fioLines.add("# " + Fio.version() + ", io_uring engine, same file; hot: --direct=0 --invalidate=0, "
                     + "direct: --direct=1");
             fioLines.add(Cell.HEADER);
             for (Cell c : fioCells) {
@@ -451,41 +557,21 @@ public final class Report {
     }
 
     /**
-     * Runs fio once through fio_compare.py --one, on the same file and configuration: {@code jobs} jobs of
-     * {@code depth} each (more than one job: summed with --group_reporting).
+     * Runs fio once on the same file and configuration: {@code jobs} jobs of {@code depth} each (more than one job:
+     * summed with --group_reporting).
      */
-    private static Cell runFio(String script, Path data, Plan plan, int jobs, int depth, double warmup,
+    private static Cell runFio(String fio, Path data, Plan plan, int jobs, int depth, double warmup,
                                double seconds) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("python3", script, "--one", "--file", data.toString(),
-                "--rw", plan.workload.equals("seqread") ? "read" : "randread",
-                "--bs", Integer.toString(plan.blockSize), "--qd", Integer.toString(depth),
-                "--numjobs", Integer.toString(jobs),
-                "--direct", plan.cache == Cache.DIRECT ? "1" : "0",
-                "--ramp", Double.toString(warmup), "--runtime", Double.toString(seconds));
-        pb.redirectErrorStream(true);
-        Process process = pb.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int status = process.waitFor();
-        List<Cell> parsed = status == 0 ? Cell.parse(output.lines().filter(l -> l.contains(",")).collect(
-                java.util.stream.Collectors.toList())) : List.of();
-        if (parsed.isEmpty()) {
-            throw new IOException("fio_compare.py --one failed (" + status + "): " + output.strip());
-        }
-        return parsed.get(parsed.size() - 1);
-    }
-
-    private static String fioVersion() {
-        try {
-            Process p = new ProcessBuilder("fio", "--version").redirectErrorStream(true).start();
-            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            p.waitFor();
-            return v;
-        } catch (IOException e) {
-            return "fio";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "fio";
-        }
+        Fio.Job job = new Fio.Job();
+        job.executable = fio;
+        job.file = data.toString();
+        job.size = Files.size(data);
+        job.rw = plan.workload.equals("seqread") ? "read" : "randread";
+        job.blockSize = plan.blockSize;
+        job.queueDepth = depth;
+        job.numJobs = jobs;
+        job.direct = plan.cache == Cache.DIRECT;
+        return Fio.cell(job, Fio.run(job, warmup, seconds), seconds);
     }
 
     static Cell runCell(EngineRuntime runtime, String label, Path path, Set<OpenOption> options,
@@ -573,14 +659,23 @@ public final class Report {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         if (bean instanceof com.sun.management.ThreadMXBean) {
             try {
-                return (long) com.sun.management.ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes")
+                long total = (long) com.sun.management.ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes")
                         .invoke(bean);
+                long sampler = samplerThreadId < 0 ? -1
+                        : ((com.sun.management.ThreadMXBean) bean).getThreadAllocatedBytes(samplerThreadId);
+                return sampler > 0 ? total - sampler : total; // -1 once the sampler thread has ended
             } catch (ReflectiveOperationException | UnsupportedOperationException e) {
                 return -1;
             }
         }
         return -1;
     }
+
+    /**
+     * The {@link CpuSampler}'s thread, whose allocation (reading /proc) is the harness's, not the engine's: left out
+     * of B/op. -1 while no sampler runs.
+     */
+    private static volatile long samplerThreadId = -1;
 
     // ---- render
 
@@ -607,7 +702,8 @@ public final class Report {
         } else {
             meta.add("fio: not run (install fio for ratios: apt-get install -y fio)");
         }
-        Targets.Inputs inputs = Targets.Inputs.read(cells, fio, out.resolve("targets-points.csv"));
+        Targets.Inputs inputs = Targets.Inputs.read(cells, fio, out.resolve("targets-points.csv"))
+                .withRepeats(out.resolve("repeats.csv"));
         List<Targets.Row> targets = Targets.rows(inputs);
         String date = metaValue(meta, "date: ");
         String command = metaValue(meta, "command: ");
@@ -645,7 +741,7 @@ public final class Report {
                 subtitle.append(subtitle.length() == 0 ? "" : "; ").append(m.replaceFirst(" \\(noisy.*\\)$", ""));
             }
         }
-        Files.writeString(out.resolve("report.svg"), Chart.svg(cells, fio, subtitle.toString()),
+        Files.writeString(out.resolve("report.svg"), Chart.svg(cells, fio, targets, subtitle.toString()),
                 StandardCharsets.UTF_8);
         System.out.println();
         System.out.println("wrote " + out.resolve("report.md") + ", " + out.resolve("report.svg") + " and "
