@@ -2,9 +2,9 @@ package io.ringfile.internal.uring;
 
 import io.ringfile.internal.backend.PlatformPaths;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class MountTable {
     private static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+    /** Read with java.io, not the default file system: that may be Ringfile itself, whose opens ask this class. */
+    private static final String MOUNTINFO = "/proc/self/mountinfo";
     /** File systems, besides every {@code fuse*} type, whose open asks a server or a daemon. */
     private static final Set<String> REMOTE = Set.of("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "virtiofs",
             "afs", "glusterfs", "lustre", "orangefs");
@@ -82,7 +83,11 @@ final class MountTable {
         }
         Snapshot fresh;
         try {
-            fresh = parse(time, Files.readString(MOUNTINFO, StandardCharsets.UTF_8));
+            String table;
+            try (FileInputStream in = new FileInputStream(MOUNTINFO)) {
+                table = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            fresh = parse(time, table);
         } catch (IOException | RuntimeException e) { // no procfs: every open is taken as local, as before
             fresh = new Snapshot(time, List.of(), false);
         }
