@@ -905,11 +905,15 @@ public interface FileEngine extends AutoCloseable {
          * at once, an open, an fsync), unbounded ones run work that may block without limit (pipes, FIFOs,
          * devices). A slow disk or a FUSE file system makes the kernel start a worker per operation waiting on it;
          * this caps the threads (visible as {@code iou-wrk-N} in {@code /proc/PID/task}) and the operations beyond
-         * wait in the kernel's queue. Default {@value #DEFAULT_KERNEL_WORKERS} of each per ring, enough for a
+         * wait in the kernel's queue. Reads, writes, fsyncs and truncations of a file on a FUSE or network file
+         * system are the exception: the engine sends them to a worker at once (a non-blocking attempt can wait
+         * there, on the submitting thread), and the kernel counts work sent that way as unbounded, so the
+         * unbounded bound is theirs. Default {@value #DEFAULT_KERNEL_WORKERS} of each per ring, enough for a
          * device's queue depth; 0 leaves the kernel's default (bounded: the smaller of the ring's size and 4 x
-         * CPUs; unbounded: the process's thread limit). Applies to the engine's own rings; an engine on a
-         * {@linkplain #eventLoopGroup shared group} has the group's settings (Netty's
-         * {@code IoUringIoHandlerConfig.setMaxBoundedWorker}/{@code setMaxUnboundedWorker}).
+         * CPUs; unbounded: the process's thread limit, so every pending read of a slow FUSE file gets a thread).
+         * Applies to the engine's own rings; an engine on a {@linkplain #eventLoopGroup shared group} has the
+         * group's settings (Netty's {@code IoUringIoHandlerConfig.setMaxBoundedWorker}/{@code
+         * setMaxUnboundedWorker}, whose default is the kernel's).
          *
          * @param bounded the most bounded workers per ring; 0 for the kernel's default
          * @param unbounded the most unbounded workers per ring; 0 for the kernel's default

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * server, a hypervisor (virtiofs). There an open can take as long as that party needs, even when the name is in
  * the dentry cache and {@code O_NONBLOCK} is set: io_uring's own first, inline, attempt at an OPENAT then waits on
  * the submitting thread (a ring's thread, or a server's event loop when the engine shares it), and so does an
- * {@code openat2(RESOLVE_CACHED)} on a caller's thread. Opens of such paths skip both and go to a kernel worker
- * from the start ({@code IOSQE_ASYNC}).
+ * {@code openat2(RESOLVE_CACHED)} on a caller's thread. FUSE also holds a non-blocking read or write until one of
+ * its background request slots is free. Opens of such paths, and the data operations of files opened there
+ * ({@link UringFile#punted}), skip both and go to a kernel worker from the start ({@code IOSQE_ASYNC}).
  *
  * <p>The answer comes from {@code /proc/self/mountinfo}, read again at most once a second, by whichever thread asks
  * (a read of a few kilobytes from memory); until then a file system mounted since is taken as local. The path is

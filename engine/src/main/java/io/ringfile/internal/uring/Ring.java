@@ -273,12 +273,32 @@ final class Ring implements IoUringIoHandle {
         push(op, freeSlots[--freeCount]);
     }
 
+    /**
+     * The entry's flags: the op's own, plus IOSQE_ASYNC for the data operations of a file whose file system can make
+     * even a non-blocking attempt wait ({@link UringFile#punted}): that attempt would run on this ring's thread.
+     */
+    private static byte flags(RingOp op) {
+        if (op.file == null || !op.file.punted) {
+            return op.flags;
+        }
+        switch (op.opcode) {
+            case Linux.IORING_OP_READ:
+            case Linux.IORING_OP_WRITE:
+            case Linux.IORING_OP_FSYNC:
+            case Linux.IORING_OP_FTRUNCATE:
+            case Linux.IORING_OP_SPLICE:
+                return (byte) (op.flags | Linux.IOSQE_ASYNC);
+            default:
+                return op.flags;
+        }
+    }
+
     /** Puts {@code op} in the submission queue under its free {@code slot}. */
     private void push(RingOp op, int slot) {
         slots[slot] = op;
         Throwable refused;
         try {
-            long id = registration.submit(new IoUringIoOps(op.opcode, op.flags, (short) 0, op.fd, op.union1,
+            long id = registration.submit(new IoUringIoOps(op.opcode, flags(op), (short) 0, op.fd, op.union1,
                     op.union2, op.len, op.union3, slot, (short) 0, (short) 0, op.union5, 0L));
             if (id != 0) {
                 slotIds[slot] = id;

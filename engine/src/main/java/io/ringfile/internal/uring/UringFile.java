@@ -49,6 +49,14 @@ final class UringFile implements BackendFile {
     private final long sizeAtOpen;
     /** The file system's device for a regular file, else -1: no reads without waiting (see {@link #readIfCached}). */
     private final long device;
+    /**
+     * On a FUSE or network file system ({@link MountTable}): even a read or write that must not wait can wait there
+     * (FUSE blocks it until one of its few background request slots is free), so its data operations go to a
+     * kernel worker at once and none is tried on a caller's thread. io-wq counts such reads and writes as
+     * unbounded work (it sorts work sent at once before the file is looked up), so they are limited by the ring's
+     * unbounded worker bound, not the bounded one ({@code FileEngine.Builder.maxKernelWorkers}).
+     */
+    final boolean punted;
     /** Devices whose file system refused RWF_NOWAIT once: they are not asked again. */
     private static final java.util.Set<Long> REFUSING_DEVICES = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicInteger admitted = new AtomicInteger();
@@ -72,7 +80,9 @@ final class UringFile implements BackendFile {
         this.seekable = seekable;
         this.spread = seekable && backend.ringCount() > 1;
         this.sizeAtOpen = sizeAtOpen;
-        this.device = direct ? -1 : device; // a direct read without waiting may still wait for the device
+        this.punted = MountTable.openMayWait(path);
+        // a direct read without waiting may still wait for the device; so may any read on FUSE
+        this.device = direct || punted ? -1 : device;
     }
 
     /**
