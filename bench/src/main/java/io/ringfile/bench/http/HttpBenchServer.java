@@ -14,6 +14,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -73,7 +74,12 @@ public final class HttpBenchServer {
         int port = Integer.parseInt(args[2]);
         int loops = Integer.parseInt(args[3]);
         boolean epoll = mode.equals("epoll-region") || mode.equals("chunked");
-        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : IoUringIoHandler.newFactory();
+        // io_uring: the engine's own rings' io-wq bounds, as the example file server sets them (Netty's default is
+        // the kernel's).
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory()
+                : IoUringIoHandler.newFactory(new IoUringIoHandlerConfig()
+                        .setMaxBoundedWorker(FileEngine.Builder.DEFAULT_KERNEL_WORKERS)
+                        .setMaxUnboundedWorker(FileEngine.Builder.DEFAULT_KERNEL_WORKERS));
         Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : IoUringServerSocketChannel.class;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, factory);
         FileEngine engine = null;

@@ -13,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -170,7 +171,11 @@ public final class FileServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType;
         switch (chosen) {
             case "io_uring":
-                factory = IoUringIoHandler.newFactory();
+                // Netty leaves the kernel's io-wq bounds; the unbounded one (the thread limit) would give every
+                // pending read of a slow FUSE or network file a thread. The engine's own rings' default instead.
+                factory = IoUringIoHandler.newFactory(new IoUringIoHandlerConfig()
+                        .setMaxBoundedWorker(FileEngine.Builder.DEFAULT_KERNEL_WORKERS)
+                        .setMaxUnboundedWorker(FileEngine.Builder.DEFAULT_KERNEL_WORKERS));
                 channelType = IoUringServerSocketChannel.class;
                 break;
             case "epoll":
