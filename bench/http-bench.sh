@@ -33,13 +33,15 @@
 # SERVER_CPUS and WRK_CPUS (taskset lists; by default the first half of the CPUs and the rest; PIN=0 for no pinning),
 # LOOPS (the server's event loops: one per server CPU), WRK_THREADS (one per wrk CPU), SLOW_MS (20), SUITE (netty
 # or vertx), MODES (space-separated, all of the suite's by default), SLOW_CONNECTIONS (row 3's slow connection counts:
-# "4", for SUITE=vertx "4 32"), RINGFILE_REPORT_OUT (bench/target/results), RINGFILE_SKIP_BUILD=1 to reuse
+# "4", for SUITE=vertx "4 32"), SLOW_PACE_MS (row 3: each slow connection waits this long after each response before
+# its next request, so that servers that answer slow requests at different speeds get about the same slow work; 0,
+# the default, for none), RINGFILE_REPORT_OUT (bench/target/results), RINGFILE_SKIP_BUILD=1 to reuse
 # bench/target/benchmarks.jar, JAVA_HOME.
 set -euo pipefail
 
 command_line=""
 for v in JAVA_HOME DURATION WARMUP SERVER_WARMUP REPEATS PIN SERVER_CPUS WRK_CPUS LOOPS WRK_THREADS SLOW_MS SUITE MODES \
-         SLOW_CONNECTIONS RINGFILE_REPORT_OUT RINGFILE_SKIP_BUILD; do
+         SLOW_CONNECTIONS SLOW_PACE_MS RINGFILE_REPORT_OUT RINGFILE_SKIP_BUILD; do
     if [ -n "${!v:-}" ]; then command_line+="$v=${!v} "; fi
 done
 command_line+="bench/http-bench.sh"
@@ -71,6 +73,7 @@ pin_server=() # taskset execs the server: $! stays the server's pid
 [ -z "$server_cpus" ] || pin_server=(taskset -c "$server_cpus")
 wrk() { if [ -n "$wrk_cpus" ]; then taskset -c "$wrk_cpus" "$(type -P wrk)" "$@"; else command wrk "$@"; fi; }
 slow_ms="${SLOW_MS:-20}"
+slow_pace_ms="${SLOW_PACE_MS:-0}"
 suite="${SUITE:-netty}"
 results="${RINGFILE_REPORT_OUT:-$here/target/results}"
 case "$suite" in
@@ -98,6 +101,11 @@ if ! type -P wrk >/dev/null 2>&1; then # (wrk is also this script's function)
 fi
 
 tmp="$(mktemp -d /tmp/ringfile-http-bench.XXXXXX)"
+pace=() # row 3's slow connections: wrk's delay() hook waits between a response and the next request
+if [ "$slow_pace_ms" != 0 ]; then
+    echo "function delay() return $slow_pace_ms end" >"$tmp/pace.lua"
+    pace=(-s "$tmp/pace.lua")
+fi
 www="$tmp/www"
 server_pid=""
 fuse_pid=""
@@ -199,8 +207,8 @@ for round in $(seq "$repeats"); do
             suffix="" # the first count's files keep the plain names; others are named after their count
             [ "$n" = "${slow_connections%% *}" ] || suffix="-$n"
             before=$(fuse_reads)
-            wrk -t 1 -c "$n" -d "$((warmup + duration + 2))s" --timeout 30s "$url/${small_prefix}slow/slow-1m.bin" \
-                >"$(out "slow$suffix")" &
+            wrk -t 1 -c "$n" -d "$((warmup + duration + 2))s" --timeout 30s "${pace[@]}" \
+                "$url/${small_prefix}slow/slow-1m.bin" >"$(out "slow$suffix")" &
             slow_wrk=$!
             sleep "$warmup"
             wrk --latency -t "$wrk_threads" -c 64 -d "${duration}s" --timeout 10s "$url/${small_prefix}small-4k.bin" \
@@ -279,6 +287,6 @@ done
 
 "$java" -cp "$jar" io.ringfile.bench.http.HttpReport --suite "$suite" --raw "$raw" --out "$report" \
     --command "$command_line" --modes "$modes" --duration "$duration" --slow-ms "$slow_ms" --loops "$loops" \
-    --slow-skipped "$slow_reason" --slow-connections "$slow_connections"
+    --slow-skipped "$slow_reason" --slow-connections "$slow_connections" --slow-pace-ms "$slow_pace_ms"
 { echo; cat "$rounds_table"; } >>"$report"
 cat "$report"

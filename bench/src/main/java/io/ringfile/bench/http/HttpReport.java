@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * HttpReport --raw DIR --out FILE --command TEXT --modes "A B .." --duration S --slow-ms MS --loops N
- *            [--slow-skipped REASON] [--suite netty|vertx] [--slow-connections "4 32"]
+ *            [--slow-skipped REASON] [--suite netty|vertx] [--slow-connections "4 32"] [--slow-pace-ms MS]
  * </pre>
  */
 public final class HttpReport {
@@ -113,7 +113,7 @@ public final class HttpReport {
             if (!a.containsKey(required)) {
                 System.err.println("usage: HttpReport --raw DIR --out FILE --command TEXT --modes \"A B\" --duration S "
                         + "--slow-ms MS --loops N [--slow-skipped REASON] [--suite netty|vertx] "
-                        + "[--slow-connections \"4 32\"]\nmissing --" + required);
+                        + "[--slow-connections \"4 32\"] [--slow-pace-ms MS]\nmissing --" + required);
                 System.exit(2);
             }
         }
@@ -139,6 +139,7 @@ public final class HttpReport {
         final String loops;
         final String slowSkipped;
         final List<String> slowConnections;
+        final String slowPaceMs;
 
         Args(Map<String, String> a) {
             raw = Path.of(a.get("raw"));
@@ -149,6 +150,14 @@ public final class HttpReport {
             loops = a.get("loops");
             slowSkipped = a.getOrDefault("slow-skipped", "");
             slowConnections = words(a.getOrDefault("slow-connections", "4"));
+            slowPaceMs = a.getOrDefault("slow-pace-ms", "0");
+        }
+
+        /** How the slow connections are paced, as a sentence (empty when they are not). */
+        String pacing() {
+            return slowPaceMs.equals("0") ? "" : " Each slow connection waits " + slowPaceMs + " ms after each "
+                    + "response before its next request (SLOW_PACE_MS), so that every server gets about the same slow "
+                    + "work; the slow responses column shows how much.";
         }
 
         private static List<String> words(String s) {
@@ -315,7 +324,8 @@ public final class HttpReport {
             lines.addAll(List.of("64 connections fetch the 4 KiB cached file while 4 connections fetch a 1 MiB file "
                     + "from faultfs (every read waits " + a.slowMs + " ms; the file is dropped from the page cache "
                     + "every 20 ms so that splice and sendfile reach the slow file system too). \"without\" is the same "
-                    + "64-connection load on the same server just before, without the slow connections.", "",
+                    + "64-connection load on the same server just before, without the slow connections." + a.pacing(),
+                    "",
                     "| mode | p99 ms without | p99 ms with slow | degradation (with ÷ without) | requests/s without "
                             + "| requests/s with slow | timeouts with slow | slow responses | faultfs reads | errors |",
                     "|---|---|---|---|---|---|---|---|---|---|"));
@@ -413,7 +423,7 @@ public final class HttpReport {
                     + "1 MiB file from faultfs (every read waits " + a.slowMs + " ms; dropped from the page cache every "
                     + "20 ms). \"without\" is the same 64-connection load on the same server just before. Vert.x runs "
                     + "a blocking `readFile` on its internal blocking pool (20 threads by default): with more slow "
-                    + "connections than that, cached requests queue behind slow ones.", "",
+                    + "connections than that, cached requests queue behind slow ones." + a.pacing(), "",
                     "| mode | slow connections | p99 ms without | p99 ms with slow | with ÷ without | p99 with slow "
                             + "÷ Vert.x's | requests/s without | requests/s with slow | timeouts with slow | slow "
                             + "responses | faultfs reads |",
