@@ -16,10 +16,17 @@ import java.util.concurrent.CompletableFuture;
  *       that memory. The text is captured when {@code write} is called: changing a {@code StringBuilder} afterwards
  *       does not change what is written. Never block (join, get) inside a dependent stage of one call waiting for a
  *       later call on the same writer; chain it instead.
- *   <li><b>Buffering.</b> Text is encoded into a buffer of a few tens of kilobytes and reaches the file only when
+ *   <li><b>Buffering.</b> Text is encoded into a buffer (64 KiB) and reaches the file only when
  *       the buffer fills, on {@link #flush()} and on close: a small write that has completed is not yet in the file.
+ *       A full buffer that holds only the text of calls already complete is written while a second buffer (of the
+ *       same size, made then) fills,
+ *       so the calls after it need not wait for the file; one write at most is in flight, in the file's order.
  *       A write's future completes once its text is in the buffer or the file, so a write larger than the buffer
- *       completes only after the full buffers it produced have been written.
+ *       completes only after the full buffers it produced have been written. A short write of text that is sure to
+ *       encode (UTF-8, UTF-16 and UTF-32 text without surrogates, ISO-8859-1 and US-ASCII text in range), made while
+ *       no earlier call is pending, is copied on the calling thread and returns a future already complete: one
+ *       shared instance, whose outcome cannot be changed ({@code obtrudeValue} and {@code obtrudeException} throw
+ *       {@link UnsupportedOperationException}).
  *   <li><b>Flush.</b> {@link #flush()} writes the buffered bytes to the file, as {@code BufferedWriter.flush()}
  *       does; it does not force them to the storage device. A high surrogate at the end of a write is held back
  *       until the next write brings its low surrogate; one still held at close fails the close with
@@ -28,8 +35,10 @@ import java.util.concurrent.CompletableFuture;
  *       {@link java.nio.charset.UnmappableCharacterException} (a lone surrogate with
  *       {@link java.nio.charset.MalformedInputException}), as {@code Files.newBufferedWriter} does: the characters
  *       before it may already be buffered, the rest of that write is dropped, and the writer stays usable. An I/O
- *       error is final: it fails that call, and every later write, newLine and flush fails with the same exception;
- *       close still closes the file. Calls after {@link #closeAsync()} fail with
+ *       error is final: it fails the call whose write met it (for a buffer written while the next filled, the first
+ *       call after it that writes, flushes or closes, or any write made after the error is known), and every later
+ *       write, newLine and flush fails with the same exception; close still closes the file, and fails with it. The
+ *       file then holds a prefix of the text. Calls after {@link #closeAsync()} fail with
  *       {@link java.nio.channels.ClosedChannelException}.
  * </ul>
  */

@@ -624,6 +624,79 @@ public abstract class TextContract extends RobustnessContract {
         assertEquals(expected.toString(), Files.readString(path));
     }
 
+    /** A short write of plain text with nothing pending is taken on the calling thread: one shared, sealed future. */
+    @Test
+    void shortPlainWritesCompleteAtOnceWithOneSealedFuture() throws Exception {
+        Path path = dir.resolve("shared-future.txt");
+        try (AsyncWriter writer = await(Text.newBufferedWriter(engine, path, UTF_8))) {
+            CompletableFuture<Void> first = writer.write("one");
+            CompletableFuture<Void> second = writer.newLine();
+            assertTrue(first.isDone() && !first.isCompletedExceptionally(), "a short write completes in the call");
+            assertSame(first, second, "calls that finished at once share one future");
+            assertFalse(first.complete(null));
+            assertFalse(first.completeExceptionally(new IOException("no")));
+            assertFalse(first.cancel(true));
+            assertThrows(UnsupportedOperationException.class, () -> first.obtrudeValue(null));
+            assertThrows(UnsupportedOperationException.class, () -> first.obtrudeException(new IOException("no")));
+            assertNull(first.get());
+            assertFalse(writer.write("\uD83D\uDE00").isCompletedExceptionally()); // a pair: the encoder's, in a step
+        }
+        assertEquals("one" + System.lineSeparator() + "\uD83D\uDE00", Files.readString(path));
+    }
+
+    /**
+     * Threads writing at once, with calls that the writer takes on the caller's thread (short, plain text) mixed with
+     * calls it must queue (longer than its staging room, a surrogate pair, a full buffer to write): every call's text
+     * lands whole and once, and each thread's calls in its order.
+     */
+    @Test
+    void writerKeepsEachCallWholeAndEachThreadsOrderUnderConcurrentCallers() throws Exception {
+        Path path = dir.resolve("concurrent.txt");
+        int threads = 4;
+        int calls = 5_000;
+        AsyncWriter writer = await(Text.newBufferedWriter(engine, path, UTF_8, 1024));
+        List<Thread> started = new ArrayList<>();
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread writerThread = new Thread(() -> {
+                try {
+                    for (int i = 0; i < calls; i++) {
+                        String body = i % 97 == 0 ? "L".repeat(3000) : i % 89 == 0 ? "pair \uD83D\uDE00" : "short";
+                        CompletableFuture<Void> call = writer.write("<" + thread + ":" + i + ":" + body + ">\n");
+                        if (i % 50 == 0) {
+                            call.get(30, TimeUnit.SECONDS);
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            started.add(writerThread);
+            writerThread.start();
+        }
+        for (Thread writerThread : started) {
+            writerThread.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        await(writer.closeAsync());
+        assertEquals(List.of(), errors);
+        int[] next = new int[threads];
+        for (String line : Files.readAllLines(path, UTF_8)) {
+            assertTrue(line.startsWith("<") && line.endsWith(">"), "a call's text cut or mixed: " + line);
+            String[] parts = line.substring(1, line.length() - 1).split(":", 3);
+            int thread = Integer.parseInt(parts[0]);
+            int i = Integer.parseInt(parts[1]);
+            assertEquals(next[thread], i, "thread " + thread + "'s calls out of order");
+            next[thread]++;
+            String body = i % 97 == 0 ? "L".repeat(3000) : i % 89 == 0 ? "pair \uD83D\uDE00" : "short";
+            assertEquals(body, parts[2], "call " + thread + ":" + i);
+        }
+        for (int t = 0; t < threads; t++) {
+            assertEquals(calls, next[t], "calls of thread " + t + " in the file");
+        }
+        assertOnlyClosedDescriptors();
+    }
+
     @Test
     void writerReportsUnencodableTextAsFilesNewBufferedWriterDoes() throws IOException {
         BufferedWriter jdk = Files.newBufferedWriter(dir.resolve("jdk-ascii.txt"), US_ASCII);

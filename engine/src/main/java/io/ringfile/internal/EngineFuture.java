@@ -14,8 +14,44 @@ import java.util.concurrent.TimeoutException;
  */
 public final class EngineFuture<T> extends CompletableFuture<T> {
 
+    private static final EngineFuture<Void> DONE = new EngineFuture<>(true);
+
+    /** Set on {@link #DONE} only: its outcome can never change, so it may be handed to any number of callers. */
+    private final boolean shared;
+
     /** An incomplete future. */
     public EngineFuture() {
+        this.shared = false;
+    }
+
+    private EngineFuture(boolean shared) {
+        this.shared = shared;
+        super.complete(null);
+    }
+
+    /**
+     * One future, complete with null, handed to every caller of a call that finished at once (allocation-free). Its
+     * outcome cannot be changed: {@code complete}, {@code completeExceptionally} and {@code cancel} find it done, and
+     * {@code obtrudeValue}/{@code obtrudeException} throw {@link UnsupportedOperationException}.
+     */
+    public static EngineFuture<Void> done() {
+        return DONE;
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+        if (shared) {
+            throw new UnsupportedOperationException("a shared completed Ringfile future cannot be changed");
+        }
+        super.obtrudeValue(value);
+    }
+
+    @Override
+    public void obtrudeException(Throwable error) {
+        if (shared) {
+            throw new UnsupportedOperationException("a shared completed Ringfile future cannot be changed");
+        }
+        super.obtrudeException(error);
     }
 
     /** A future complete with {@code value}. */

@@ -3,6 +3,7 @@ package io.ringfile.nativetest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.ringfile.AsyncFile;
+import io.ringfile.AsyncWriter;
 import io.ringfile.FileEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -33,6 +34,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -217,5 +219,39 @@ class DiskFullTest {
             }
             assertNoSpace(error, last);
         }
+    }
+
+    /**
+     * The buffered text writer on a full disk: the call whose buffer write met ENOSPC fails with it, naming the file;
+     * every later write, newLine and flush (the ones taken on the calling thread included) and the close fail with
+     * the same exception; the file holds a prefix of the text, never text that was not written.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"IO_URING", "NIO"})
+    void aBufferedWriterFailsTheCallThatMetTheFullDiskAndEveryCallAfter(FileEngine.Backend backend)
+            throws IOException {
+        Path path = mount.resolve("lines.txt");
+        StringBuilder text = new StringBuilder();
+        try (FileEngine engine = Engines.start(backend)) {
+            AsyncWriter writer = await(engine.newBufferedWriter(path));
+            Throwable first = null;
+            for (int i = 0; i < 1_000_000 && first == null; i++) {
+                String line = "line " + i;
+                text.append(line).append(System.lineSeparator());
+                first = Engines.outcome(writer.write(line)).error;
+                if (first == null) {
+                    first = Engines.outcome(writer.newLine()).error;
+                }
+            }
+            assertNoSpace(first, path);
+            assertSame(first, failure(writer.write("x")), "a short plain write after the failure");
+            assertSame(first, failure(writer.newLine()));
+            assertSame(first, failure(writer.write("\u00e9".repeat(100_000))));
+            assertSame(first, failure(writer.flush()));
+            assertSame(first, failure(writer.closeAsync()), "the close reports the failure too");
+        }
+        String onDisk = Files.readString(path);
+        assertTrue(onDisk.length() > CAPACITY / 2, "the disk was filled: " + onDisk.length() + " bytes");
+        assertTrue(text.toString().startsWith(onDisk), "the file holds a prefix of the text written");
     }
 }

@@ -64,6 +64,16 @@ final class SerialQueue {
         return task.result;
     }
 
+    /**
+     * Runs {@code step} now, on the calling thread and under this queue's lock, if no step is queued or running and
+     * the queue is open: the fast path for work that needs no I/O. The step answers whether it did its work; false
+     * (or a busy or shut queue) leaves the caller to {@link #submit} it. Other submitters wait for the lock
+     * meanwhile, so the step must be short.
+     */
+    synchronized boolean runIfIdle(java.util.function.BooleanSupplier step) {
+        return last == null && !running && step.getAsBoolean();
+    }
+
     /** Queues {@code step} as the last one; every call returns the future of the first. */
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> submitLast(Supplier<CompletableFuture<T>> step) {

@@ -33,9 +33,9 @@ import java.util.concurrent.Flow;
  */
 public final class Text {
     /** Bytes read per chunk by readers and line publishers. */
-    public static final int DEFAULT_CHUNK_SIZE = 32 * 1024;
+    public static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
     /** Bytes a writer buffers before writing to the file. */
-    public static final int DEFAULT_BUFFER_SIZE = 32 * 1024;
+    public static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
 
     private static final Set<OpenOption> DEFAULT_WRITE_OPTIONS = Set.of(
             StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
