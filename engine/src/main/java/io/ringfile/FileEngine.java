@@ -459,7 +459,10 @@ public interface FileEngine extends AutoCloseable {
 
     /**
      * As {@link java.nio.file.Files#readAttributes(Path, Class, LinkOption...)}. {@code BasicFileAttributes} come from
-     * the ring (STATX); other attribute types (POSIX, owner) from the pool.
+     * the ring (STATX); other attribute types (POSIX, owner) from the pool. Where every name on the path is in the
+     * kernel's caches (io_uring on JDK 22 or later with native access, a local file system), the basic attributes
+     * are read on the calling thread with calls that do not wait ({@code openat2(O_PATH, RESOLVE_CACHED)}, statx,
+     * close) and the future comes back complete: the ring would run the STATX on a kernel worker thread.
      *
      * @param <A> the type of the attributes
      * @param path the file
@@ -945,8 +948,9 @@ public interface FileEngine extends AutoCloseable {
          * Where returned futures complete, and so where their dependent stages run; default
          * {@link ForkJoinPool#commonPool()}. A future with no dependent stage and a thread blocked in its
          * {@code join()} or {@code get()} is completed by that thread instead. A whole-file read of a cached file
-         * made on the caller's thread (see {@link FileEngine#readAllBytes}) comes back already complete: stages
-         * attached to it run on the thread that attaches them.
+         * made on the caller's thread (see {@link FileEngine#readAllBytes}), and {@code readAttributes} of a path
+         * whose names the kernel has cached (io_uring, JDK 22 or later with native access), come back already
+         * complete: stages attached to them run on the thread that attaches them.
          *
          * @param executor the executor that completes futures
          * @return this builder

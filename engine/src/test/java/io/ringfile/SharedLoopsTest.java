@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static io.ringfile.ContractSupport.await;
+import static io.ringfile.ContractSupport.failsWith;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -119,6 +123,29 @@ class SharedLoopsTest {
                 assertArrayEquals(content, await(whole));
                 assertTrue(executions.get() > before, "completed through the completion executor");
             }
+            // So does a stat of a cached path (the ring would run it on a kernel worker), links and errors as the
+            // JDK gives them.
+            Path link = Files.createSymbolicLink(dir.resolve("link-to-shared"), path);
+            before = executions.get();
+            CompletableFuture<BasicFileAttributes> stat = engine.readAttributes(path, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            CompletableFuture<BasicFileAttributes> linkStat = engine.readAttributes(link, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (io.ringfile.internal.uring.NoWaitCalls.available()) {
+                assertTrue(stat.isDone() && linkStat.isDone(), "a cached path's attributes read on the caller's thread");
+                assertEquals(before, executions.get(), "no task for the completion executor");
+            }
+            // Following a link whose target needs reading (a long one, as here, on ext4) is left to the ring.
+            CompletableFuture<BasicFileAttributes> followed = engine.readAttributes(link, BasicFileAttributes.class);
+            BasicFileAttributes jdk = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            assertEquals(jdk.size(), await(stat).size());
+            assertEquals(jdk.lastModifiedTime(), await(stat).lastModifiedTime());
+            assertEquals(String.valueOf(jdk.fileKey()), String.valueOf(await(stat).fileKey()), "same (dev, ino)");
+            assertTrue(await(stat).isRegularFile());
+            assertTrue(await(linkStat).isSymbolicLink(), "NOFOLLOW_LINKS: the link's own attributes");
+            assertTrue(await(followed).isRegularFile(), "followed to the file");
+            failsWith(NoSuchFileException.class, engine.readAttributes(dir.resolve("missing"),
+                    BasicFileAttributes.class));
             await(file.closeAsync());
         }
     }

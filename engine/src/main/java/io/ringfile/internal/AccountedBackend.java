@@ -94,6 +94,19 @@ final class AccountedBackend implements FileBackend {
         return accounted(Metrics.STAT, path, "size", () -> backend.size(path));
     }
 
+    /** Made on the caller's thread, where it waits for nothing: counted when it answered, never refused. */
+    @Override
+    public BasicFileAttributes readAttributesOnCallerThread(Path path, boolean followLinks) {
+        long started = System.nanoTime();
+        Object event = Jfr.begin(Metrics.STAT);
+        BasicFileAttributes attributes = backend.readAttributesOnCallerThread(path, followLinks);
+        if (attributes != null) {
+            metrics.completedHere(Metrics.STAT, started, 0);
+            metrics.event(event, path.toString(), -1, 0, "readAttributes", null);
+        }
+        return attributes;
+    }
+
     @Override
     public CompletableFuture<BasicFileAttributes> readAttributes(Path path, boolean followLinks) {
         return accounted(Metrics.STAT, path, "readAttributes", () -> backend.readAttributes(path, followLinks));

@@ -18,15 +18,39 @@ public final class EngineFuture<T> extends CompletableFuture<T> {
 
     /** Set on {@link #DONE} only: its outcome can never change, so it may be handed to any number of callers. */
     private final boolean shared;
+    /** Made complete on the caller's thread by a call that waited for nothing: see {@link #completedHere}. */
+    private final boolean here;
 
     /** An incomplete future. */
     public EngineFuture() {
         this.shared = false;
+        this.here = false;
     }
 
     private EngineFuture(boolean shared) {
         this.shared = shared;
+        this.here = false;
         super.complete(null);
+    }
+
+    private EngineFuture(T value, boolean here) {
+        this.shared = false;
+        this.here = here;
+        super.complete(value);
+    }
+
+    /**
+     * A future complete with {@code value}, made on the caller's thread by a call that waited for nothing (a stat of
+     * a cached path, say): the engine hands it back as it is, not through its completion executor, as a cache would
+     * (see {@link #isCompletedHere}).
+     */
+    public static <T> EngineFuture<T> completedHere(T value) {
+        return new EngineFuture<>(value, true);
+    }
+
+    /** Whether {@code future} is one of {@link #completedHere}'s. */
+    public static boolean isCompletedHere(CompletableFuture<?> future) {
+        return future instanceof EngineFuture && ((EngineFuture<?>) future).here;
     }
 
     /**

@@ -898,8 +898,8 @@ public final class EngineImpl implements FileEngine {
      */
     private <T> CompletableFuture<T> deliver(CompletableFuture<T> source) {
         Executor to = completer();
-        if (to == null && source instanceof EngineFuture) {
-            return source;
+        if (to == null && source instanceof EngineFuture || EngineFuture.isCompletedHere(source)) {
+            return source; // inline completion; or made on the caller's thread, handed back as a cache would
         }
         CompletableFuture<T> result = new EngineFuture<>();
         source.whenComplete((value, error) -> deliver(to, () -> {

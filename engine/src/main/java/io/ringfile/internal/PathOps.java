@@ -52,8 +52,20 @@ final class PathOps {
         return true;
     }
 
+    /**
+     * A path's attributes: on the calling thread where the backend can read them without waiting (the future then
+     * comes back complete; see {@link CallerStack}), else by the backend.
+     */
     CompletableFuture<BasicFileAttributes> basicAttributes(Path path, LinkOption... options) {
-        return backendFor(path).readAttributes(path, follow(options));
+        boolean follow = follow(options);
+        FileBackend backend = backendFor(path);
+        if (CallerStack.mayCompleteHere()) {
+            BasicFileAttributes here = backend.readAttributesOnCallerThread(path, follow);
+            if (here != null) {
+                return EngineFuture.completedHere(here);
+            }
+        }
+        return backend.readAttributes(path, follow);
     }
 
     CompletableFuture<Boolean> exists(Path path, LinkOption... options) {

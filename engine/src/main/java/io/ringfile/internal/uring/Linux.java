@@ -68,6 +68,8 @@ final class Linux {
     static final int O_DIRECT = AARCH64 ? 0x10000 : 0x4000;
     static final int O_NOFOLLOW = AARCH64 ? 0x8000 : 0x20000;
     static final int O_CLOEXEC = 0x80000;
+    /** A descriptor for the name only (no I/O), which statx reads with AT_EMPTY_PATH; the same on x86-64 and arm64. */
+    static final int O_PATH = 0x200000;
 
     /** Direct I/O alignment Ringfile uses for its own buffers: a page covers every common logical block size. */
     static final int DIRECT_IO_ALIGNMENT = 4096;

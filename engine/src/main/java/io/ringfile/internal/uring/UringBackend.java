@@ -570,6 +570,39 @@ public final class UringBackend implements FileBackend {
         }
     }
 
+    /**
+     * A path's attributes on the calling thread (see {@link FileBackend#readAttributesOnCallerThread}): an
+     * {@code openat2(O_PATH, RESOLVE_CACHED)} whose lookup does not wait, a statx of that descriptor as the kernel
+     * holds it, close. io_uring runs every STATX on a kernel worker, so this saves the caller (an event loop that
+     * stats a file before it opens it, say) that hand-off and its wake-ups. Nothing is tried where the lookup or the
+     * statx would wait for a daemon or a server ({@link MountTable}), and any failure is left to the ring's STATX,
+     * which reports it.
+     */
+    @Override
+    public BasicFileAttributes readAttributesOnCallerThread(Path path, boolean followLinks) {
+        if (!openCachedWorks || !NoWaitCalls.available() || MountTable.openMayWait(path)) {
+            return null;
+        }
+        readsHere.incrementAndGet(); // as for whole-file reads: a shutdown waits for the descriptor to be closed
+        try {
+            if (shutdown) {
+                return null;
+            }
+            ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
+            int[] statxResult = new int[1];
+            int flags = Linux.O_PATH | Linux.O_CLOEXEC | (followLinks ? 0 : Linux.O_NOFOLLOW);
+            int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(path)), flags,
+                    Linux.STATX_BASIC_AND_BIRTH, statx, statxResult);
+            if (fd < 0) {
+                return null; // not cached, or an error: the ring's STATX answers (a missing openat2 shows there too)
+            }
+            NoWaitCalls.close(fd);
+            return statxResult[0] == 0 ? StatxAttributes.parse(statx) : null;
+        } finally {
+            readsHere.decrementAndGet();
+        }
+    }
+
     private WholeRead readAllHere(OpenSpec spec, int sizeLimit) throws IOException {
         Ring ring = pickRing(); // where a file handed back lives; an ending one (its group ends) takes nothing
         if (ring.ending()) {

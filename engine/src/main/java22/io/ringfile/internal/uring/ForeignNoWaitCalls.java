@@ -32,6 +32,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final long SYS_FCNTL = "aarch64".equals(System.getProperty("os.arch")) ? 25 : 72;
     private static final int F_SETFL = 4;
     private static final int O_NONBLOCK = 04000;
+    private static final int O_PATH = 0x200000;
     private static final long RESOLVE_CACHED = 0x20;
     /** struct open_how: flags, mode, resolve (three u64). */
     private static final int OPEN_HOW_SIZE = 24;
@@ -139,7 +140,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         try {
             MemorySegment capture = scratch.asSlice(16, state.byteSize());
             MemorySegment how = scratch.asSlice(HEADER, OPEN_HOW_SIZE);
-            how.set(ValueLayout.JAVA_LONG, 0, (flags | O_NONBLOCK) & 0xFFFFFFFFL);
+            // O_PATH opens nothing for I/O (a FIFO does not wait) and openat2 refuses it with any other flag
+            int open = (flags & O_PATH) != 0 ? flags : flags | O_NONBLOCK;
+            how.set(ValueLayout.JAVA_LONG, 0, open & 0xFFFFFFFFL);
             how.set(ValueLayout.JAVA_LONG, 8, 0L);
             how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_CACHED);
             MemorySegment name = scratch.asSlice(HEADER + OPEN_HOW_SIZE + 8, path.length + 1);

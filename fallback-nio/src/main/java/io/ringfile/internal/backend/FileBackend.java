@@ -30,6 +30,17 @@ public interface FileBackend {
     }
 
     /**
+     * The attributes of {@code path}, as {@link #readAttributes} gives them, read on the calling thread with calls
+     * that never wait for a device: where the kernel's caches hold every name on the path. Null where this backend
+     * does not do that, the names are not all cached, or the call failed (the caller then uses
+     * {@link #readAttributes}, which reports the error). Callable from any thread, the backend's own included; it
+     * must not block.
+     */
+    default BasicFileAttributes readAttributesOnCallerThread(Path path, boolean followLinks) {
+        return null;
+    }
+
+    /**
      * A whole-file read ({@code spec} is a plain READ open) on the calling thread, with calls that never wait for a
      * device: for a regular file that the kernel's caches hold entirely (name and data), its bytes. Where one of the
      * calls would have to wait after the file was opened, the open file, which the caller goes on reading the usual
