@@ -132,7 +132,8 @@ class SharedLoopsTest {
             CompletableFuture<BasicFileAttributes> linkStat = engine.readAttributes(link, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
             if (io.ringfile.internal.uring.NoWaitCalls.available()) {
-                assertTrue(stat.isDone() && linkStat.isDone(), "a cached path's attributes read on the caller's thread");
+                assertTrue(stat.isDone() && linkStat.isDone(),
+                        "a cached path's attributes read on the caller's thread");
                 assertEquals(before, executions.get(), "no task for the completion executor");
             }
             // Following a link whose target needs reading (a long one, as here, on ext4) is left to the ring.

@@ -160,8 +160,8 @@ class KernelWorkersTest {
 
         @Override
         public String toString() {
-            return "ring thread " + ringThread + ": " + before + " of its workers before the reads, at most " + maxWorkers + " of its workers at once, at most "
-                    + maxReading + " of them reading, at most "
+            return "ring thread " + ringThread + ": " + before + " of its workers before the reads, at most "
+                    + maxWorkers + " of its workers at once, at most " + maxReading + " of them reading, at most "
                     + maxAllWorkers + " iou-wrk threads in the process, " + samples + " samples, reads done in "
                     + millis + " ms";
         }

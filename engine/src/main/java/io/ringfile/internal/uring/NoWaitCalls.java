@@ -154,7 +154,8 @@ public abstract class NoWaitCalls {
     /**
      * An open that does not wait for the device: {@code openat2(AT_FDCWD, path, {flags | O_NONBLOCK, 0,
      * RESOLVE_CACHED})} (every step of the lookup answered from the kernel's caches, else EAGAIN; O_NONBLOCK so that
-     * a FIFO does not wait for a writer, except with O_PATH, which opens nothing for I/O and allows no such flag), then {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask)} into
+     * a FIFO does not wait for a writer; not with O_PATH, which opens nothing for I/O and takes no such flag), then
+     * {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask)} into
      * {@code statxOut} (from its position, {@link Linux#STATX_BUFFER_SIZE} bytes). Returns the new descriptor, still
      * O_NONBLOCK (see {@link #clearNonBlocking}), or the negated errno of the open (EAGAIN where the lookup would
      * wait; ENOSYS and EINVAL where the kernel has no openat2 or no RESOLVE_CACHED). {@code statxResult} gets the
