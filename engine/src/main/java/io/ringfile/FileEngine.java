@@ -871,7 +871,7 @@ public interface FileEngine extends AutoCloseable {
          * {@link EngineOverloadedException} (a {@link java.util.concurrent.RejectedExecutionException}) instead of
          * queueing: the future it returns is already failed (as for a closed engine), so stages attached to it run
          * on the thread that attaches them, and a flood of refused calls costs no task on the completion executor.
-         * Closes, and reads served on the caller's thread, are never refused.
+         * Closes, and reads and stats served on the caller's thread, are never refused.
          *
          * @param maxInFlight the most operations in flight; positive
          * @return this builder

@@ -293,7 +293,8 @@ public abstract class RobustnessContract extends ContractSupport {
             // A file past what a whole-file read makes on the caller's thread: its read goes to the ring.
             waits.put("join on readAllBytes", f -> inline.readAllBytes(large).join());
             waits.put("join on an open", f -> closeQuietly(inline.open(path).join()));
-            waits.put("join on exists", f -> inline.exists(path).join());
+            // A missing name: its stat goes to the ring (one whose names are cached may come back complete).
+            waits.put("join on exists", f -> inline.exists(dir.resolve("missing-for-exists")).join());
             AsyncFile other = await(inline.open(path, READ));
             waits.put("AsyncFile.close()", f -> closeQuietly(other));
             waits.put("AsyncWriter.close()", f -> {
