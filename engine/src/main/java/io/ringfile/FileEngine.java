@@ -871,7 +871,7 @@ public interface FileEngine extends AutoCloseable {
          * {@link EngineOverloadedException} (a {@link java.util.concurrent.RejectedExecutionException}) instead of
          * queueing: the future it returns is already failed (as for a closed engine), so stages attached to it run
          * on the thread that attaches them, and a flood of refused calls costs no task on the completion executor.
-         * Closes, and reads and stats served on the caller's thread, are never refused.
+         * Closes, and opens, reads and stats served on the caller's thread, are never refused.
          *
          * @param maxInFlight the most operations in flight; positive
          * @return this builder
@@ -947,10 +947,12 @@ public interface FileEngine extends AutoCloseable {
         /**
          * Where returned futures complete, and so where their dependent stages run; default
          * {@link ForkJoinPool#commonPool()}. A future with no dependent stage and a thread blocked in its
-         * {@code join()} or {@code get()} is completed by that thread instead. A whole-file read of a cached file
-         * made on the caller's thread (see {@link FileEngine#readAllBytes}), and {@code readAttributes} of a path
-         * whose names the kernel has cached (io_uring, JDK 22 or later with native access), come back already
-         * complete: stages attached to them run on the thread that attaches them.
+         * {@code join()} or {@code get()} is completed by that thread instead. Calls the io_uring backend makes on
+         * the caller's thread with system calls that do not wait (JDK 22 or later with native access; not on FUSE or
+         * network file systems) come back already complete, and stages attached to them run on the thread that
+         * attaches them: a whole-file read of a cached file (see {@link FileEngine#readAllBytes}),
+         * {@code readAttributes} of a path whose names the kernel has cached, a read-only {@code open} of such a
+         * path, and a positional {@code AsyncFile} read of at most 1 MiB of data the page cache holds.
          *
          * @param executor the executor that completes futures
          * @return this builder

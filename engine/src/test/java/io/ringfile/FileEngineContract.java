@@ -905,6 +905,48 @@ public abstract class FileEngineContract extends FileSystemContract {
                 writer.write(text).thenCompose(v -> writer.closeAsync()))), "newBufferedWriter");
     }
 
+    /**
+     * Opening a FIFO waits for the other side, as {@code FileChannel.open} and {@code Files.readAllBytes} do:
+     * an open made without waiting (io_uring tries one first, with O_NONBLOCK) must not hand back a reader that finds
+     * end of file because no writer has come yet, nor fail a writer with ENXIO because no reader has.
+     */
+    @Test
+    @Timeout(60)
+    void openingAFifoWaitsForTheOtherSideAsTheJdkDoes() throws Exception {
+        Path fifo = dir.resolve("late-writer-fifo");
+        Assumptions.assumeTrue(run("mkfifo", fifo.toString()) == 0, "mkfifo works here");
+        byte[] data = "written after the reader came".getBytes(StandardCharsets.UTF_8);
+
+        CompletableFuture<byte[]> whole = engine.readAllBytes(fifo);
+        Thread.sleep(300);
+        assertFalse(whole.isDone(), () -> "readAllBytes waits for a writer, but gave " + whole.handle((b, e) ->
+                e != null ? e.toString() : b.length + " bytes").join());
+        try (java.io.OutputStream out = Files.newOutputStream(fifo)) { // a reader waits: this open goes through
+            out.write(data);
+        }
+        assertArrayEquals(data, await(whole), "readAllBytes");
+
+        CompletableFuture<AsyncFile> opening = engine.open(fifo, READ);
+        Thread.sleep(300);
+        assertFalse(opening.isDone(), () -> "open(READ) waits for a writer, but gave " + opening.handle((f, e) ->
+                e != null ? e.toString() : f.toString()).join());
+        try (java.io.OutputStream out = Files.newOutputStream(fifo)) { // goes through: a reader waits
+            AsyncFile reader = await(opening);
+            await(reader.closeAsync());
+        }
+
+        // The other way round: a writer's open waits for a reader (a non-waiting attempt fails with ENXIO).
+        CompletableFuture<AsyncFile> writing = engine.open(fifo, WRITE);
+        Thread.sleep(300);
+        assertFalse(writing.isDone(), () -> "open(WRITE) waits for a reader, but gave " + writing.handle((f, e) ->
+                e != null ? e.toString() : f.toString()).join());
+        try (java.io.InputStream in = Files.newInputStream(fifo)) {
+            AsyncFile writer = await(writing);
+            await(writer.closeAsync());
+            assertEquals(-1, in.read(), "the writer closed without writing");
+        }
+    }
+
     /** Runs {@code read} while a thread writes {@code data} into the FIFO with the JDK; the read's result. */
     private static <T> T withFifoWriter(Path fifo, byte[] data,
                                         java.util.function.Supplier<CompletableFuture<T>> read) throws Exception {
@@ -1140,16 +1182,30 @@ public abstract class FileEngineContract extends FileSystemContract {
             hops.incrementAndGet();
             ForkJoinPool.commonPool().execute(task);
         };
-        Path path = fileWith("exec.bin", new byte[4096]);
+        // Reads larger than a read made on the caller's thread (1 MiB): every one goes to the engine.
+        int size = (1 << 20) + 4096;
+        Path path = fileWith("exec.bin", new byte[size]);
         try (FileEngine own = newEngine(FileEngine.builder().completionExecutor(counting))) {
             AsyncFile file = await(own.open(path, READ));
             int before = hops.get();
             for (int i = 0; i < 20; i++) {
-                String thread = await(file.read(ByteBuffer.allocate(16), 0)
+                String thread = await(file.read(ByteBuffer.allocateDirect(size), 0)
                         .thenApply(n -> Thread.currentThread().getName()));
                 assertFalse(thread.startsWith("ringfile"), "a dependent stage ran on an engine thread: " + thread);
             }
             assertTrue(hops.get() - before >= 20, "every read completed through the executor");
+            // Small reads of cached data may come back complete from this thread: their stages run here, and
+            // never on an engine thread either way.
+            String caller = Thread.currentThread().getName();
+            for (int i = 0; i < 20; i++) {
+                CompletableFuture<Integer> small = file.read(ByteBuffer.allocate(16), 0);
+                boolean doneHere = small.isDone();
+                String thread = await(small.thenApply(n -> Thread.currentThread().getName()));
+                assertFalse(thread.startsWith("ringfile"), "a dependent stage ran on an engine thread: " + thread);
+                if (doneHere) {
+                    assertEquals(caller, thread, "a stage of a future complete at once runs on the caller's thread");
+                }
+            }
             file.close();
         }
     }
@@ -1337,7 +1393,7 @@ public abstract class FileEngineContract extends FileSystemContract {
         Path regular = fileWith("regular.bin", random(4096, 41));
         try (FileEngine bounded = newEngine(FileEngine.builder().name("bounded").rings(1).maxInFlight(2)
                 .maxQueued(1))) {
-            AsyncFile open = await(bounded.open(regular, READ));
+            AsyncFile open = await(bounded.open(regular, READ, WRITE));
             // Opening a FIFO to write waits for a reader: three such opens stay under way and fill the limit (2 + 1).
             // (With CREATE: io_uring makes an open without it at once with O_NONBLOCK, which waits for nobody.)
             List<CompletableFuture<AsyncFile>> waiting = new ArrayList<>();
@@ -1364,11 +1420,20 @@ public abstract class FileEngineContract extends FileSystemContract {
             assertEquals(1, refused.maxQueued());
             assertTrue(refused.getMessage().contains("maxInFlight 2") && refused.getMessage().contains("maxQueued 1"),
                     refused.getMessage());
-            failsWith(EngineOverloadedException.class, open.read(ByteBuffer.allocate(10), 0));
+            failsWith(EngineOverloadedException.class, open.write(ByteBuffer.allocate(10), 0));
             failsWith(EngineOverloadedException.class, open.size());
             // A missing name, whose stat needs the engine (a cached one may be read on this thread, never refused).
             failsWith(EngineOverloadedException.class, bounded.exists(regular.resolveSibling("missing")));
-            assertEquals(4, bounded.metrics().rejected(), () -> bounded.metrics().toString());
+            // A read of cached data made on this thread is not refused either; one the engine must make is.
+            CompletableFuture<Integer> read = open.read(ByteBuffer.allocate(10), 0);
+            boolean readHere = read.isDone() && !read.isCompletedExceptionally();
+            if (readHere) {
+                assertEquals(10, read.join());
+            } else {
+                failsWith(EngineOverloadedException.class, read);
+            }
+            int refusals = readHere ? 4 : 5;
+            assertEquals(refusals, bounded.metrics().rejected(), () -> bounded.metrics().toString());
             assertEquals(3, bounded.metrics().underWay(), "refused calls take no place");
 
             await(open.closeAsync()); // never refused, however full the engine is
@@ -1433,8 +1498,10 @@ public abstract class FileEngineContract extends FileSystemContract {
         assertEquals("completed", read.getString("outcome"), all);
         assertEquals(backend, read.getString("backend"), all);
         assertFalse(read.getDuration().isNegative() || read.getDuration().isZero(), all);
-        if (backend.equals("io_uring")) {
-            assertFalse(read.getString("ring").isEmpty(), "the ring's thread is named: " + all);
+        if (backend.equals("io_uring")) { // a read of cached data may be made on the caller's thread: no ring
+            String madeOn = read.getThread() == null ? "" : read.getThread().getJavaName();
+            assertTrue(!read.getString("ring").isEmpty() || madeOn.equals(Thread.currentThread().getName()),
+                    "the ring's thread is named, or the read was made on this thread: " + all);
         }
         jdk.jfr.consumer.RecordedEvent write = only(events, "io.ringfile.FileWrite", all);
         assertEquals(8192, write.getLong("position"), all);

@@ -53,15 +53,20 @@ class IoUringRingsTest {
 
     @Test
     void oneFilesReadsRunOnEveryRing() throws Exception {
-        Path path = Files.write(dir.resolve("spread.bin"), new byte[1 << 20]);
+        Path path = Files.write(dir.resolve("spread.bin"), new byte[2 << 20]);
         Set<String> threads = ConcurrentHashMap.newKeySet();
+        // Reads past what a read on the caller's thread takes (1 MiB), so that every one goes to a ring.
+        List<ByteBuffer> buffers = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            buffers.add(ByteBuffer.allocateDirect((1 << 20) + 4096));
+        }
         try (AsyncFile file = engine.open(path, READ).get(30, TimeUnit.SECONDS)) {
             // Inline completion: a dependent registered in time runs on the thread of the ring that did the read
             // (one registered too late runs here and is not counted); a few rounds catch both rings.
             for (int round = 0; round < 50 && threads.size() < 2; round++) {
                 List<CompletableFuture<?>> reads = new ArrayList<>();
                 for (int i = 0; i < 64; i++) {
-                    reads.add(file.read(ByteBuffer.allocateDirect(4096), i * 4096L).thenRun(() -> {
+                    reads.add(file.read(buffers.get(i).clear(), i * 4096L).thenRun(() -> {
                         if (Thread.currentThread().getName().startsWith("rings-test")) {
                             threads.add(Thread.currentThread().getName());
                         }

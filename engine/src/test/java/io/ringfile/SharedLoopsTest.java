@@ -147,6 +147,49 @@ class SharedLoopsTest {
             assertTrue(await(followed).isRegularFile(), "followed to the file");
             failsWith(NoSuchFileException.class, engine.readAttributes(dir.resolve("missing"),
                     BasicFileAttributes.class));
+            // A read-only open of a cached name, and reads of cached data, from a thread that is not a loop: made
+            // on this thread where the engine can, their futures handed back complete; else the executor's.
+            before = executions.get();
+            CompletableFuture<AsyncFile> opening = engine.open(path, READ);
+            boolean here = io.ringfile.internal.uring.NoWaitCalls.available();
+            if (here) {
+                assertTrue(opening.isDone(), "a cached read-only open made on the caller's thread");
+            }
+            try (AsyncFile reader = await(opening)) {
+                ByteBuffer direct = ByteBuffer.allocateDirect(4096);
+                CompletableFuture<Integer> read = reader.read(direct, 1000);
+                ByteBuffer heap = ByteBuffer.allocate(content.length);
+                CompletableFuture<Integer> full = reader.readFully(heap, 0);
+                io.netty.buffer.ByteBuf buf = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(8192, 8192);
+                try {
+                    buf.writeByte(0);
+                    CompletableFuture<Integer> bufRead = reader.readFully(buf, content.length - 5000);
+                    CompletableFuture<Integer> atEnd = reader.read(ByteBuffer.allocate(10), content.length);
+                    if (here) {
+                        assertTrue(read.isDone() && full.isDone() && bufRead.isDone() && atEnd.isDone(),
+                                "cached reads made on the caller's thread");
+                        assertEquals(before, executions.get(), "no task for the completion executor");
+                    }
+                    assertEquals(4096, await(read));
+                    byte[] got = new byte[4096];
+                    direct.flip().get(got);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(content, 1000, 5096), got);
+                    assertEquals(content.length, await(full));
+                    assertArrayEquals(content, heap.array());
+                    assertEquals(5000, await(bufRead), "readFully up to end of file");
+                    assertEquals(5001, buf.writerIndex());
+                    byte[] tail = new byte[5000];
+                    buf.getBytes(1, tail);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(content, content.length - 5000, content.length),
+                            tail);
+                    assertEquals(-1, await(atEnd), "end of file");
+                    if (!here) {
+                        assertTrue(executions.get() >= before + 5, "completed through the completion executor");
+                    }
+                } finally {
+                    buf.release();
+                }
+            }
             await(file.closeAsync());
         }
     }

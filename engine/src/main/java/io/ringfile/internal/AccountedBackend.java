@@ -45,11 +45,27 @@ final class AccountedBackend implements FileBackend {
     /** Made on the caller's thread, where it waits for nothing: counted, never refused. */
     @Override
     public BackendFile openOnCallerThread(OpenSpec spec) throws IOException {
+        return openedHere(spec, backend::openOnCallerThread);
+    }
+
+    /** Made on the caller's thread, where it waits for nothing: counted when it opened, never refused. */
+    @Override
+    public WholeRead openCachedOnCallerThread(OpenSpec spec) throws IOException {
+        WholeRead[] got = new WholeRead[1];
+        openedHere(spec, s -> {
+            got[0] = backend.openCachedOnCallerThread(s);
+            return got[0] == null ? null : got[0].file();
+        });
+        return got[0];
+    }
+
+    /** An open on the caller's thread, counted when it opened (or failed), not when the backend declined (null). */
+    private BackendFile openedHere(OpenSpec spec, OpenHere how) throws IOException {
         long started = System.nanoTime();
         Object event = Jfr.begin(Metrics.OPEN);
         BackendFile file;
         try {
-            file = backend.openOnCallerThread(spec);
+            file = how.open(spec);
         } catch (IOException | RuntimeException e) {
             metrics.failedHere(Metrics.OPEN, started);
             metrics.event(event, spec.path().toString(), -1, 0, "open", e);
@@ -60,6 +76,11 @@ final class AccountedBackend implements FileBackend {
             metrics.event(event, spec.path().toString(), -1, 0, "open", null);
         }
         return file;
+    }
+
+    @FunctionalInterface
+    private interface OpenHere {
+        BackendFile open(OpenSpec spec) throws IOException;
     }
 
     /**
@@ -78,7 +99,7 @@ final class AccountedBackend implements FileBackend {
             metrics.event(event, spec.path().toString(), 0, 0, null, e);
             throw e;
         }
-        if (read != null) {
+        if (read != null && read.held() == null) {
             metrics.completedHere(Metrics.OPEN, started, 0);
             if (read.bytes() != null) {
                 metrics.completedHere(Metrics.READ, started, read.bytes().length);

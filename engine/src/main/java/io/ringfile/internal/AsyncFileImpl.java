@@ -175,12 +175,58 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Integer> read(ByteBuffer dst, long position) {
-        return read(dst, position, false, engine.completer());
+        return readFromCaller(dst, position, false);
     }
 
     @Override
     public CompletableFuture<Integer> readFully(ByteBuffer dst, long position) {
-        return read(dst, position, true, engine.completer());
+        return readFromCaller(dst, position, true);
+    }
+
+    /** A caller's positional read: on its own thread where the data is cached, else as every other read. */
+    private CompletableFuture<Integer> readFromCaller(ByteBuffer dst, long position, boolean full) {
+        checkPosition(position);
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        int start = dst.position();
+        CompletableFuture<Integer> here = readHere(dst, position, full);
+        if (here != null) {
+            return here;
+        }
+        int done = dst.position() - start; // read here before a miss: the rest the usual way
+        CompletableFuture<Integer> rest = start(TransferOp.of(engine.completer(), this, true, full, dst,
+                position + done));
+        return done == 0 ? rest : rest.thenApply(n -> done + Math.max(n, 0));
+    }
+
+    /**
+     * The read of a caller's thread where the backend can make it without waiting ({@link #readIfCached}: a buffered
+     * regular file whose data is cached): the future, complete, that the caller gets back as it is (stages attached
+     * to it run on the thread that attaches them, as for {@code readAllBytes}). Null where a read would wait, asks
+     * for more than {@link EngineImpl#CALLER_READ_LIMIT} (the copy is then the ring thread's, beside the caller), or
+     * the engine keeps this call off the caller's thread; with {@code full}, bytes read here before that are left in
+     * {@code dst} (its position moved) for the caller to count.
+     */
+    private CompletableFuture<Integer> readHere(ByteBuffer dst, long position, boolean full) {
+        if (!dst.hasRemaining() || dst.remaining() > EngineImpl.CALLER_READ_LIMIT || !isOpen()
+                || !CallerStack.mayCompleteHere()) {
+            return null;
+        }
+        int total = 0;
+        do {
+            int n = readIfCached(dst, position + total);
+            if (n == BackendFile.NOT_CACHED) {
+                return null;
+            }
+            if (n < 0) {
+                return EngineFuture.completedHere(total > 0 ? total : -1);
+            }
+            total += n;
+        } while (full && dst.hasRemaining());
+        return EngineFuture.completedHere(total);
     }
 
     @Override
@@ -241,7 +287,20 @@ public final class AsyncFileImpl implements AsyncFile {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        return start(TransferOp.of(engine.completer(), this, true, full, dst, position));
+        int done = 0;
+        if (dst.nioBufferCount() == 1 && dst.isWritable()) { // on the caller's thread where the data is cached
+            ByteBuffer view = dst.nioBuffer(dst.writerIndex(), dst.writableBytes());
+            CompletableFuture<Integer> here = readHere(view, position, full);
+            done = view.position();
+            dst.writerIndex(dst.writerIndex() + done);
+            if (here != null) {
+                return here;
+            }
+        }
+        int before = done; // read here before a miss: the rest the usual way
+        CompletableFuture<Integer> rest = start(TransferOp.of(engine.completer(), this, true, full, dst,
+                position + before));
+        return before == 0 ? rest : rest.thenApply(n -> before + Math.max(n, 0));
     }
 
     private CompletableFuture<Integer> write(ByteBuf src, long position, boolean full) {

@@ -239,9 +239,21 @@ public final class EngineImpl implements FileEngine {
         }
         long timeout = fileTimeout;
         OpenSpec spec = OpenSpec.of(path, rest, attributes);
+        CompletableFuture<AsyncFileImpl> opening;
+        try {
+            FileBackend.WholeRead here = openHere(spec);
+            if (here != null && here.file() != null) {
+                AsyncFileImpl file = registered(here.file(), spec);
+                file.timeoutNanos(timeout);
+                return EngineFuture.completedHere(file);
+            }
+            opening = openAfter(here, spec);
+        } catch (IOException | RuntimeException e) {
+            return EngineFuture.failed(e);
+        }
         CompletableFuture<AsyncFile> result = new EngineFuture<>();
         Executor to = completer();
-        openInternal(spec).whenComplete((file, error) -> deliver(to, () -> {
+        opening.whenComplete((file, error) -> deliver(to, () -> {
             if (file != null) {
                 file.timeoutNanos(timeout);
             }
@@ -252,6 +264,34 @@ public final class EngineImpl implements FileEngine {
             }
         }));
         return result;
+    }
+
+    /**
+     * A caller's read-only open of a regular file on its own thread, where the backend can make it without waiting
+     * (see {@link FileBackend#openCachedOnCallerThread}); null where the caller opens the usual way. The future then
+     * comes back complete, as for {@link #readAllBytes}.
+     */
+    private FileBackend.WholeRead openHere(OpenSpec spec) throws IOException {
+        if (closed || !spec.read() || spec.write() || spec.append() || spec.create() || spec.createNew()
+                || spec.truncate() || spec.deleteOnClose() || spec.direct() || !CallerStack.mayCompleteHere()) {
+            return null;
+        }
+        return backendFor(spec.path()).openCachedOnCallerThread(spec);
+    }
+
+    /**
+     * The file a caller's-thread attempt left to be read the usual way: the one it opened, else one opened the usual
+     * way, after which what the attempt held is let go (see {@link FileBackend.WholeRead#heldUntilOpened}).
+     */
+    private CompletableFuture<AsyncFileImpl> openAfter(FileBackend.WholeRead here, OpenSpec spec) {
+        if (here != null && here.file() != null) {
+            return CompletableFuture.completedFuture(registered(here.file(), spec));
+        }
+        CompletableFuture<AsyncFileImpl> opened = openInternal(spec);
+        if (here != null && here.held() != null) {
+            opened.whenComplete((file, error) -> here.held().run());
+        }
+        return opened;
     }
 
     /**
@@ -385,8 +425,8 @@ public final class EngineImpl implements FileEngine {
 
     // ---- whole-file operations
 
-    /** The largest file a whole-file read makes on the caller's thread (a copy of it runs there). */
-    private static final int CALLER_READ_LIMIT = 1 << 20;
+    /** The largest file a whole-file read, and the most bytes a read, makes on the caller's thread (a copy). */
+    static final int CALLER_READ_LIMIT = 1 << 20;
 
     @Override
     public CompletableFuture<byte[]> readAllBytes(Path path) {
@@ -397,8 +437,7 @@ public final class EngineImpl implements FileEngine {
             if (here != null && here.bytes() != null) {
                 return EngineFuture.completed(here.bytes());
             }
-            opened = here != null ? CompletableFuture.completedFuture(registered(here.file(), spec))
-                    : openInternal(spec);
+            opened = openAfter(here, spec);
         } catch (IOException | RuntimeException e) {
             return EngineFuture.failed(e);
         }
@@ -497,8 +536,7 @@ public final class EngineImpl implements FileEngine {
             if (here != null && here.bytes() != null) {
                 return EngineFuture.completed(decode(here.bytes(), charset));
             }
-            opened = here != null ? CompletableFuture.completedFuture(registered(here.file(), spec))
-                    : openInternal(spec);
+            opened = openAfter(here, spec);
         } catch (CompletionException e) { // the decoder's
             return EngineFuture.failed(e.getCause());
         } catch (IOException | RuntimeException e) {

@@ -29,6 +29,7 @@ final class Errno {
     static final int ELOOP = 40;
     static final int ENOTEMPTY = 39;
     static final int ESPIPE = 29;
+    static final int ENXIO = 6;
     static final int ECANCELED = 125;
 
     /** The exception for {@code errno} on {@code file} (a path, as the JDK puts it in messages). */

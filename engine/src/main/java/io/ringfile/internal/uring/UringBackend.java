@@ -344,6 +344,10 @@ public final class UringBackend implements FileBackend {
         private final Piece path;
         private Piece statx;
         private int fd = -1;
+        /** A FIFO's descriptor from the attempt that did not wait, kept until the open that waits is done. */
+        private int held = -1;
+        /** The open was sent with IOSQE_ASYNC: it waits as the JDK's does (a later sqe clears the flags). */
+        private boolean waits;
         private UringFile opened;
 
         Open(Ring ring, OpenSpec spec, CompletableFuture<BackendFile> result) {
@@ -355,6 +359,26 @@ public final class UringBackend implements FileBackend {
             sqe(Linux.IORING_OP_OPENAT, Linux.AT_FDCWD, 0, path.address, spec.createMode(), Linux.openFlags(spec));
             if (MountTable.openMayWait(spec.path())) { // the inline attempt would wait for a daemon or a server
                 flags = Linux.IOSQE_ASYNC;
+                waits = true;
+            }
+        }
+
+        /**
+         * The open again, on a kernel worker, where it waits as the JDK's does. io_uring's first attempt at an open
+         * is made with O_NONBLOCK: a FIFO's reader then opens without waiting for a writer (and reads end of file
+         * until one comes), a writer fails with ENXIO where no reader is there yet.
+         */
+        private void openWaiting() {
+            sqe(Linux.IORING_OP_OPENAT, Linux.AT_FDCWD, 0, path.address, spec.createMode(), Linux.openFlags(spec));
+            flags = Linux.IOSQE_ASYNC;
+            waits = true;
+            ring.submitOnLoop(this);
+        }
+
+        private void releaseHeld() {
+            if (held >= 0) { // the reader it let in stays one: a writer that came meanwhile never sees none
+                closeQuietly(held);
+                held = -1;
             }
         }
 
@@ -383,6 +407,11 @@ public final class UringBackend implements FileBackend {
         }
 
         private void opened(int res) {
+            releaseHeld();
+            if (res == -Errno.ENXIO && !waits) { // a FIFO's writer, no reader yet: wait for one
+                openWaiting();
+                return;
+            }
             if (res < 0) {
                 path.release();
                 result.completeExceptionally(Errno.openFailure(-res, spec.path().toString(), spec.noFollow()));
@@ -400,6 +429,16 @@ public final class UringBackend implements FileBackend {
         }
 
         private void typeKnown(int res) {
+            if (res == 0 && !waits
+                    && (statx.view.order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET)
+                            & Linux.S_IFMT) == Linux.S_IFIFO) {
+                held = fd;
+                fd = -1;
+                statx.release();
+                statx = null;
+                openWaiting();
+                return;
+            }
             opened = newFile(ring, fd, spec, res, statx.view);
             statx.release();
             statx = null;
@@ -425,6 +464,7 @@ public final class UringBackend implements FileBackend {
 
         /** Fails the open and gives back everything it holds; nothing of it is in the kernel. */
         private void fail(Throwable error) {
+            releaseHeld();
             path.release();
             if (statx != null) {
                 statx.release();
@@ -452,6 +492,7 @@ public final class UringBackend implements FileBackend {
         @Override
         void abandon(Throwable error) {
             result.completeExceptionally(new ClosedFileSystemException());
+            releaseHeld();
             if (opened == null && fd >= 0) { // the statx in flight keeps its own reference to the file
                 closeQuietly(fd);
                 fd = Integer.MAX_VALUE; // closed: reap() must not close it again
@@ -571,6 +612,27 @@ public final class UringBackend implements FileBackend {
     }
 
     /**
+     * A read-only open on the calling thread (see {@link FileBackend#openCachedOnCallerThread}): the whole-file
+     * read's openat2 whose lookup does not wait and its statx, without the read. The same file systems are left out
+     * ({@link MountTable}), and so are files that are not regular, as there.
+     */
+    @Override
+    public WholeRead openCachedOnCallerThread(OpenSpec spec) throws IOException {
+        if (!openCachedWorks || !NoWaitCalls.available() || MountTable.openMayWait(spec.path())) {
+            return null;
+        }
+        readsHere.incrementAndGet(); // as for whole-file reads: a shutdown waits for the descriptor to be tracked
+        try {
+            if (shutdown) {
+                return null;
+            }
+            return readAllHere(spec, -1);
+        } finally {
+            readsHere.decrementAndGet();
+        }
+    }
+
+    /**
      * A path's attributes on the calling thread (see {@link FileBackend#readAttributesOnCallerThread}): an
      * {@code openat2(O_PATH, RESOLVE_CACHED)} whose lookup does not wait, a statx of that descriptor as the kernel
      * holds it, close. io_uring runs every STATX on a kernel worker, so this saves the caller (an event loop that
@@ -625,8 +687,14 @@ public final class UringBackend implements FileBackend {
         boolean owned = true;
         try {
             int res = statxResult[0];
-            if (res == 0 && (statx.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT) == Linux.S_IFREG
-                    && (statx.getInt(0) & Linux.STATX_SIZE) != 0) {
+            if (res != 0 || (statx.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT) != Linux.S_IFREG) {
+                // Opened without waiting (O_NONBLOCK), where the JDK's open of a FIFO waits for a writer: the ring's
+                // open does that; this descriptor is closed once that one is open (see WholeRead.heldUntilOpened).
+                owned = false;
+                int held = fd;
+                return WholeRead.heldUntilOpened(() -> closeQuietly(held));
+            }
+            if ((statx.getInt(0) & Linux.STATX_SIZE) != 0) {
                 long size = statx.getLong(Linux.STATX_SIZE_OFFSET);
                 long device = ((long) statx.getInt(Linux.STATX_DEV_MAJOR_OFFSET) << 32)
                         | (statx.getInt(Linux.STATX_DEV_MINOR_OFFSET) & 0xFFFFFFFFL);

@@ -30,6 +30,20 @@ public interface FileBackend {
     }
 
     /**
+     * Opens a regular file for reading ({@code spec} opens for READ only: no WRITE, APPEND, CREATE, TRUNCATE_EXISTING,
+     * DELETE_ON_CLOSE or DIRECT) on the calling thread, with calls that never wait for a device: where the kernel's
+     * caches hold every name on the path. As {@link #readAllOnCallerThread} with nothing read: the open file, or
+     * null where this backend does not do that or a name is not cached, or what the caller must hold until its own
+     * open is done ({@link WholeRead#held()}). Callable from any thread, the backend's own included; it must not
+     * block.
+     *
+     * @throws java.io.IOException the {@code java.nio.file} exception for an open that failed at once
+     */
+    default WholeRead openCachedOnCallerThread(OpenSpec spec) throws java.io.IOException {
+        return null;
+    }
+
+    /**
      * The attributes of {@code path}, as {@link #readAttributes} gives them, read on the calling thread with calls
      * that never wait for a device: where the kernel's caches hold every name on the path. Null where this backend
      * does not do that, the names are not all cached, or the call failed (the caller then uses
@@ -45,7 +59,9 @@ public interface FileBackend {
      * device: for a regular file that the kernel's caches hold entirely (name and data), its bytes. Where one of the
      * calls would have to wait after the file was opened, the open file, which the caller goes on reading the usual
      * way. Null where this backend does not read on the caller's thread or the name is not in the caches (the caller
-     * then opens through {@link #open}). Callable from any thread, the backend's own included; it must not block.
+     * then opens through {@link #open}). A file that is not regular (a FIFO, a device) is not opened for the caller:
+     * the result then holds what the caller releases once its own open through {@link #open} is done
+     * ({@link WholeRead#held()}). Callable from any thread, the backend's own included; it must not block.
      *
      * @param sizeLimit the largest file read here; a larger one is handed back open
      * @throws java.io.IOException the {@code java.nio.file} exception for an open that failed at once
@@ -61,20 +77,37 @@ public interface FileBackend {
     final class WholeRead {
         private final byte[] bytes;
         private final BackendFile file;
+        private final Runnable held;
 
-        private WholeRead(byte[] bytes, BackendFile file) {
+        private WholeRead(byte[] bytes, BackendFile file, Runnable held) {
             this.bytes = bytes;
             this.file = file;
+            this.held = held;
         }
 
         /** The whole file's bytes. */
         public static WholeRead of(byte[] bytes) {
-            return new WholeRead(bytes, null);
+            return new WholeRead(bytes, null, null);
         }
 
         /** An open file that was not read here. */
         public static WholeRead opened(BackendFile file) {
-            return new WholeRead(null, file);
+            return new WholeRead(null, file, null);
+        }
+
+        /**
+         * Nothing for the caller, who opens through {@link #open}, but something this attempt holds until then:
+         * {@code release} must run once that open is done (whatever its outcome). A FIFO opened here without waiting
+         * has just let a writer's open through, and closing it before the caller's open has a reader again would
+         * leave that writer with a broken pipe.
+         */
+        public static WholeRead heldUntilOpened(Runnable release) {
+            return new WholeRead(null, null, release);
+        }
+
+        /** What to run once the caller's own open is done, or null; see {@link #heldUntilOpened}. */
+        public Runnable held() {
+            return held;
         }
 
         /** The bytes, or null where {@link #file()} is to be read. */
@@ -82,7 +115,7 @@ public interface FileBackend {
             return bytes;
         }
 
-        /** The open file, or null where {@link #bytes()} holds the file. */
+        /** The open file, or null where {@link #bytes()} holds the file or the caller opens it. */
         public BackendFile file() {
             return file;
         }
