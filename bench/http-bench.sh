@@ -11,7 +11,9 @@
 #          requests, against their p99 in a run of the same server just before, without the slow connections.
 # Modes: epoll-region (epoll + DefaultFileRegion, sendfile), uring-region (io_uring + DefaultFileRegion, Netty's
 # splice), chunked (epoll + ChunkedNioFile), ringfile-hop (io_uring transport, StaticFiles on an engine with rings of
-# its own: completions hop to the loop), ringfile-shared (StaticFiles on an engine built on the server's group).
+# its own: completions hop to the loop), ringfile-shared (StaticFiles on an engine built on the server's group),
+# ringfile-epoll (epoll transport, StaticFiles on an engine given that group: rings of its own, cached steps made on
+# the loop).
 # Writes http-bench.md (the tables with ratios, the command, the machine) and the raw wrk outputs in http-bench/, under
 # bench/target/results (untracked; RINGFILE_REPORT_OUT=bench/results writes over the committed example on purpose).
 # Needs root for the FUSE mount of row 3 (without it, row 3 says why it was skipped).
@@ -78,7 +80,7 @@ suite="${SUITE:-netty}"
 results="${RINGFILE_REPORT_OUT:-$here/target/results}"
 case "$suite" in
     netty)
-        modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared}"
+        modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared ringfile-epoll}"
         server=io.ringfile.bench.http.HttpBenchServer
         small_prefix="" large_prefix=""
         slow_connections="${SLOW_CONNECTIONS:-4}"

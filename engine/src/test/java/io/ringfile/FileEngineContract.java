@@ -291,6 +291,43 @@ public abstract class FileEngineContract extends FileSystemContract {
                 rounds)).intValue());
     }
 
+    /**
+     * Positional reads of a cached file in a recursive chain, on a thread with a 512 KiB stack: 50,000 rounds finish
+     * without a StackOverflowError whether each read comes back complete (made on the caller's thread) or later.
+     */
+    @Test
+    void aRecursiveChainOfReadsDoesNotOverflowASmallStack() throws Exception {
+        byte[] data = random(8192, 98);
+        Path path = fileWith("read-chain.bin", data);
+        int rounds = 50_000;
+        try (AsyncFile file = await(engine.open(path, READ))) {
+            CompletableFuture<Integer> chain = new CompletableFuture<>();
+            Thread small = new Thread(null, () -> readsInChain(file, data, 0, rounds).whenComplete((n, e) -> {
+                if (e != null) {
+                    chain.completeExceptionally(e);
+                } else {
+                    chain.complete(n);
+                }
+            }), "small-stack", 512 * 1024);
+            small.setUncaughtExceptionHandler((t, e) -> chain.completeExceptionally(e));
+            small.start();
+            assertEquals(rounds, await(chain).intValue());
+        }
+    }
+
+    private static CompletableFuture<Integer> readsInChain(AsyncFile file, byte[] data, int round, int rounds) {
+        if (round == rounds) {
+            return CompletableFuture.completedFuture(round);
+        }
+        ByteBuffer one = ByteBuffer.allocate(16);
+        int at = (round * 16) % (data.length - 16);
+        return file.readFully(one, at).thenCompose(n -> {
+            assertEquals(16, n);
+            assertEquals(data[at], one.get(0));
+            return readsInChain(file, data, round + 1, rounds);
+        });
+    }
+
     private CompletableFuture<Integer> readInChain(Path path, byte[] data, int round, int rounds) {
         if (round == rounds) {
             return CompletableFuture.completedFuture(round);

@@ -685,7 +685,8 @@ public final class AsyncFileImpl implements AsyncFile {
         }
         op.whenComplete((ignored, error) -> engine.forget(this));
         if (!deleteAfterClose) {
-            if (!onCaller || !file.closeOnCallerThread(op)) {
+            // A file only read closes on this thread: no ring round trip (and no wake-up of a loop) for it.
+            if (!(onCaller ? file.closeOnCallerThread(op) : !writable && file.closeReadOnlyWithoutWaiting(op))) {
                 file.close(op);
             }
             return op;

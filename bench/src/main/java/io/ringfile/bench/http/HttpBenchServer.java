@@ -53,7 +53,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ringfile-hop}: the io_uring transport, Ringfile's {@code StaticFiles} on an engine with rings of its
  *       own and default completion (futures complete on the completion executor, then hop to the loop);</li>
  *   <li>{@code ringfile-shared}: the io_uring transport, {@code StaticFiles} on an engine built on the server's group
- *       (every file step completes on the channel's loop; bodies past one chunk spliced by {@code sendTo}).</li>
+ *       (every file step completes on the channel's loop; bodies past one chunk spliced by {@code sendTo});</li>
+ *   <li>{@code ringfile-epoll}: the epoll transport, {@code StaticFiles} on an engine given the server's epoll group:
+ *       it cannot share it, so it runs rings of its own; steps whose data the kernel has cached (stat, open, read)
+ *       are made on the channel's loop without waiting, the others on those rings, completing back on the loop.</li>
  * </ul>
  * The three Netty variants open and stat the file on the loop, as Netty's own examples do, and serve only plain
  * names under the root (no security checks beyond that: a benchmark, not a server to expose). Usage:
@@ -66,14 +69,14 @@ public final class HttpBenchServer {
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
             System.err.println("usage: HttpBenchServer epoll-region|uring-region|chunked|ringfile-hop|ringfile-shared"
-                    + " ROOT PORT LOOPS");
+                    + "|ringfile-epoll ROOT PORT LOOPS");
             System.exit(2);
         }
         String mode = args[0];
         Path root = Path.of(args[1]).toRealPath();
         int port = Integer.parseInt(args[2]);
         int loops = Integer.parseInt(args[3]);
-        boolean epoll = mode.equals("epoll-region") || mode.equals("chunked");
+        boolean epoll = mode.equals("epoll-region") || mode.equals("chunked") || mode.equals("ringfile-epoll");
         // io_uring: the engine's own rings' io-wq bounds, as the example file server sets them (Netty's default is
         // the kernel's).
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory()
@@ -102,9 +105,10 @@ public final class HttpBenchServer {
                 break;
             }
             case "ringfile-hop":
-            case "ringfile-shared": {
+            case "ringfile-shared":
+            case "ringfile-epoll": {
                 FileEngine.Builder builder = FileEngine.builder().backend(FileEngine.Backend.IO_URING);
-                if (mode.equals("ringfile-shared")) {
+                if (!mode.equals("ringfile-hop")) {
                     builder.eventLoopGroup(group);
                 }
                 engine = builder.build();

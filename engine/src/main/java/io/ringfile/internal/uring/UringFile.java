@@ -186,7 +186,21 @@ final class UringFile implements BackendFile {
      */
     @Override
     public boolean closeOnCallerThread(Completion completion) {
-        if (!NoWaitCalls.available() || RingThreads.isCurrent() || !admitted.compareAndSet(0, CLOSING)) {
+        return !RingThreads.isCurrent() && closeHere(completion);
+    }
+
+    /**
+     * A read-only file's close on the calling thread, a ring's or a loop's included: nothing is left to write back,
+     * so close(2) waits for nothing, except on FUSE and network file systems, where it sends a flush (left to the
+     * ring).
+     */
+    @Override
+    public boolean closeReadOnlyWithoutWaiting(Completion completion) {
+        return !punted && closeHere(completion);
+    }
+
+    private boolean closeHere(Completion completion) {
+        if (!NoWaitCalls.available() || !admitted.compareAndSet(0, CLOSING)) {
             return false;
         }
         synchronized (this) {

@@ -95,6 +95,15 @@ public interface BackendFile {
         return false;
     }
 
+    /**
+     * As {@link #closeOnCallerThread}, for any caller (an event loop included), where the close cannot wait: a file
+     * only read, on a file system whose close sends nothing to a daemon or a server. False where it cannot (the
+     * caller then uses {@link #close}).
+     */
+    default boolean closeReadOnlyWithoutWaiting(Completion completion) {
+        return false;
+    }
+
     /** Completes with the file's current size. */
     void size(Completion completion);
 
