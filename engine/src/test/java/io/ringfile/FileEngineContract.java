@@ -1432,7 +1432,8 @@ public abstract class FileEngineContract extends FileSystemContract {
                 .maxQueued(1))) {
             AsyncFile open = await(bounded.open(regular, READ, WRITE));
             // Opening a FIFO to write waits for a reader: three such opens stay under way and fill the limit (2 + 1).
-            // (With CREATE: io_uring makes an open without it at once with O_NONBLOCK, which waits for nobody.)
+            // (With CREATE io_uring sends the open to a kernel worker at once; without it, after an attempt with
+            // O_NONBLOCK that fails with ENXIO.)
             List<CompletableFuture<AsyncFile>> waiting = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 waiting.add(bounded.open(fifo, WRITE, CREATE));

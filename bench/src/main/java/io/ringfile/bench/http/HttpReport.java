@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
 /**
  * The markdown report of bench/http-bench.sh, from the wrk outputs it saved (RAW/MODE.RUN.txt): per row, each server
  * mode's figures and its ratio to the best of the three Netty variants (row 3: each mode's p99 with the slow
- * connections over its p99 without them), and the targets of issue 13 judged on ringfile-shared and ringfile-epoll; with
- * {@code --suite vertx}, the Vert.x tables of issue 17 (each Ringfile mode against Vert.x's own file system on the
- * same transport).
+ * connections over its p99 without them), and the targets of issue 13 judged on ringfile-shared and on
+ * ringfile-epoll; with {@code --suite vertx}, the Vert.x tables of issue 17 (each Ringfile mode against Vert.x's own
+ * file system on the same transport).
  *
  * <pre>
  * HttpReport --raw DIR --out FILE --command TEXT --modes "A B .." --duration S --slow-ms MS --loops N

@@ -430,7 +430,7 @@ public final class UringBackend implements FileBackend {
 
         private void typeKnown(int res) {
             if (res == 0 && !waits
-                    && (statx.view.order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET)
+                    && (statx.view.duplicate().order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET)
                             & Linux.S_IFMT) == Linux.S_IFIFO) {
                 held = fd;
                 fd = -1;
