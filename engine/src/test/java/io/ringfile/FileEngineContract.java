@@ -292,11 +292,12 @@ public abstract class FileEngineContract extends FileSystemContract {
     }
 
     /**
-     * Positional reads of a cached file in a recursive chain, on a thread with a 512 KiB stack: 50,000 rounds finish
-     * without a StackOverflowError whether each read comes back complete (made on the caller's thread) or later.
+     * Positional reads of a cached file in a recursive chain, on a new thread with the JVM's default stack size:
+     * 50,000 rounds finish without a StackOverflowError whether each read comes back complete (made on the caller's
+     * thread) or later.
      */
     @Test
-    void aRecursiveChainOfReadsDoesNotOverflowASmallStack() throws Exception {
+    void aRecursiveChainOfReadsDoesNotOverflowTheStack() throws Exception {
         byte[] data = random(8192, 98);
         Path path = fileWith("read-chain.bin", data);
         int rounds = 50_000;
@@ -308,7 +309,7 @@ public abstract class FileEngineContract extends FileSystemContract {
                 } else {
                     chain.complete(n);
                 }
-            }), "small-stack", 512 * 1024);
+            }), "default-stack", 0);
             small.setUncaughtExceptionHandler((t, e) -> chain.completeExceptionally(e));
             small.start();
             assertEquals(rounds, await(chain).intValue());

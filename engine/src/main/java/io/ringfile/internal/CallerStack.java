@@ -9,9 +9,9 @@ package io.ringfile.internal;
  */
 final class CallerStack {
     // A walk of a server's stack (100-200 frames under an event loop's handlers) costs tens of microseconds: at
-    // every 32nd call it took 10% of an epoll loop serving 4 KiB files. Every 256th let a recursive chain of whole-file
-    // reads overflow a test thread's stack; 128 passed; 64 keeps a margin.
-    private static final int CHECK_EVERY = 64;
+    // every 32nd call it took 10% of an epoll loop serving 4 KiB files. Every 64th let recursive chains of reads
+    // overflow test threads' stacks in a clean build on JDK 25 (cold code has larger frames); 32 has not.
+    private static final int CHECK_EVERY = 32;
     private static final int DEEPEST = 1024;
     private static final ThreadLocal<int[]> CALLS = ThreadLocal.withInitial(() -> new int[1]);
     private static final StackWalker WALKER = StackWalker.getInstance();
