@@ -45,42 +45,48 @@ final class AccountedBackend implements FileBackend {
     /** Made on the caller's thread, where it waits for nothing: counted, never refused. */
     @Override
     public BackendFile openOnCallerThread(OpenSpec spec) throws IOException {
-        return openedHere(spec, backend::openOnCallerThread);
+        long started = System.nanoTime();
+        Object event = Jfr.begin(Metrics.OPEN);
+        BackendFile file;
+        try {
+            file = backend.openOnCallerThread(spec);
+        } catch (IOException | RuntimeException e) {
+            openFailedHere(spec, started, event, e);
+            throw e;
+        }
+        if (file != null) {
+            openedHere(spec, started, event);
+        }
+        return file;
     }
 
     /** Made on the caller's thread, where it waits for nothing: counted when it opened, never refused. */
     @Override
     public WholeRead openCachedOnCallerThread(OpenSpec spec) throws IOException {
-        WholeRead[] got = new WholeRead[1];
-        openedHere(spec, s -> {
-            got[0] = backend.openCachedOnCallerThread(s);
-            return got[0] == null ? null : got[0].file();
-        });
-        return got[0];
-    }
-
-    /** An open on the caller's thread, counted when it opened (or failed), not when the backend declined (null). */
-    private BackendFile openedHere(OpenSpec spec, OpenHere how) throws IOException {
         long started = System.nanoTime();
         Object event = Jfr.begin(Metrics.OPEN);
-        BackendFile file;
+        WholeRead got;
         try {
-            file = how.open(spec);
+            got = backend.openCachedOnCallerThread(spec);
         } catch (IOException | RuntimeException e) {
-            metrics.failedHere(Metrics.OPEN, started);
-            metrics.event(event, spec.path().toString(), -1, 0, "open", e);
+            openFailedHere(spec, started, event, e);
             throw e;
         }
-        if (file != null) {
-            metrics.completedHere(Metrics.OPEN, started, 0);
-            metrics.event(event, spec.path().toString(), -1, 0, "open", null);
+        if (got != null && got.file() != null) {
+            openedHere(spec, started, event);
         }
-        return file;
+        return got;
     }
 
-    @FunctionalInterface
-    private interface OpenHere {
-        BackendFile open(OpenSpec spec) throws IOException;
+    /** Counts an open made on the caller's thread (not one the backend declined). */
+    private void openedHere(OpenSpec spec, long started, Object event) {
+        metrics.completedHere(Metrics.OPEN, started, 0);
+        metrics.event(event, spec.path().toString(), -1, 0, "open", null);
+    }
+
+    private void openFailedHere(OpenSpec spec, long started, Object event, Exception e) {
+        metrics.failedHere(Metrics.OPEN, started);
+        metrics.event(event, spec.path().toString(), -1, 0, "open", e);
     }
 
     /**

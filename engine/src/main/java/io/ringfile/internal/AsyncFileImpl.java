@@ -185,12 +185,7 @@ public final class AsyncFileImpl implements AsyncFile {
 
     /** A caller's positional read: on its own thread where the data is cached, else as every other read. */
     private CompletableFuture<Integer> readFromCaller(ByteBuffer dst, long position, boolean full) {
-        checkPosition(position);
-        checkReadable();
-        Objects.requireNonNull(dst, "dst");
-        if (dst.isReadOnly()) {
-            throw new IllegalArgumentException("Read-only buffer");
-        }
+        checkRead(position, dst);
         int start = dst.position();
         CompletableFuture<Integer> here = readHere(dst, position, full);
         if (here != null) {
@@ -264,12 +259,7 @@ public final class AsyncFileImpl implements AsyncFile {
      * Arguments are checked in AsynchronousFileChannel's order: position, open mode, buffer.
      */
     CompletableFuture<Integer> read(ByteBuffer dst, long position, boolean full, Executor completer) {
-        checkPosition(position);
-        checkReadable();
-        Objects.requireNonNull(dst, "dst");
-        if (dst.isReadOnly()) {
-            throw new IllegalArgumentException("Read-only buffer");
-        }
+        checkRead(position, dst);
         return start(TransferOp.of(completer, this, true, full, dst, position));
     }
 
@@ -281,12 +271,7 @@ public final class AsyncFileImpl implements AsyncFile {
     }
 
     private CompletableFuture<Integer> read(ByteBuf dst, long position, boolean full) {
-        checkPosition(position);
-        checkReadable();
-        Objects.requireNonNull(dst, "dst");
-        if (dst.isReadOnly()) {
-            throw new IllegalArgumentException("Read-only buffer");
-        }
+        checkRead(position, dst);
         int done = 0;
         if (dst.nioBufferCount() == 1 && dst.isWritable()) { // on the caller's thread where the data is cached
             ByteBuffer view = dst.nioBuffer(dst.writerIndex(), dst.writableBytes());
@@ -466,6 +451,16 @@ public final class AsyncFileImpl implements AsyncFile {
             op.start();
         }
         return op;
+    }
+
+    /** A positional read's arguments, in AsynchronousFileChannel's order: position, open mode, buffer. */
+    private void checkRead(long position, Object dst) {
+        checkPosition(position);
+        checkReadable();
+        Objects.requireNonNull(dst, "dst");
+        if (dst instanceof ByteBuffer ? ((ByteBuffer) dst).isReadOnly() : ((ByteBuf) dst).isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
     }
 
     private static void checkPosition(long position) {
