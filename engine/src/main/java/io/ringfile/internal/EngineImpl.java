@@ -38,6 +38,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.HashSet;
 import java.util.Objects;
@@ -61,6 +62,7 @@ import java.util.function.Function;
  * on top of the backend contract, so every backend behaves the same.
  */
 public final class EngineImpl implements FileEngine {
+    private static final FileAttribute<?>[] NO_ATTRIBUTES = {};
     private static final int MAX_ARRAY_SIZE = Integer.MAX_VALUE - 8;
 
     private final FileBackend primary;
@@ -220,15 +222,21 @@ public final class EngineImpl implements FileEngine {
     @Override
     public CompletableFuture<AsyncFile> open(Path path, OpenOption... options) {
         Objects.requireNonNull(options, "options");
-        return open(path, new HashSet<>(Arrays.asList(options)));
+        return open(path, Arrays.asList(options), NO_ATTRIBUTES);
     }
 
     @Override
     public CompletableFuture<AsyncFile> open(Path path, Set<? extends OpenOption> options,
                                              FileAttribute<?>... attributes) {
         Objects.requireNonNull(options, "options");
+        return open(path, (Collection<? extends OpenOption>) options, attributes);
+    }
+
+    /** Both open methods: {@code options} as given (a set, or the array's list, duplicates allowed). */
+    private CompletableFuture<AsyncFile> open(Path path, Collection<? extends OpenOption> options,
+                                              FileAttribute<?>[] attributes) {
         long fileTimeout = timeoutNanos;
-        Set<? extends OpenOption> rest = options;
+        Collection<? extends OpenOption> rest = options;
         for (OpenOption option : options) {
             if (option instanceof io.ringfile.OperationTimeout) {
                 fileTimeout = ((io.ringfile.OperationTimeout) option).duration().toNanos();

@@ -40,6 +40,11 @@ final class Linux {
     static final int STATX_BTIME = 0x800;
     static final int STATX_BASIC_STATS = 0x7ff;
     static final int STATX_BUFFER_SIZE = 256;
+
+    /** {@code b} itself where it is in native order (absolute reads only), else a duplicate that is. */
+    static java.nio.ByteBuffer nativeOrder(java.nio.ByteBuffer b) {
+        return b.order() == java.nio.ByteOrder.nativeOrder() ? b : b.duplicate().order(java.nio.ByteOrder.nativeOrder());
+    }
     static final int STATX_SIZE_OFFSET = 40;
     static final int STATX_SIZE = 0x200;
     static final int STATX_DEV_MAJOR_OFFSET = 136;

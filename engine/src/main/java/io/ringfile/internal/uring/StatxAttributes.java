@@ -1,7 +1,6 @@
 package io.ringfile.internal.uring;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Objects;
@@ -15,20 +14,23 @@ final class StatxAttributes implements BasicFileAttributes {
 
     private final int mode;
     private final long size;
-    private final FileTime accessed;
-    private final FileTime modified;
-    private final FileTime created;
-    private final Key key;
+    /** Nanoseconds since the epoch; the FileTimes are made when asked for. */
+    private final long accessed;
+    private final long modified;
+    private final long created;
+    private final long device;
+    private final long inode;
 
     private StatxAttributes(ByteBuffer statx) {
-        ByteBuffer b = statx.duplicate().order(ByteOrder.nativeOrder());
+        ByteBuffer b = Linux.nativeOrder(statx);
         int mask = b.getInt(0);
         this.mode = b.getShort(Linux.STATX_MODE_OFFSET) & 0xffff;
         this.size = b.getLong(Linux.STATX_SIZE_OFFSET);
         this.accessed = time(b, 64);
         this.modified = time(b, 112);
         this.created = (mask & Linux.STATX_BTIME) != 0 ? time(b, 80) : modified;
-        this.key = new Key(device(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL), b.getLong(32));
+        this.device = device(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL);
+        this.inode = b.getLong(32);
     }
 
     /** A device number as stat(2) reports it (glibc's makedev), so keys read the same as the JDK's. */
@@ -40,10 +42,10 @@ final class StatxAttributes implements BasicFileAttributes {
         return new StatxAttributes(statx);
     }
 
-    private static FileTime time(ByteBuffer b, int offset) {
+    private static long time(ByteBuffer b, int offset) {
         long seconds = b.getLong(offset);
         long nanos = b.getInt(offset + 8) & 0xffffffffL;
-        return FileTime.from(TimeUnit.SECONDS.toNanos(seconds) + nanos, TimeUnit.NANOSECONDS);
+        return TimeUnit.SECONDS.toNanos(seconds) + nanos;
     }
 
     private int type() {
@@ -52,17 +54,17 @@ final class StatxAttributes implements BasicFileAttributes {
 
     @Override
     public FileTime lastModifiedTime() {
-        return modified;
+        return FileTime.from(modified, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public FileTime lastAccessTime() {
-        return accessed;
+        return FileTime.from(accessed, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public FileTime creationTime() {
-        return created;
+        return FileTime.from(created, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -92,7 +94,7 @@ final class StatxAttributes implements BasicFileAttributes {
 
     @Override
     public Object fileKey() {
-        return key;
+        return new Key(device, inode);
     }
 
     /** Device and inode: equal exactly when two paths name the same file. */

@@ -521,8 +521,9 @@ public final class UringBackend implements FileBackend {
      * outcome, {@code statx} its buffer): seekable unless a pipe or socket (or unknown), O_DIRECT alignment as the
      * kernel reports it (6.1+) or else the file system's block size, a regular file's size and device.
      */
+    /** A file for {@code fd} from a statx result (read, not kept). */
     private UringFile newFile(Ring ring, int fd, OpenSpec spec, int res, ByteBuffer statx) {
-        ByteBuffer b = statx.duplicate().order(ByteOrder.nativeOrder());
+        ByteBuffer b = Linux.nativeOrder(statx);
         int type = b.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
         int blockSize = res < 0 ? 0 : b.getInt(Linux.STATX_BLKSIZE_OFFSET);
         boolean dio = res >= 0 && (b.getInt(0) & Linux.STATX_DIOALIGN) != 0
@@ -555,7 +556,7 @@ public final class UringBackend implements FileBackend {
         }
         UringFile file;
         try {
-            ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE);
+            ByteBuffer statx = StatxScratch.buffer();
             int res = NoWaitCalls.statxOpenFileSynced(fd, statxMask(spec), statx);
             file = newFile(pickRing(), fd, spec, res, statx);
         } catch (Throwable e) { // out of memory, say: the descriptor is nobody's yet
@@ -650,8 +651,9 @@ public final class UringBackend implements FileBackend {
             if (shutdown) {
                 return null;
             }
-            ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
-            int[] statxResult = new int[1];
+            StatxScratch scratch = StatxScratch.get();
+            ByteBuffer statx = scratch.statx;
+            int[] statxResult = scratch.result;
             int flags = Linux.O_PATH | Linux.O_CLOEXEC | (followLinks ? 0 : Linux.O_NOFOLLOW);
             int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(path)), flags,
                     Linux.STATX_BASIC_AND_BIRTH, statx, statxResult);
@@ -670,8 +672,9 @@ public final class UringBackend implements FileBackend {
         if (ring.ending()) {
             return null;
         }
-        ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
-        int[] statxResult = new int[1];
+        StatxScratch scratch = StatxScratch.get();
+        ByteBuffer statx = scratch.statx;
+        int[] statxResult = scratch.result;
         int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(spec.path())),
                 Linux.openFlags(spec), statxMask(spec), statx, statxResult);
         if (fd < 0) {
@@ -718,6 +721,24 @@ public final class UringBackend implements FileBackend {
             if (owned) { // out of memory, say: the descriptor is nobody's yet
                 closeQuietly(fd);
             }
+        }
+    }
+
+    /**
+     * A statx buffer (native order) and result slot per thread, for the calls made on the caller's thread: each
+     * reads the buffer before it returns, and none calls another that uses it.
+     */
+    private static final class StatxScratch {
+        private static final ThreadLocal<StatxScratch> PER_THREAD = ThreadLocal.withInitial(StatxScratch::new);
+        final ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
+        final int[] result = new int[1];
+
+        static StatxScratch get() {
+            return PER_THREAD.get();
+        }
+
+        static ByteBuffer buffer() {
+            return PER_THREAD.get().statx;
         }
     }
 

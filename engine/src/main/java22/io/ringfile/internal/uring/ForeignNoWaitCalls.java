@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * only on JDK 22 or later.
  *
  * <p>Each call borrows a scratch segment from a small pool: the iovec and the errno slot at its start, and after them
- * the bytes of a heap buffer's read (a heap array has no address to give the kernel). A direct buffer is read into
- * in place.
+ * a name, a statx result or the bytes of a heap buffer's read (a heap array has no address to give the kernel). A
+ * direct buffer is read into in place.
  */
 final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
@@ -50,7 +50,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private final StructLayout state = Linker.Option.captureStateLayout();
     private final VarHandle errno = state.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     /** Free scratch segments; a slot is taken by swapping in null, so borrowing and giving back never allocate. */
-    private final AtomicReferenceArray<MemorySegment> pool = new AtomicReferenceArray<>(POOLED);
+    private final AtomicReferenceArray<Scratch> pool = new AtomicReferenceArray<>(POOLED);
     private MethodHandle preadv2;
     private MethodHandle statx;
     private MethodHandle openat;
@@ -116,14 +116,13 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         if (path.length >= SCRATCH) {
             return -ENAMETOOLONG;
         }
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
-            MemorySegment name = scratch.asSlice(HEADER, path.length + 1);
+            MemorySegment name = scratch.tail;
             MemorySegment.copy(path, 0, name, ValueLayout.JAVA_BYTE, 0, path.length);
             name.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
-            int fd = (int) openat.invokeExact(capture, AT_FDCWD, name, flags, mode);
-            return fd >= 0 ? fd : -(int) errno.get(capture, 0L);
+            int fd = (int) openat.invokeExact(scratch.capture, AT_FDCWD, name, flags, mode);
+            return fd >= 0 ? fd : -(int) errno.get(scratch.capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
             return -EIO;
         } finally {
@@ -136,16 +135,16 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         if (path.length >= SCRATCH - OPEN_HOW_SIZE - 8) {
             return -ENAMETOOLONG;
         }
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
-            MemorySegment how = scratch.asSlice(HEADER, OPEN_HOW_SIZE);
+            MemorySegment capture = scratch.capture;
+            MemorySegment how = scratch.how;
             // O_PATH opens nothing for I/O (a FIFO does not wait) and openat2 refuses it with any other flag
             int open = (flags & O_PATH) != 0 ? flags : flags | O_NONBLOCK;
             how.set(ValueLayout.JAVA_LONG, 0, open & 0xFFFFFFFFL);
             how.set(ValueLayout.JAVA_LONG, 8, 0L);
             how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_CACHED);
-            MemorySegment name = scratch.asSlice(HEADER + OPEN_HOW_SIZE + 8, path.length + 1);
+            MemorySegment name = scratch.afterHow;
             MemorySegment.copy(path, 0, name, ValueLayout.JAVA_BYTE, 0, path.length);
             name.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
             long fd = (long) syscall4.invokeExact(capture, SYS_OPENAT2, (long) AT_FDCWD, name.address(),
@@ -154,14 +153,14 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
                 return -(int) errno.get(capture, 0L);
             }
             // The name is no longer needed: the statx result goes where it was.
-            MemorySegment result = scratch.asSlice(HEADER, Linux.STATX_BUFFER_SIZE);
+            MemorySegment result = scratch.statx;
             int res = (int) statx.invokeExact(capture, (int) fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask,
                     result);
             if (res != 0) {
                 statxResult[0] = -(int) errno.get(capture, 0L);
             } else {
                 statxResult[0] = 0;
-                MemorySegment.ofBuffer(statxOut).copyFrom(result);
+                copyOut(result, statxOut);
             }
             return (int) fd;
         } catch (Throwable e) { // cannot happen for these signatures
@@ -173,9 +172,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int clearStatusFlags(int fd) {
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            MemorySegment capture = scratch.capture;
             long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETFL, 0L, 0L);
             return res == 0 ? 0 : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
@@ -187,15 +186,15 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int statxCopied(int fd, int mask, ByteBuffer out) {
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
-            MemorySegment result = scratch.asSlice(HEADER, Linux.STATX_BUFFER_SIZE);
+            MemorySegment capture = scratch.capture;
+            MemorySegment result = scratch.statx;
             int res = (int) statx.invokeExact(capture, fd, EMPTY, AT_EMPTY_PATH, mask, result);
             if (res != 0) {
                 return -(int) errno.get(capture, 0L);
             }
-            MemorySegment.ofBuffer(out).copyFrom(result);
+            copyOut(result, out);
             return 0;
         } catch (Throwable e) { // cannot happen for this signature; the ring asks instead
             return -EIO;
@@ -206,9 +205,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int closeFd(int fd) {
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            MemorySegment capture = scratch.capture;
             int res = (int) close.invokeExact(capture, fd);
             return res == 0 ? 0 : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
@@ -220,9 +219,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int statxNoSync(int fd, long buffer, int mask) {
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment capture = scratch.asSlice(16, state.byteSize());
+            MemorySegment capture = scratch.capture;
             int res = (int) statx.invokeExact(capture, fd, EMPTY,
                     AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask, MemorySegment.ofAddress(buffer));
             return res == 0 ? 0 : -(int) errno.get(capture, 0L);
@@ -235,17 +234,17 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit) {
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
             if (dst.isDirect()) {
-                return readOnce(scratch, fd, MemorySegment.ofBuffer(dst), dst, position);
+                return readOnce(scratch, fd, MemorySegment.ofBuffer(dst), dst.remaining(), dst, position);
             }
             // A heap buffer is read through the scratch, one piece at a time, up to heapLimit bytes in all.
             int wanted = Math.min(dst.remaining(), heapLimit);
             int total = 0;
             while (total < wanted) {
                 int piece = Math.min(wanted - total, SCRATCH);
-                int n = readOnce(scratch, fd, scratch.asSlice(HEADER, piece), dst, position + total);
+                int n = readOnce(scratch, fd, scratch.tail, piece, dst, position + total);
                 if (n < 0) {
                     return total > 0 ? total : n;
                 }
@@ -262,10 +261,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int readIntoArray(int fd, byte[] array, int offset, int length, long position) {
-        MemorySegment scratch = borrow();
+        Scratch scratch = borrow();
         try {
-            MemorySegment target = scratch.asSlice(HEADER, length + 1);
-            int n = preadNoWait(scratch, fd, target, position);
+            MemorySegment target = scratch.tail;
+            int n = preadNoWait(scratch, fd, target, length + 1, position);
             if (n > 0) {
                 MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, array, offset, Math.min(n, length));
             }
@@ -276,33 +275,38 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     /**
-     * One preadv2 into {@code target} (the direct buffer's own memory, or a piece of the scratch, copied to
-     * {@code dst} after), advancing {@code dst} by what was read.
+     * One preadv2 of up to {@code length} bytes into {@code target} (the direct buffer's own memory, or the
+     * scratch, copied to {@code dst} after), advancing {@code dst} by what was read.
      */
-    private int readOnce(MemorySegment scratch, int fd, MemorySegment target, ByteBuffer dst, long position) {
-        int n = preadNoWait(scratch, fd, target, position);
+    private int readOnce(Scratch scratch, int fd, MemorySegment target, int length, ByteBuffer dst, long position) {
+        int n = preadNoWait(scratch, fd, target, length, position);
         if (n <= 0) {
             return n;
         }
         if (!dst.isDirect()) {
-            MemorySegment.ofBuffer(dst).copyFrom(target.asSlice(0, n));
+            if (dst.hasArray()) {
+                MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), n);
+            } else {
+                MemorySegment.ofBuffer(dst).copyFrom(target.asSlice(0, n));
+            }
         }
         dst.position(dst.position() + n);
         return n;
     }
 
     /**
-     * {@code preadv2(fd, [target], 1, position, RWF_NOWAIT)} with the iovec and errno slot at the start of
+     * {@code preadv2(fd, [target, length], 1, position, RWF_NOWAIT)} with the iovec and errno slot at the start of
      * {@code scratch}: the bytes read, -1 at end of file, {@link #REFUSED} for EOPNOTSUPP, else {@link #MISS}
      * (EAGAIN, or an error the ring meets and reports).
      */
-    private int preadNoWait(MemorySegment scratch, int fd, MemorySegment target, long position) {
-        scratch.set(ValueLayout.ADDRESS, 0, target);
-        scratch.set(ValueLayout.JAVA_LONG, 8, target.byteSize());
-        MemorySegment capture = scratch.asSlice(16, state.byteSize());
+    private int preadNoWait(Scratch scratch, int fd, MemorySegment target, int length, long position) {
+        MemorySegment iovec = scratch.all;
+        iovec.set(ValueLayout.ADDRESS, 0, target);
+        iovec.set(ValueLayout.JAVA_LONG, 8, Math.min(length, target.byteSize()));
+        MemorySegment capture = scratch.capture;
         long n;
         try {
-            n = (long) preadv2.invokeExact(capture, fd, scratch, 1, position, RWF_NOWAIT);
+            n = (long) preadv2.invokeExact(capture, fd, iovec, 1, position, RWF_NOWAIT);
         } catch (Throwable e) { // cannot happen for this signature; the ring makes the read instead
             return MISS;
         }
@@ -312,21 +316,45 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         return n == 0 ? -1 : (int) n;
     }
 
-    private MemorySegment borrow() {
-        int from = (int) Thread.currentThread().threadId();
-        for (int i = 0; i < POOLED; i++) {
-            MemorySegment segment = pool.getAndSet((from + i) & (POOLED - 1), null);
-            if (segment != null) {
-                return segment;
-            }
+    /** A statx result copied into a heap buffer's array (no segment made for it), else through a segment. */
+    private static void copyOut(MemorySegment result, ByteBuffer out) {
+        if (out.hasArray()) {
+            MemorySegment.copy(result, ValueLayout.JAVA_BYTE, 0, out.array(), out.arrayOffset() + out.position(),
+                    Linux.STATX_BUFFER_SIZE);
+        } else {
+            MemorySegment.ofBuffer(out).copyFrom(result);
         }
-        return Arena.ofAuto().allocate(HEADER + SCRATCH, 8); // freed by the GC once unreachable
     }
 
-    private void giveBack(MemorySegment segment) {
+    /**
+     * One call's native memory, sliced once when made so that a call allocates nothing: the iovec at 0, the errno
+     * capture state at 16, and from {@link #HEADER} a name, a statx result or the bytes of a heap buffer's read.
+     */
+    private final class Scratch {
+        final MemorySegment all = Arena.ofAuto().allocate(HEADER + SCRATCH, 8); // freed by the GC once unreachable
+        final MemorySegment capture = all.asSlice(16, state.byteSize());
+        final MemorySegment tail = all.asSlice(HEADER);
+        final MemorySegment statx = all.asSlice(HEADER, Linux.STATX_BUFFER_SIZE);
+        /** openat2's struct open_how, and after it (8 bytes on) the name it opens. */
+        final MemorySegment how = all.asSlice(HEADER, OPEN_HOW_SIZE);
+        final MemorySegment afterHow = all.asSlice(HEADER + OPEN_HOW_SIZE + 8);
+    }
+
+    private Scratch borrow() {
         int from = (int) Thread.currentThread().threadId();
         for (int i = 0; i < POOLED; i++) {
-            if (pool.compareAndSet((from + i) & (POOLED - 1), null, segment)) {
+            Scratch scratch = pool.getAndSet((from + i) & (POOLED - 1), null);
+            if (scratch != null) {
+                return scratch;
+            }
+        }
+        return new Scratch();
+    }
+
+    private void giveBack(Scratch scratch) {
+        int from = (int) Thread.currentThread().threadId();
+        for (int i = 0; i < POOLED; i++) {
+            if (pool.compareAndSet((from + i) & (POOLED - 1), null, scratch)) {
                 return;
             }
         }

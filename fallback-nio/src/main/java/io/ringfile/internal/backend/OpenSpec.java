@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Collections;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -22,41 +23,53 @@ public final class OpenSpec {
     /** Permission bits used when a file is created without a {@code posix:permissions} attribute (less umask). */
     public static final int DEFAULT_CREATE_MODE = 0666;
 
+    private static final FileAttribute<?>[] NO_ATTRIBUTES = {};
+
     private final Path path;
-    private final Set<OpenOption> options;
+    /** The options as given (validated, duplicates kept); a set of them is made only if asked for. */
+    private final OpenOption[] given;
     private final FileAttribute<?>[] attributes;
     private final boolean read, write, append, create, createNew, truncate, deleteOnClose, sync, dsync, noFollow,
             direct;
     private final int createMode;
 
-    private OpenSpec(Path path, Set<OpenOption> options, FileAttribute<?>[] attributes) {
+    private OpenSpec(Path path, OpenOption[] given, FileAttribute<?>[] attributes) {
         this.path = path;
-        this.options = options;
+        this.given = given;
         this.attributes = attributes;
-        boolean a = options.contains(StandardOpenOption.APPEND);
-        boolean w = options.contains(StandardOpenOption.WRITE) || a;
-        boolean r = options.contains(StandardOpenOption.READ) || !w;
+        boolean a = has(StandardOpenOption.APPEND);
+        boolean w = has(StandardOpenOption.WRITE) || a;
+        boolean r = has(StandardOpenOption.READ) || !w;
         if (r && a) {
             throw new IllegalArgumentException("READ + APPEND not allowed");
         }
-        if (a && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (a && has(StandardOpenOption.TRUNCATE_EXISTING)) {
             throw new IllegalArgumentException("APPEND + TRUNCATE_EXISTING not allowed");
         }
         this.read = r;
         this.write = w;
         this.append = a;
-        this.createNew = w && options.contains(StandardOpenOption.CREATE_NEW);
-        this.create = w && !createNew && options.contains(StandardOpenOption.CREATE);
-        this.truncate = w && options.contains(StandardOpenOption.TRUNCATE_EXISTING);
-        this.deleteOnClose = options.contains(StandardOpenOption.DELETE_ON_CLOSE);
-        this.sync = options.contains(StandardOpenOption.SYNC);
-        this.dsync = options.contains(StandardOpenOption.DSYNC);
+        this.createNew = w && has(StandardOpenOption.CREATE_NEW);
+        this.create = w && !createNew && has(StandardOpenOption.CREATE);
+        this.truncate = w && has(StandardOpenOption.TRUNCATE_EXISTING);
+        this.deleteOnClose = has(StandardOpenOption.DELETE_ON_CLOSE);
+        this.sync = has(StandardOpenOption.SYNC);
+        this.dsync = has(StandardOpenOption.DSYNC);
         // As the JDK on Unix: DELETE_ON_CLOSE also opens with O_NOFOLLOW (unless CREATE_NEW is given), so that
         // closing never deletes a link and leaves the file it points to.
-        this.noFollow = options.contains(LinkOption.NOFOLLOW_LINKS)
-                || (deleteOnClose && !options.contains(StandardOpenOption.CREATE_NEW));
-        this.direct = options.contains(ExtendedOpenOption.DIRECT);
+        this.noFollow = has(LinkOption.NOFOLLOW_LINKS)
+                || (deleteOnClose && !has(StandardOpenOption.CREATE_NEW));
+        this.direct = has(ExtendedOpenOption.DIRECT);
         this.createMode = modeOf(attributes);
+    }
+
+    private boolean has(OpenOption option) {
+        for (OpenOption o : given) {
+            if (o == option) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -65,21 +78,26 @@ public final class OpenSpec {
      * @throws IllegalArgumentException for a combination {@code FileChannel.open} rejects
      * @throws UnsupportedOperationException for an option or attribute Ringfile does not support
      */
-    public static OpenSpec of(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes) {
+    public static OpenSpec of(Path path, Collection<? extends OpenOption> options, FileAttribute<?>... attributes) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(attributes, "attributes");
-        Set<OpenOption> copy = new HashSet<>();
+        OpenOption[] copy = new OpenOption[options.size()];
+        int n = 0;
         for (OpenOption option : options) {
             Objects.requireNonNull(option, "option");
             if (!(option instanceof StandardOpenOption || option == LinkOption.NOFOLLOW_LINKS
                     || option == ExtendedOpenOption.DIRECT)) {
                 throw new UnsupportedOperationException(option + " not supported");
             }
-            copy.add(option);
+            if (n == copy.length) { // a collection that grew while it was read
+                copy = Arrays.copyOf(copy, n * 2 + 1);
+            }
+            copy[n++] = option;
         }
         mode(DEFAULT_CREATE_MODE, attributes); // validates
-        return new OpenSpec(path, Collections.unmodifiableSet(copy), attributes.clone());
+        return new OpenSpec(path, n == copy.length ? copy : Arrays.copyOf(copy, n),
+                attributes.length == 0 ? NO_ATTRIBUTES : attributes.clone());
     }
 
     private static int modeOf(FileAttribute<?>[] attributes) {
@@ -118,12 +136,13 @@ public final class OpenSpec {
         return PlatformPaths.isLocal(path);
     }
 
+    /** The options, as a new set each time. */
     public Set<OpenOption> options() {
-        return options;
+        return new HashSet<>(Arrays.asList(given));
     }
 
     public FileAttribute<?>[] attributes() {
-        return attributes.clone();
+        return attributes.length == 0 ? NO_ATTRIBUTES : attributes.clone();
     }
 
     public boolean read() {
