@@ -46,8 +46,10 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.Date;
+import java.util.Objects;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -143,6 +145,8 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean readingPaused;
     private boolean starting;
+    /** The validators of the file this connection was last answered from (on the channel's loop only). */
+    private Validators lastValidators;
 
     StaticFileHandler(StaticFiles files) {
         this.files = files;
@@ -433,8 +437,9 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
         private void decide(BasicFileAttributes attributes) {
             long size = attributes.size();
             long modifiedMillis = attributes.lastModifiedTime().toMillis();
-            String etag = etag(attributes);
-            String lastModified = DateFormatter.format(new Date(modifiedMillis));
+            Validators validators = validators(attributes);
+            String etag = validators.etag;
+            String lastModified = validators.lastModified;
             HttpHeaders in = request.headers();
             boolean get = HttpMethod.GET.equals(request.method());
 
@@ -840,6 +845,40 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
      * system's clock (and so equal times) would share it, as they would with any server that derives it from
      * metadata.
      */
+    /**
+     * The ETag and Last-Modified text for {@code attributes}: those of the connection's last file when its size,
+     * time and key are the same (a keep-alive connection often asks for one file again), else made anew.
+     */
+    private Validators validators(BasicFileAttributes attributes) {
+        long size = attributes.size();
+        FileTime modified = attributes.lastModifiedTime();
+        long modifiedNanos = modified.to(TimeUnit.NANOSECONDS);
+        Object key = attributes.fileKey();
+        Validators v = lastValidators;
+        if (v == null || v.size != size || v.modifiedNanos != modifiedNanos || !Objects.equals(v.key, key)) {
+            v = new Validators(size, modifiedNanos, key, etag(attributes),
+                    DateFormatter.format(new Date(modified.toMillis())));
+            lastValidators = v;
+        }
+        return v;
+    }
+
+    private static final class Validators {
+        final long size;
+        final long modifiedNanos;
+        final Object key;
+        final String etag;
+        final String lastModified;
+
+        Validators(long size, long modifiedNanos, Object key, String etag, String lastModified) {
+            this.size = size;
+            this.modifiedNanos = modifiedNanos;
+            this.key = key;
+            this.etag = etag;
+            this.lastModified = lastModified;
+        }
+    }
+
     static String etag(BasicFileAttributes attributes) {
         StringBuilder tag = new StringBuilder(48).append('"')
                 .append(Long.toHexString(attributes.size())).append('-')
