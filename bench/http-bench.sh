@@ -160,6 +160,10 @@ fuse_reads() { # reads that reached faultfs so far
     sed -n 's/^read //p' "$www/slow/.faultctl"
 }
 
+# CPU time the server's process has used (user and system, every thread: loops, rings, GC, JIT), in microseconds.
+clock_ticks="$(getconf CLK_TCK)"
+server_cpu_us() { awk -v hz="$clock_ticks" '{printf "%.0f\n", ($14 + $15) * 1000000 / hz}' "/proc/$server_pid/stat"; }
+
 echo "== wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2); JDK $feature ($java); $cpus CPUs; ${duration} s per run;" \
     "$repeats rounds; server on CPUs ${server_cpus:-all} ($loops loops), wrk on CPUs ${wrk_cpus:-all} ($wrk_threads threads)"
 port=18080
@@ -193,7 +197,9 @@ for round in $(seq "$repeats"); do
     out() { echo "$raw/$mode.$1.r$round.txt"; } # this round's wrk output of a row
     run() { # name connections target
         wrk -t "$wrk_threads" -c "$2" -d "${warmup}s" "$url/$3" >/dev/null
+        local cpu_before; cpu_before=$(server_cpu_us)
         wrk --latency -t "$wrk_threads" -c "$2" -d "${duration}s" --timeout 10s "$url/$3" >"$(out "$1")"
+        echo "server_cpu_us $(( $(server_cpu_us) - cpu_before ))" >>"$(out "$1")"
         echo "   $1: $(grep -E 'Requests/sec|Transfer/sec' "$(out "$1")" | tr -s ' ' | tr '\n' ' ')"
     }
     run small-4k 64 "${small_prefix}small-4k.bin"

@@ -41,6 +41,7 @@ public final class HttpReport {
     private static final Pattern SOCKET = Pattern.compile(
             "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern FUSE_READS = Pattern.compile("^fuse_reads (\\d+)", Pattern.MULTILINE);
+    private static final Pattern SERVER_CPU = Pattern.compile("^server_cpu_us (\\d+)", Pattern.MULTILINE);
 
     private HttpReport() {
     }
@@ -58,6 +59,14 @@ public final class HttpReport {
         /** The line http-bench.sh appends to a slow run: reads that reached faultfs. */
         public Long fuseReads;
         public Long requests;
+        /** The line http-bench.sh appends to a measured run: CPU time the server's process used, microseconds. */
+        public Long serverCpuMicros;
+
+        /** The server's CPU time per completed request (every thread of its process), or null. */
+        public Double cpuMicrosPerRequest() {
+            return serverCpuMicros == null || requests == null || requests == 0 ? null
+                    : serverCpuMicros / (double) requests;
+        }
     }
 
     /** Parses one wrk --latency output. */
@@ -94,6 +103,10 @@ public final class HttpReport {
         m = FUSE_READS.matcher(text);
         if (m.find()) {
             w.fuseReads = Long.parseLong(m.group(1));
+        }
+        m = SERVER_CPU.matcher(text);
+        if (m.find()) {
+            w.serverCpuMicros = Long.parseLong(m.group(1));
         }
         return w;
     }
@@ -198,6 +211,11 @@ public final class HttpReport {
             return w == null ? null : w.p99Ms;
         }
 
+        Double cpu(String mode, String run) {
+            Wrk w = get(mode, run);
+            return w == null ? null : w.cpuMicrosPerRequest();
+        }
+
         /** A count as the report prints it ("None" where the run is missing, as the reports always said). */
         String count(String mode, String run, java.util.function.Function<Wrk, Object> field) {
             Wrk w = get(mode, run);
@@ -293,14 +311,16 @@ public final class HttpReport {
             String run = r[0];
             String best = bestNetty(runs, run, false);
             lines.addAll(List.of("## Row 1: small cached file, " + r[1] + ", 64 connections", "",
-                    "| mode | requests/s | p99 ms | errors | timeouts | requests/s ÷ best Netty | p99 ÷ best Netty's p99 |",
-                    "|---|---|---|---|---|---|---|"));
+                    "| mode | requests/s | p99 ms | errors | timeouts | requests/s ÷ best Netty | p99 ÷ best Netty's p99 "
+                            + "| server CPU µs/request | CPU ÷ best Netty's |",
+                    "|---|---|---|---|---|---|---|---|---|"));
             for (String m : a.modes) {
                 Double rps = runs.rps(m, run);
                 Double p99 = runs.p99(m, run);
+                Double cpu = runs.cpu(m, run);
                 lines.add(row(m, fmt(rps, 0), fmt(p99), runs.count(m, run, w -> w.errors),
                         runs.count(m, run, w -> w.timeouts), fmt(ratio(rps, runs.rps(best, run))),
-                        fmt(ratio(p99, runs.p99(best, run)))));
+                        fmt(ratio(p99, runs.p99(best, run))), fmt(cpu, 1), fmt(ratio(cpu, runs.cpu(best, run)))));
             }
             lines.addAll(List.of("", "Best Netty variant: " + (best == null ? "None" : best) + ".", ""));
             for (Map.Entry<String, List<Target>> judged : targets.entrySet()) {
@@ -393,17 +413,20 @@ public final class HttpReport {
         for (String[] r : new String[][] {{"small-4k", "4 KiB"}, {"small-64k", "64 KiB"}}) {
             String run = r[0];
             lines.addAll(List.of("## Row 1: small cached file, " + r[1] + ", 64 connections, readFile", "",
-                    "| mode | requests/s | p99 ms | errors | timeouts | requests/s ÷ Vert.x's | p99 ÷ Vert.x's |",
-                    "|---|---|---|---|---|---|---|"));
+                    "| mode | requests/s | p99 ms | errors | timeouts | requests/s ÷ Vert.x's | p99 ÷ Vert.x's "
+                            + "| server CPU µs/request | CPU ÷ Vert.x's |",
+                    "|---|---|---|---|---|---|---|---|---|"));
             for (String m : a.modes) {
                 String other = VERTX_PAIRS.get(m);
                 Double rps = runs.rps(m, run);
                 Double p99 = runs.p99(m, run);
+                Double cpu = runs.cpu(m, run);
                 Double rRps = other == null ? null : ratio(rps, runs.rps(other, run));
                 Double rP99 = other == null ? null : ratio(p99, runs.p99(other, run));
                 lines.add(row(m, fmt(rps, 0), fmt(p99), runs.count(m, run, w -> w.errors),
                         runs.count(m, run, w -> w.timeouts), other == null ? "" : fmt(rRps),
-                        other == null ? "" : fmt(rP99)));
+                        other == null ? "" : fmt(rP99), fmt(cpu, 1),
+                        other == null ? "" : fmt(ratio(cpu, runs.cpu(other, run)))));
                 if (other != null && a.modes.contains(other)) {
                     targets.add(new Target("1 (" + r[1] + ", " + m + ") requests/s", rRps, ">= 1.0",
                             rRps != null && rRps >= 1.0));

@@ -56,18 +56,27 @@ class HttpReportTest {
         assertEquals(7, w.timeouts);
         assertNull(w.p99Ms, "no latency when nothing completed");
         assertEquals(12L, w.fuseReads);
+        assertNull(w.cpuMicrosPerRequest(), "no CPU line, no CPU per request");
+    }
+
+    @Test
+    void serverCpuPerRequest() throws IOException {
+        HttpReport.Wrk w = HttpReport.parse(resource("wrk-small-4k.txt") + "server_cpu_us 3396000\n");
+        assertEquals(3396000L, w.serverCpuMicros);
+        assertEquals(500.0, w.cpuMicrosPerRequest(), 1e-9); // 6,792 requests
     }
 
     @Test
     void nettyReportFromRawOutputs(@TempDir Path raw) throws IOException {
         String small = resource("wrk-small-4k.txt");
-        Files.writeString(raw.resolve("epoll-region.small-4k.txt"), small);
-        Files.writeString(raw.resolve("ringfile-shared.small-4k.txt"), small);
+        Files.writeString(raw.resolve("epoll-region.small-4k.txt"), small + "server_cpu_us 6792000\n");
+        Files.writeString(raw.resolve("ringfile-shared.small-4k.txt"), small + "server_cpu_us 3396000\n");
         HttpReport.Args a = new HttpReport.Args(Map.of("raw", raw.toString(), "out", raw.resolve("r.md").toString(),
                 "command", "bench/http-bench.sh", "modes", "epoll-region ringfile-shared", "duration", "2",
                 "slow-ms", "20", "loops", "2", "slow-skipped", "needs root"));
         List<String> lines = HttpReport.netty(a);
-        assertTrue(lines.contains("| ringfile-shared | 3377 | 312.01 | 0 | 0 | 1.00 | 1.00 |"), String.join("\n", lines));
+        assertTrue(lines.contains("| ringfile-shared | 3377 | 312.01 | 0 | 0 | 1.00 | 1.00 | 500.0 | 0.50 |"),
+                String.join("\n", lines));
         assertTrue(lines.contains("| 1 (4 KiB) requests/s | 1.00 | >= 1.0 | PASS |"), String.join("\n", lines));
         assertTrue(lines.contains("| 1 (64 KiB) requests/s | n/a | >= 1.0 | n/a |"));
         assertTrue(lines.contains("Skipped: needs root."));
