@@ -521,7 +521,6 @@ public final class UringBackend implements FileBackend {
      * outcome, {@code statx} its buffer): seekable unless a pipe or socket (or unknown), O_DIRECT alignment as the
      * kernel reports it (6.1+) or else the file system's block size, a regular file's size and device.
      */
-    /** A file for {@code fd} from a statx result (read, not kept). */
     private UringFile newFile(Ring ring, int fd, OpenSpec spec, int res, ByteBuffer statx) {
         ByteBuffer b = Linux.nativeOrder(statx);
         int type = b.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
