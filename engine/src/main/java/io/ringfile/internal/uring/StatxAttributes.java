@@ -18,8 +18,7 @@ final class StatxAttributes implements BasicFileAttributes {
     private final long accessed;
     private final long modified;
     private final long created;
-    private final long device;
-    private final long inode;
+    private final Key key;
 
     private StatxAttributes(ByteBuffer statx) {
         ByteBuffer b = Linux.nativeOrder(statx);
@@ -29,8 +28,7 @@ final class StatxAttributes implements BasicFileAttributes {
         this.accessed = time(b, 64);
         this.modified = time(b, 112);
         this.created = (mask & Linux.STATX_BTIME) != 0 ? time(b, 80) : modified;
-        this.device = device(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL);
-        this.inode = b.getLong(32);
+        this.key = new Key(device(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL), b.getLong(32));
     }
 
     /** A device number as stat(2) reports it (glibc's makedev), so keys read the same as the JDK's. */
@@ -94,7 +92,7 @@ final class StatxAttributes implements BasicFileAttributes {
 
     @Override
     public Object fileKey() {
-        return new Key(device, inode);
+        return key;
     }
 
     /** Device and inode: equal exactly when two paths name the same file. */
