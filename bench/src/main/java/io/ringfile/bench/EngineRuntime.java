@@ -269,8 +269,8 @@ final class EngineRuntime implements AutoCloseable {
         }
 
         @Override
-        public void force(Callback callback) {
-            file.force(true).whenComplete(callback);
+        public void force(boolean metaData, Callback callback) {
+            file.force(metaData).whenComplete(callback);
         }
 
         @Override
@@ -284,8 +284,8 @@ final class EngineRuntime implements AutoCloseable {
         }
 
         @Override
-        public void forceBlocking() throws IOException {
-            join(file.force(true));
+        public void forceBlocking(boolean metaData) throws IOException {
+            join(file.force(metaData));
         }
 
         @Override
@@ -317,7 +317,7 @@ final class EngineRuntime implements AutoCloseable {
         }
 
         @Override
-        public void force(Callback callback) {
+        public void force(boolean metaData, Callback callback) {
             throw new UnsupportedOperationException("FileChannel is driven by threads");
         }
 
@@ -332,8 +332,8 @@ final class EngineRuntime implements AutoCloseable {
         }
 
         @Override
-        public void forceBlocking() throws IOException {
-            channel.force(true);
+        public void forceBlocking(boolean metaData) throws IOException {
+            channel.force(metaData);
         }
 
         @Override
@@ -366,9 +366,9 @@ final class EngineRuntime implements AutoCloseable {
 
         /** AsynchronousFileChannel has no asynchronous force: like its users, call it on the completion thread. */
         @Override
-        public void force(Callback callback) {
+        public void force(boolean metaData, Callback callback) {
             try {
-                channel.force(true);
+                channel.force(metaData);
             } catch (IOException | RuntimeException e) {
                 callback.done(0, e);
                 return;
@@ -387,8 +387,8 @@ final class EngineRuntime implements AutoCloseable {
         }
 
         @Override
-        public void forceBlocking() throws IOException {
-            channel.force(true);
+        public void forceBlocking(boolean metaData) throws IOException {
+            channel.force(metaData);
         }
 
         @Override

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,11 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Load implements AutoCloseable {
 
-    enum Pattern { SEQUENTIAL, RANDOM }
+    /**
+     * Where operation number n goes: SEQUENTIAL wraps around the file; APPEND never wraps (block n of a file that
+     * grows, a log's pattern: each writer takes the next block); RANDOM is uniform over the file's blocks.
+     */
+    enum Pattern { SEQUENTIAL, RANDOM, APPEND }
 
     enum Mix {
         READ, WRITE,
@@ -56,8 +61,13 @@ final class Load implements AutoCloseable {
         long fileSize;
         /** Stop after this many reads/writes; 0 runs until {@link #close()}. */
         long totalOps;
-        /** fsync after every n-th write; 0 never. */
+        /**
+         * force after every n-th write; 0 never. With 1, each write and its force are one record: the latency
+         * recorded runs from the write's call to the force's completion.
+         */
         int fsyncEvery;
+        /** What the forces ask for: {@code force(true)} (fsync) or {@code force(false)} (fdatasync). */
+        boolean forceMetadata = true;
         /** Page-aligned buffers, required for O_DIRECT. */
         boolean aligned;
         Driver driver = Driver.CALLBACKS;
@@ -71,6 +81,7 @@ final class Load implements AutoCloseable {
         Spec fileSize(long s) { fileSize = s; return this; }
         Spec totalOps(long t) { totalOps = t; return this; }
         Spec fsyncEvery(int n) { fsyncEvery = n; return this; }
+        Spec forceMetadata(boolean m) { forceMetadata = m; return this; }
         Spec aligned(boolean a) { aligned = a; return this; }
         Spec driver(Driver d) { driver = d; return this; }
         Spec buffers(ByteBuffer[] b) { buffers = b; return this; }
@@ -215,7 +226,8 @@ final class Load implements AutoCloseable {
         if (spec.totalOps > 0 && seq >= spec.totalOps) {
             return -1;
         }
-        long block = spec.pattern == Pattern.SEQUENTIAL ? seq % blocks
+        long block = spec.pattern == Pattern.APPEND ? seq
+                : spec.pattern == Pattern.SEQUENTIAL ? seq % blocks
                 : random != null ? random.nextLong(blocks) : ThreadLocalRandom.current().nextLong(blocks);
         return block * spec.blockSize;
     }
@@ -237,8 +249,8 @@ final class Load implements AutoCloseable {
      * an fsync is due now.
      */
     private boolean count(int kind, int n, long startNanos, long now) {
-        if (latency != null) {
-            latency.recordValue(Math.min(Latency.MAX_NANOS, Math.max(1, now - startNanos)));
+        if (!(kind == WRITE && spec.fsyncEvery == 1)) { // else recorded with its force, as one record
+            record(startNanos, now);
         }
         bytes.add(n);
         long done = completed.incrementAndGet();
@@ -249,6 +261,12 @@ final class Load implements AutoCloseable {
             }
         }
         return kind == WRITE && spec.fsyncEvery > 0 && writes.incrementAndGet() % spec.fsyncEvery == 0;
+    }
+
+    private void record(long startNanos, long now) {
+        if (latency != null) {
+            latency.recordValue(Math.min(Latency.MAX_NANOS, Math.max(1, now - startNanos)));
+        }
     }
 
     private ByteBuffer newBuffer() {
@@ -293,9 +311,12 @@ final class Load implements AutoCloseable {
                 long now = System.nanoTime();
                 checkTransfer(kind, n);
                 if (count(kind, n, start, now)) {
-                    file.forceBlocking();
+                    file.forceBlocking(spec.forceMetadata);
                     fsyncs.increment();
                     now = System.nanoTime();
+                    if (spec.fsyncEvery == 1) {
+                        record(start, now);
+                    }
                 }
                 start = now;
             }
@@ -312,9 +333,16 @@ final class Load implements AutoCloseable {
      * One outstanding operation, reissued from its own completion. A completion that arrives while the issuing call
      * is still on the stack (a synchronous completion, or a very fast one on another thread) hands the reissue to
      * the issuing frame, which loops: whichever of the two finishes last issues the next operation, exactly once,
-     * and the stack never grows.
+     * and the stack never grows. After {@link #EARLY_LIMIT} such completions in a row the frame passes the reissue
+     * to the common pool (where Ringfile's completions run by default) and returns.
      */
     private final class Slot extends Callback {
+        /**
+         * Completions in a row on the issuing thread (an engine that makes the call there: Ringfile's reads from the
+         * page cache and writes of a thread that may wait) before the slot hands its next issue to the common pool:
+         * else the thread that started the load would run the first slot for ever, and no other slot would start.
+         */
+        private static final int EARLY_LIMIT = 16;
         private static final int IDLE = 0;
         private static final int ISSUING = 1;
         private static final int COMPLETED_EARLY = 2;
@@ -323,17 +351,22 @@ final class Load implements AutoCloseable {
         private final AtomicInteger state = new AtomicInteger(IDLE);
         private int kind;
         private long start;
+        private long writeStart; // of the write whose force is in flight, for a record's latency
         private boolean fsyncDue;
         private boolean retired;
 
         void next() {
-            while (true) {
+            for (int early = 1; ; early++) {
                 state.set(ISSUING);
                 issueOne();
                 if (state.compareAndSet(ISSUING, IDLE)) {
                     return; // the completion will call next()
                 }
                 // COMPLETED_EARLY: the completion left the reissue to this frame
+                if (early == EARLY_LIMIT) {
+                    ForkJoinPool.commonPool().execute(this::next); // let the thread go, the other slots run
+                    return;
+                }
             }
         }
 
@@ -345,8 +378,9 @@ final class Load implements AutoCloseable {
             try {
                 if (fsyncDue) {
                     kind = FSYNC;
+                    writeStart = start;
                     start = System.nanoTime();
-                    file.force(this);
+                    file.force(spec.forceMetadata, this);
                     return;
                 }
                 long position = position(next.getAndIncrement(), null);
@@ -387,6 +421,9 @@ final class Load implements AutoCloseable {
             if (kind == FSYNC) {
                 fsyncDue = false;
                 fsyncs.increment();
+                if (spec.fsyncEvery == 1) {
+                    record(writeStart, now);
+                }
             } else {
                 try {
                     checkTransfer(kind, result);

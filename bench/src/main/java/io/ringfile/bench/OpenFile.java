@@ -16,14 +16,14 @@ interface OpenFile extends AutoCloseable {
 
     void write(ByteBuffer src, long position, Callback callback);
 
-    /** fsync ({@code force(true)}). */
-    void force(Callback callback);
+    /** {@code force(metaData)}: fsync when true, fdatasync when false. */
+    void force(boolean metaData, Callback callback);
 
     int readBlocking(ByteBuffer dst, long position) throws IOException;
 
     int writeBlocking(ByteBuffer src, long position) throws IOException;
 
-    void forceBlocking() throws IOException;
+    void forceBlocking(boolean metaData) throws IOException;
 
     @Override
     void close() throws IOException;

@@ -88,7 +88,7 @@ public class SequentialWriteBenchmark {
                 .blockSize(blockSize).queueDepth(queueDepth).fileSize(size)
                 .totalOps(size / blockSize).buffers(buffers), null);
         load.awaitDone();
-        file.forceBlocking();
+        file.forceBlocking(true);
         written.GiB += (double) load.completedBytes() / (1L << 30);
         return load.completedOps();
     }
