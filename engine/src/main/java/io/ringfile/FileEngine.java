@@ -771,6 +771,7 @@ public interface FileEngine extends AutoCloseable {
         private int nioThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         private Executor completionExecutor = ForkJoinPool.commonPool();
         private boolean inlineCompletion;
+        private boolean writesOnCallerThread = true;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private Duration operationTimeout = Duration.ZERO;
         /** Null: the name. */
@@ -975,6 +976,33 @@ public interface FileEngine extends AutoCloseable {
         }
 
         /**
+         * Whether a positional write may be made on the calling thread, as {@code FileChannel.write} makes it,
+         * instead of through a ring and a kernel worker. Default true.
+         *
+         * <p>When true, {@link AsyncFile#write(java.nio.ByteBuffer, long)} and its {@code writeFully} and
+         * {@code ByteBuf} forms write on the calling thread with {@code pwrite(2)} where all of these hold: the
+         * engine runs io_uring on JDK 22 or later with native access granted to Ringfile (the condition for reads
+         * from the page cache on the caller's thread); the file is a regular file on a local file system, opened
+         * without {@code SYNC}, {@code DSYNC} or {@code DIRECT}; the write is 1 MiB or less; and the caller is a
+         * platform thread that is no event loop: not a ring's, not one of Netty's or of a framework built on Netty
+         * (Vert.x), not virtual. The future comes back complete, and stages attached to it run on the caller.
+         *
+         * <p>Why: local file systems take buffered writes only in ways that may wait, so io_uring sends each one to
+         * a kernel worker thread; the copy into the page cache made where the caller runs saves two thread
+         * hand-offs and uses the caller's warm CPU cache. The call may then wait as {@code FileChannel.write} may:
+         * while the kernel throttles a writer of too many dirty pages, to read in a partly written page that is not
+         * in memory, or for the file system's journal. Set false where a thread must never wait (the event loop of a
+         * framework Ringfile does not recognise): every write then goes through the ring.
+         *
+         * @param onCaller false to make every write through the ring
+         * @return this builder
+         */
+        public Builder writesOnCallerThread(boolean onCaller) {
+            this.writesOnCallerThread = onCaller;
+            return this;
+        }
+
+        /**
          * How long {@link FileEngine#close()} lets operations in flight finish before it fails or abandons them;
          * default 10 seconds. Zero fails them at once.
          *
@@ -1063,7 +1091,7 @@ public interface FileEngine extends AutoCloseable {
                     rings, ringSize, boundedKernelWorkers, unboundedKernelWorkers, maxInFlight, maxQueued, nioThreads,
                     inlineCompletion ? null : completionExecutor, shutdownTimeout.toMillis(),
                     operationTimeout.toNanos(), threadNamePrefix != null ? threadNamePrefix : name, threadFactory,
-                    eventLoopGroup));
+                    eventLoopGroup, writesOnCallerThread));
         }
 
         /** The backend the operator's property or environment variable names, else AUTO. */
@@ -1129,6 +1157,7 @@ public interface FileEngine extends AutoCloseable {
             copy.completionExecutor = completionExecutor;
             copy.eventLoopGroup = eventLoopGroup;
             copy.inlineCompletion = inlineCompletion;
+            copy.writesOnCallerThread = writesOnCallerThread;
             copy.shutdownTimeout = shutdownTimeout;
             copy.operationTimeout = operationTimeout;
             copy.threadNamePrefix = threadNamePrefix;

@@ -34,6 +34,8 @@ public final class AsyncFileImpl implements AsyncFile {
     private final String name;
     private final boolean readable;
     private final boolean writable;
+    /** Positional writes may be made on a caller's thread that may wait (see {@link #writeHere}). */
+    private final boolean writesHere;
     private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
     private final AtomicBoolean cursorBusy = new AtomicBoolean();
     private volatile long cursor;
@@ -70,6 +72,8 @@ public final class AsyncFileImpl implements AsyncFile {
         this.name = path.toString();
         this.readable = spec.read();
         this.writable = spec.write();
+        this.writesHere = engine.writesOnCallerThread() && writable && !spec.sync() && !spec.dsync()
+                && !spec.direct();
     }
 
     @Override
@@ -236,12 +240,61 @@ public final class AsyncFileImpl implements AsyncFile {
 
     @Override
     public CompletableFuture<Integer> write(ByteBuffer src, long position) {
-        return write(src, position, false, engine.completer());
+        return writeFromCaller(src, position, false);
     }
 
     @Override
     public CompletableFuture<Integer> writeFully(ByteBuffer src, long position) {
-        return write(src, position, true, engine.completer());
+        return writeFromCaller(src, position, true);
+    }
+
+    /** A caller's positional write: on its own thread where {@link #writeHere} may, else as every other write. */
+    private CompletableFuture<Integer> writeFromCaller(ByteBuffer src, long position, boolean full) {
+        checkPosition(position);
+        checkWritable();
+        Objects.requireNonNull(src, "src");
+        int start = src.position();
+        CompletableFuture<Integer> here = writeHere(src, position, full);
+        if (here != null) {
+            return here;
+        }
+        int done = src.position() - start; // written here before a refusal: the rest the usual way
+        CompletableFuture<Integer> rest = start(TransferOp.of(engine.completer(), this, false, full, src,
+                position + done));
+        return done == 0 ? rest : rest.thenApply(n -> done + n);
+    }
+
+    /**
+     * The write of a caller's thread that may wait ({@link CallerThreads#mayWait}), made there with the system call
+     * ({@link BackendFile#writeOnCallerThread}) where the engine allows it
+     * ({@code FileEngine.Builder.writesOnCallerThread}) and the file was opened without SYNC, DSYNC or DIRECT: the
+     * future, complete, that the caller gets back as it is (stages attached to it run on the caller's thread). Null
+     * where the backend cannot, for more than {@link EngineImpl#CALLER_WRITE_LIMIT} bytes, or where the engine keeps
+     * this call off the caller's thread; with {@code full}, bytes written here before that are consumed from
+     * {@code src} (its position moved) for the caller to count.
+     */
+    private CompletableFuture<Integer> writeHere(ByteBuffer src, long position, boolean full) {
+        if (!writesHere || !src.hasRemaining() || src.remaining() > EngineImpl.CALLER_WRITE_LIMIT || !isOpen()
+                || !CallerThreads.mayWait() || !CallerStack.mayCompleteHere()) {
+            return null;
+        }
+        Metrics m = engine.recorder();
+        long started = System.nanoTime();
+        Object event = Jfr.begin(Metrics.WRITE);
+        int total = 0;
+        do {
+            int n = file.writeOnCallerThread(src, position + total);
+            if (n == BackendFile.NOT_WRITTEN) {
+                break;
+            }
+            total += n;
+        } while (full && src.hasRemaining());
+        if (total == 0) {
+            return null;
+        }
+        m.completedHere(Metrics.WRITE, started, total);
+        m.event(event, name, position, total, null, null);
+        return full && src.hasRemaining() ? null : EngineFuture.completedHere(total);
     }
 
     @Override
@@ -292,7 +345,20 @@ public final class AsyncFileImpl implements AsyncFile {
         checkPosition(position);
         checkWritable();
         Objects.requireNonNull(src, "src");
-        return start(TransferOp.of(engine.completer(), this, false, full, src, position));
+        int done = 0;
+        if (src.nioBufferCount() == 1 && src.isReadable()) { // on the caller's thread where writeHere may
+            ByteBuffer view = src.nioBuffer(src.readerIndex(), src.readableBytes());
+            CompletableFuture<Integer> here = writeHere(view, position, full);
+            done = view.position();
+            src.readerIndex(src.readerIndex() + done);
+            if (here != null) {
+                return here;
+            }
+        }
+        int before = done; // written here before a refusal: the rest the usual way
+        CompletableFuture<Integer> rest = start(TransferOp.of(engine.completer(), this, false, full, src,
+                position + before));
+        return before == 0 ? rest : rest.thenApply(n -> before + n);
     }
 
     /**

@@ -73,6 +73,8 @@ public final class EngineImpl implements FileEngine {
     /** The group whose loops the engine shares (see FileEngine.Builder#eventLoopGroup), or null. */
     private final EventLoopGroup sharedGroup;
     private final long shutdownMillis;
+    /** See {@link FileEngine.Builder#writesOnCallerThread(boolean)}. */
+    private final boolean writesOnCallerThread;
     /** Each operation's deadline by default, in nanoseconds; 0 for none. */
     private final long timeoutNanos;
     private final Deadlines deadlines;
@@ -113,6 +115,7 @@ public final class EngineImpl implements FileEngine {
         this.completer = completer;
         this.sharedGroup = sharedGroup;
         this.shutdownMillis = shutdownMillis;
+        this.writesOnCallerThread = settings.callerWrites();
         this.paths = new PathOps(this, pool);
         this.unwatch = Jfr.watch(this::metrics);
     }
@@ -435,6 +438,13 @@ public final class EngineImpl implements FileEngine {
 
     /** The largest file a whole-file read, and the most bytes a read, makes on the caller's thread (a copy). */
     static final int CALLER_READ_LIMIT = 1 << 20;
+    /** The most bytes a positional write makes on the caller's thread (see {@link AsyncFileImpl}'s writeHere). */
+    static final int CALLER_WRITE_LIMIT = 1 << 20;
+
+    /** Whether positional writes may be made on callers' threads that may wait (the builder's setting). */
+    boolean writesOnCallerThread() {
+        return writesOnCallerThread;
+    }
 
     @Override
     public CompletableFuture<byte[]> readAllBytes(Path path) {

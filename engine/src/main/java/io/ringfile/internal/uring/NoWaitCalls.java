@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       ring's STATX always runs on a kernel worker thread; this saves an open that round trip.
  * </ul>
  * and, for platform threads that wait for the outcome anyway (a blocking channel's open, size and close), the plain
- * calls: {@link #open}, {@link #statxOpenFile} without {@code AT_STATX_DONT_SYNC}, {@link #close}; and for whole-file
+ * calls: {@link #open}, {@link #statxOpenFile} without {@code AT_STATX_DONT_SYNC}, {@link #close}, {@link #write}
+ * (for callers whose thread may wait, see {@code FileEngine.Builder.writesOnCallerThread}); and for whole-file
  * reads of cached files on the caller's thread, {@link #openCached} (an {@code openat2} whose lookup does not wait).
  *
  * <p>Made through {@code java.lang.foreign}, so only on JDK 22 or later, and only where the JVM grants this module
@@ -146,6 +147,20 @@ public abstract class NoWaitCalls {
         return INSTANCE.openAt(path, flags, mode);
     }
 
+    /** {@link #write} result: nothing was written (the call failed); the ring makes the write and reports it. */
+    static final int NOT_WRITTEN = -2;
+
+    /**
+     * {@code pwrite(fd, src, position)} on the calling thread, which may wait (writeback throttling, a page read
+     * in, the journal): the bytes written, the buffer's position advanced by them, or {@link #NOT_WRITTEN} with
+     * nothing written, whatever the error (the ring meets it again and reports it). A heap buffer is written through
+     * native scratch memory, at most {@code heapLimit} bytes. The caller keeps {@code fd} open meanwhile. Only for
+     * {@link #available()}.
+     */
+    static int write(int fd, ByteBuffer src, long position, int heapLimit) {
+        return INSTANCE.writeHere(fd, src, position, heapLimit);
+    }
+
     /** {@code close(fd)} on the calling thread: 0, or the negated errno (the descriptor is closed either way). */
     static int close(int fd) {
         return INSTANCE.closeFd(fd);
@@ -190,6 +205,9 @@ public abstract class NoWaitCalls {
 
     /** See {@link #close}. */
     protected abstract int closeFd(int fd);
+
+    /** See {@link #write}. */
+    protected abstract int writeHere(int fd, ByteBuffer src, long position, int heapLimit);
 
     /** See {@link #openCached}. */
     protected abstract int openCachedNoWait(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult);

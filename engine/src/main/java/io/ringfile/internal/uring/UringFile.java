@@ -109,6 +109,24 @@ final class UringFile implements BackendFile {
     }
 
     /**
+     * A {@code pwrite} on the calling thread ({@link NoWaitCalls#write}), for buffered regular files on local file
+     * systems (those whose reads may be tried on the caller's thread). The descriptor counts as in flight meanwhile,
+     * so a concurrent close cannot let its number be reused under the write.
+     */
+    @Override
+    public int writeOnCallerThread(ByteBuffer src, long position) {
+        if (device < 0 || position < 0 || !NoWaitCalls.available() || !admit()) {
+            return NOT_WRITTEN;
+        }
+        try {
+            int n = NoWaitCalls.write(fd, src, position, HEAP_TRANSFER_LIMIT);
+            return n == NoWaitCalls.NOT_WRITTEN ? NOT_WRITTEN : n;
+        } finally {
+            done();
+        }
+    }
+
+    /**
      * The {@code size} bytes of a regular file on {@code device}, read from {@code fd} on the calling thread without
      * waiting, with one read past them that must find end of file; fewer where the file ended sooner (it shrank).
      * Null where a read would wait, the file grew, or the file system refuses RWF_NOWAIT (remembered): the caller

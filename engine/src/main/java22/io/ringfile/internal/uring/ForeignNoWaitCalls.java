@@ -13,13 +13,13 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * {@link NoWaitCalls} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT} and
- * {@code statx} with {@code AT_STATX_DONT_SYNC}, errno captured. Compiled with {@code --release 22}; loaded by name
+ * {@link NoWaitCalls} through {@code java.lang.foreign}: glibc's {@code preadv2} with {@code RWF_NOWAIT},
+ * {@code statx} with {@code AT_STATX_DONT_SYNC}, {@code pwritev2} and the rest, errno captured. Compiled with {@code --release 22}; loaded by name
  * only on JDK 22 or later.
  *
  * <p>Each call borrows a scratch segment from a small pool: the iovec and the errno slot at its start, and after them
- * a name, a statx result or the bytes of a heap buffer's read (a heap array has no address to give the kernel). A
- * direct buffer is read into in place.
+ * a name, a statx result or the bytes of a heap buffer's read or write (a heap array has no address to give the
+ * kernel). A direct buffer is read into, or written from, in place.
  */
 final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
@@ -52,6 +52,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     /** Free scratch segments; a slot is taken by swapping in null, so borrowing and giving back never allocate. */
     private final AtomicReferenceArray<Scratch> pool = new AtomicReferenceArray<>(POOLED);
     private MethodHandle preadv2;
+    private MethodHandle pwritev2;
     private MethodHandle statx;
     private MethodHandle openat;
     private MethodHandle close;
@@ -75,6 +76,14 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
             return "the C library has no preadv2";
         }
         preadv2 = linker.downcallHandle(function,
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                Linker.Option.captureCallState("errno"));
+        MemorySegment writeFunction = linker.defaultLookup().find("pwritev2").orElse(null);
+        if (writeFunction == null) {
+            return "the C library has no pwritev2";
+        }
+        pwritev2 = linker.downcallHandle(writeFunction,
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
                 Linker.Option.captureCallState("errno"));
@@ -257,6 +266,61 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         } finally {
             giveBack(scratch);
         }
+    }
+
+    @Override
+    protected int writeHere(int fd, ByteBuffer src, long position, int heapLimit) {
+        Scratch scratch = borrow();
+        try {
+            if (src.isDirect()) {
+                return writeOnce(scratch, fd, MemorySegment.ofBuffer(src), src.remaining(), src, position);
+            }
+            // A heap buffer is written through the scratch, one piece at a time, up to heapLimit bytes in all.
+            int wanted = Math.min(src.remaining(), heapLimit);
+            int total = 0;
+            while (total < wanted) {
+                int piece = Math.min(wanted - total, SCRATCH);
+                if (src.hasArray()) {
+                    MemorySegment.copy(src.array(), src.arrayOffset() + src.position(), scratch.tail,
+                            ValueLayout.JAVA_BYTE, 0, piece);
+                } else {
+                    scratch.tail.asSlice(0, piece).copyFrom(MemorySegment.ofBuffer(src).asSlice(0, piece));
+                }
+                int n = writeOnce(scratch, fd, scratch.tail, piece, src, position + total);
+                if (n == NOT_WRITTEN) {
+                    return total > 0 ? total : n;
+                }
+                total += n;
+                if (n < piece) {
+                    break;
+                }
+            }
+            return total;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    /**
+     * {@code pwritev2(fd, [source, length], 1, position, 0)} with the iovec and errno slot at the start of
+     * {@code scratch}, advancing {@code src} by what was written: the bytes written, or {@link #NOT_WRITTEN} on any
+     * error and for nothing written.
+     */
+    private int writeOnce(Scratch scratch, int fd, MemorySegment source, int length, ByteBuffer src, long position) {
+        MemorySegment iovec = scratch.all;
+        iovec.set(ValueLayout.ADDRESS, 0, source);
+        iovec.set(ValueLayout.JAVA_LONG, 8, Math.min(length, source.byteSize()));
+        long n;
+        try {
+            n = (long) pwritev2.invokeExact(scratch.capture, fd, iovec, 1, position, 0);
+        } catch (Throwable e) { // cannot happen for this signature; the ring makes the write instead
+            return NOT_WRITTEN;
+        }
+        if (n <= 0) {
+            return NOT_WRITTEN;
+        }
+        src.position(src.position() + (int) n);
+        return (int) n;
     }
 
     @Override

@@ -43,6 +43,20 @@ public interface BackendFile {
         return NOT_CACHED;
     }
 
+    /** {@link #writeOnCallerThread} result: nothing was written; make the write with {@link #transfer}. */
+    int NOT_WRITTEN = -2;
+
+    /**
+     * One write of {@code src} at {@code position} made on the calling thread, as {@code pwrite(2)} makes it (it may
+     * wait: the caller has checked that its thread may), where this backend can make it: the bytes written (the
+     * buffer's position advanced by them, possibly fewer than asked), or {@link #NOT_WRITTEN} with nothing written
+     * and the buffer untouched. Errors are never reported here; the transfer meets and reports them. Backends without
+     * such a write always answer {@link #NOT_WRITTEN}.
+     */
+    default int writeOnCallerThread(java.nio.ByteBuffer src, long position) {
+        return NOT_WRITTEN;
+    }
+
     /**
      * For a file opened for direct I/O ({@code ExtendedOpenOption.DIRECT}): what file positions, transfer lengths
      * and buffer addresses must be multiples of; 0 for other files.
