@@ -7,9 +7,9 @@ import java.util.Locale;
 /** One measured point of the short report (or of fio): a workload at a queue depth on one engine. */
 final class Cell {
     static final String HEADER = "workload,cache,blockSize,queueDepth,engine,opsPerSec,gibPerSec,p50us,p99us,"
-            + "p999us,ops,allocBytesPerOp,meanUs,clatP99us";
+            + "p999us,ops,allocBytesPerOp,meanUs,clatP99us,cpuUsPerOp";
 
-    String workload;   // seqread or randread
+    String workload;   // seqread, randread, seqwrite, randwrite or append
     String cache;      // HOT or DIRECT
     int blockSize;
     int queueDepth;
@@ -24,6 +24,12 @@ final class Cell {
     double meanUs = Double.NaN;
     /** fio only: p99 of completion latency (clat, submission excluded); p99us is fio's total latency. */
     double clatP99us = Double.NaN;
+    /**
+     * CPU time per operation in microseconds (= CPU seconds per million operations): every thread of the process
+     * that ran it (this JVM: process CPU time over the measured seconds, the JVM's own threads and the kernel's
+     * io_uring workers of the process included; fio: its usr + sys share).
+     */
+    double cpuUsPerOp = Double.NaN;
 
     /** The mean of {@code cells} (the same run measured more than once): rates and latencies averaged, ops summed. */
     static Cell mean(List<Cell> cells) {
@@ -48,6 +54,7 @@ final class Cell {
         m.allocBytesPerOp = mean(cells, c -> c.allocBytesPerOp);
         m.meanUs = mean(cells, c -> c.meanUs);
         m.clatP99us = mean(cells, c -> c.clatP99us);
+        m.cpuUsPerOp = mean(cells, c -> c.cpuUsPerOp);
         return m;
     }
 
@@ -68,7 +75,7 @@ final class Cell {
         return String.join(",", workload, cache, Integer.toString(blockSize), Integer.toString(queueDepth), engine,
                 fmt(opsPerSec), fmt(gibPerSec), fmt(p50us), fmt(p99us), fmt(p999us), Long.toString(ops),
                 Double.isNaN(allocBytesPerOp) ? "" : fmt(allocBytesPerOp), Double.isNaN(meanUs) ? "" : fmt(meanUs),
-                Double.isNaN(clatP99us) ? "" : fmt(clatP99us));
+                Double.isNaN(clatP99us) ? "" : fmt(clatP99us), Double.isNaN(cpuUsPerOp) ? "" : fmt(cpuUsPerOp));
     }
 
     private static String fmt(double v) {
@@ -98,6 +105,7 @@ final class Cell {
             c.allocBytesPerOp = f.length > 11 && !f[11].isEmpty() ? Double.parseDouble(f[11]) : Double.NaN;
             c.meanUs = f.length > 12 && !f[12].isEmpty() ? Double.parseDouble(f[12]) : Double.NaN;
             c.clatP99us = f.length > 13 && !f[13].isEmpty() ? Double.parseDouble(f[13]) : Double.NaN;
+            c.cpuUsPerOp = f.length > 14 && !f[14].isEmpty() ? Double.parseDouble(f[14]) : Double.NaN;
             cells.add(c);
         }
         return cells;

@@ -300,7 +300,8 @@ final class Chart {
         /** The mark of {@code r} in {@code panel}, or null if the row is not a ratio measured at this panel's points. */
         static TargetMark of(Targets.Row r, Panel panel) {
             if (r.comparatorLabel == null || r.point == null || Double.isNaN(r.comparatorValue)
-                    || r.measure == Targets.Measure.ALLOC || (r.measure == Targets.Measure.P99) != panel.latency) {
+                    || r.measure == Targets.Measure.ALLOC || r.measure == Targets.Measure.CPU
+                    || (r.measure == Targets.Measure.P99) != panel.latency) {
                 return null;
             }
             String[] p = r.point.split("-"); // workload-cache-blockSize-queueDepth

@@ -33,7 +33,10 @@ final class Fio {
         int blockSize = 4096;
         int queueDepth = 1;
         boolean direct;
-        /** fio's --rw: read, randread, write (one pass and an fsync) or randrw (70% reads, fsync every 64 writes). */
+        /**
+         * fio's --rw: read, randread, write (one pass and an fsync), seqwrite (--rw=write for the given time),
+         * randwrite, or randrw (70% reads, fsync every 64 writes).
+         */
         String rw = "randread";
         /** More than one: that many jobs of {@link #queueDepth} each on the same file, summed. */
         int numJobs = 1;
@@ -50,6 +53,8 @@ final class Fio {
         double meanUs;
         /** Completion latency (clat_ns) p99. */
         double clatP99us;
+        /** fio's usr + sys CPU time per operation, microseconds; NaN when it reported none. */
+        double cpuUsPerOp = Double.NaN;
     }
 
     /** The command line of {@code job}: {@code ramp} seconds of ramp, then {@code runtime} seconds measured. */
@@ -69,7 +74,9 @@ final class Fio {
             cmd.add("--time_based");
             cmd.add("--runtime=" + (int) (runtime * 1000) + "ms");
             cmd.add("--ramp_time=" + (int) (ramp * 1000) + "ms");
-            if (job.rw.equals("randrw")) {
+            if (job.rw.equals("seqwrite")) {
+                cmd.add("--rw=write");
+            } else if (job.rw.equals("randrw")) {
                 cmd.add("--rw=randrw");
                 cmd.add("--rwmixread=70");
                 cmd.add("--fsync=64");
@@ -142,6 +149,11 @@ final class Fio {
         r.p999us = percentile(lat, "99.900000");
         r.meanUs = meanNs / 1000.0;
         r.clatP99us = percentile(clat, "99.000000");
+        // usr_cpu and sys_cpu: percent of one CPU over the job's run time
+        double cpuShare = (job.path("usr_cpu").asDouble(0) + job.path("sys_cpu").asDouble(0)) / 100;
+        if (cpuShare > 0 && ops > 0) {
+            r.cpuUsPerOp = cpuShare * 1e6 / ops;
+        }
         return r;
     }
 
@@ -165,6 +177,7 @@ final class Fio {
         c.ops = (long) (r.opsPerSec * runtime);
         c.meanUs = r.meanUs;
         c.clatP99us = r.clatP99us;
+        c.cpuUsPerOp = r.cpuUsPerOp;
         return c;
     }
 

@@ -11,13 +11,15 @@ import java.util.stream.Stream;
  * count only that workload:
  *
  * <pre>
- * Point ENGINE seqread|randread HOT|DIRECT BLOCK_BYTES QUEUE_DEPTH [CALLBACKS|PLATFORM_THREADS|VIRTUAL_THREADS]
+ * Point ENGINE seqread|randread|seqwrite|randwrite|append HOT|DIRECT BLOCK_BYTES QUEUE_DEPTH
+ *     [CALLBACKS|PLATFORM_THREADS|VIRTUAL_THREADS]
  *     [rings N] [seconds 3] [warmup 0.5] [size 256m] [dir /tmp]
  * </pre>
  *
  * For example {@code perf stat -e context-switches java -cp bench/target/benchmarks.jar io.ringfile.bench.Point
- * RINGFILE_IO_URING randread HOT 4096 128 rings 2}. Prints throughput, latency percentiles and bytes allocated per
- * operation; the file is generated in a temporary directory and deleted at the end.
+ * RINGFILE_IO_URING randread HOT 4096 128 rings 2}. Prints throughput, latency percentiles, process CPU and bytes
+ * allocated per operation; the files are generated in a temporary directory (as the report's, see
+ * {@link Report.WorkFiles}) and deleted at the end.
  */
 public final class Point {
     private Point() {
@@ -25,7 +27,8 @@ public final class Point {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: Point ENGINE seqread|randread HOT|DIRECT BLOCK_BYTES QUEUE_DEPTH [DRIVER] "
+            System.err.println("usage: Point ENGINE seqread|randread|seqwrite|randwrite|append HOT|DIRECT BLOCK_BYTES "
+                    + "QUEUE_DEPTH [DRIVER] "
                     + "[rings N] [seconds S] [warmup S] [size 256m] [dir /tmp]");
             System.exit(2);
         }
@@ -57,21 +60,20 @@ public final class Point {
         }
         Path dir = Files.createTempDirectory(parent, "ringfile-point");
         try {
-            Path data = dir.resolve("data.bin");
-            TestFiles.create(data, size);
-            TestFiles.warm(data);
-            Load.Spec spec = new Load.Spec()
-                    .pattern(workload.equals("seqread") ? Load.Pattern.SEQUENTIAL : Load.Pattern.RANDOM)
-                    .mix(Load.Mix.READ).blockSize(blockSize).queueDepth(queueDepth).fileSize(size)
-                    .aligned(cache == Cache.DIRECT).driver(driver);
+            Report.WorkFiles files = new Report.WorkFiles(dir, size);
+            files.create();
+            Path data = files.prepare(workload);
+            Load.Spec spec = Report.spec(workload, blockSize, cache, files.size(workload), driver, queueDepth);
+            boolean direct = cache == Cache.DIRECT;
             try (EngineRuntime runtime = rings > 0 ? EngineRuntime.withRings(engine, rings)
                     : EngineRuntime.start(engine)) {
-                Cell c = Report.runCell(runtime, engine.label(), data, Options.read(cache == Cache.DIRECT), spec,
+                Cell c = Report.runCell(runtime, engine.label(), data,
+                        workload.endsWith("read") ? Options.read(direct) : Options.readWrite(direct), spec,
                         workload, cache, warmup, seconds);
                 System.out.printf(Locale.ROOT, "%s %s %s bs=%d qd=%d %s%s: %.0f ops/s, %.2f GiB/s, p50 %.1f us, "
-                                + "p99 %.1f us, %.0f B/op, %d ops%n", engine, workload, cache, blockSize, queueDepth,
+                                + "p99 %.1f us, %.2f CPU us/op, %.0f B/op, %d ops%n", engine, workload, cache, blockSize, queueDepth,
                         driver, rings > 0 ? " rings=" + rings : "", c.opsPerSec, c.gibPerSec, c.p50us, c.p99us,
-                        c.allocBytesPerOp, c.ops);
+                        c.cpuUsPerOp, c.allocBytesPerOp, c.ops);
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -26,7 +26,7 @@ import java.util.Set;
  * <pre>
  * Report measure --dir DIR [--size 256m] [--warmup 0.5] [--seconds 1.5] [--out bench/target/results] [--fio FIO]
  *                [--command TEXT]
- *     creates DIR/data.bin (and DIR/write.bin for the write row), measures, writes OUT/report.csv,
+ *     creates DIR/data.bin (and the write rows' files beside it), measures, writes OUT/report.csv,
  *     OUT/targets-points.csv and OUT/repeats.csv (every run, with its attempt, pass and spare CPU; the caller
  *     deletes DIR); with --fio FIO (the fio executable) fio runs each
  *     configuration right after the engines, into OUT/fio.csv; --command is recorded as the command that ran
@@ -226,23 +226,92 @@ public final class Report {
             return extra != null && extra.minWarmup > 0 && !Double.isNaN(cell.allocBytesPerOp);
         }
 
-        Cell measure(Plan plan, Path data, Path scratch, long size, long scratchSize, double warmup, double seconds,
-                     String fio) throws Exception {
+        Cell measure(Plan plan, WorkFiles files, double warmup, double seconds, String fio) throws Exception {
             boolean direct = plan.cache == Cache.DIRECT;
-            if (extra == null) {
-                return isFio() ? runFio(fio, data, plan, 1, plan.queueDepth, warmup, seconds)
-                        : runCell(runtime, label, data, Options.read(direct),
-                                spec(plan, size, Load.Driver.CALLBACKS, plan.queueDepth, false), plan.workload,
-                                plan.cache, warmup, seconds);
-            }
+            String workload = extra != null && extra.write ? "randwrite" : plan.workload;
+            Path path = files.prepare(workload);
+            int inFlight = extra == null ? plan.queueDepth : extra.inFlight;
             if (isFio()) {
-                return runFio(fio, data, plan, extra.fioJobs, extra.inFlight, warmup, seconds);
+                return runFio(fio, path, workload, plan, extra == null ? 1 : extra.fioJobs, inFlight, warmup,
+                        seconds);
             }
-            Path path = extra.write ? scratch : data;
-            Set<OpenOption> options = extra.write ? Options.readWrite(direct) : Options.read(direct);
-            return runCell(runtime, extra.label, path, options,
-                    spec(plan, extra.write ? scratchSize : size, extra.driver, extra.inFlight, extra.write),
-                    extra.write ? "randwrite" : plan.workload, plan.cache, Math.max(warmup, extra.minWarmup), seconds);
+            Set<OpenOption> options = workload.endsWith("read") ? Options.read(direct) : Options.readWrite(direct);
+            return runCell(runtime, label, path, options,
+                    spec(workload, plan.blockSize, plan.cache, files.size(workload),
+                            extra == null ? Load.Driver.CALLBACKS : extra.driver, inFlight), workload, plan.cache,
+                    Math.max(warmup, extra == null ? 0 : extra.minWarmup), seconds);
+        }
+    }
+
+    /**
+     * The files the points run on, by workload: reads on DIR/data.bin; random overwrites on DIR/write.bin (64 MiB at
+     * most, cached); sequential 1 MiB overwrites on DIR/seqwrite.bin (the report's size); appends to DIR/log.bin.
+     * Before every run of a write workload (each engine, fio, each repeat) its file is made clean with an fsync, and
+     * the log is emptied first: each run starts with no dirty page of its file, whatever ran before, so that the
+     * kernel's writeback of an earlier run's pages does not fall into a later one.
+     */
+    static final class WorkFiles {
+        final Path data;
+        final long size;
+        final Path scratch;
+        final long scratchSize;
+        final Path seqWrite;
+        final Path log;
+
+        WorkFiles(Path dir, long size) {
+            this.data = dir.resolve("data.bin");
+            this.size = size;
+            this.scratch = dir.resolve("write.bin");
+            this.scratchSize = Math.min(size, 64L << 20);
+            this.seqWrite = dir.resolve("seqwrite.bin");
+            this.log = dir.resolve("log.bin");
+        }
+
+        void create() throws IOException {
+            TestFiles.create(data, size);
+            TestFiles.warm(data);
+            TestFiles.create(scratch, scratchSize);
+            TestFiles.warm(scratch);
+            TestFiles.create(seqWrite, size);
+            TestFiles.warm(seqWrite);
+            Files.deleteIfExists(log);
+            Files.createFile(log);
+        }
+
+        long size(String workload) {
+            switch (workload) {
+                case "randwrite":
+                    return scratchSize;
+                case "append":
+                    return 1L << 40; // positions only: an append run never wraps
+                default:
+                    return size;
+            }
+        }
+
+        /** The file of {@code workload}, made ready for a run (see the class comment). */
+        Path prepare(String workload) throws IOException {
+            switch (workload) {
+                case "randwrite":
+                    return clean(scratch, false);
+                case "seqwrite":
+                    return clean(seqWrite, false);
+                case "append":
+                    return clean(log, true);
+                default:
+                    return data;
+            }
+        }
+
+        private static Path clean(Path file, boolean empty) throws IOException {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                if (empty) {
+                    channel.truncate(0);
+                }
+                channel.force(true);
+            }
+            return file;
         }
     }
 
@@ -267,8 +336,12 @@ public final class Report {
         }
         plans.add(new Plan("seqread", Cache.DIRECT, 1 << 20, 8, true));
         for (String qd : DIRECT_RAND_QD) { // rows 1 and 2: FileChannel DIRECT with 8 threads at both depths
-            plans.add(new Plan("randread", Cache.DIRECT, 4096, Integer.parseInt(qd), true)
-                    .extra(new Extra(Targets.FC_8, Engine.FILE_CHANNEL.name(), threads, 8)));
+            Plan plan = new Plan("randread", Cache.DIRECT, 4096, Integer.parseInt(qd), true)
+                    .extra(new Extra(Targets.FC_8, Engine.FILE_CHANNEL.name(), threads, 8));
+            if (plan.queueDepth == 32) { // row 12: CPU per read against 32 threads
+                plan.extra(new Extra(Targets.fileChannelThreads(32), Engine.FILE_CHANNEL.name(), threads, 32));
+            }
+            plans.add(plan);
         }
         if (virtualThreads) { // row 7
             plans.add(new Plan("randread", Cache.DIRECT, 4096, 1024, false)
@@ -284,7 +357,31 @@ public final class Report {
         write.minWarmup = 1.0;
         write.write = true;
         plans.add(new Plan("randread", Cache.HOT, 4096, 1, false).extra(read).extra(write));
+        // rows 9 to 11: writes (issue 16); each compared with FileChannel and, but for the log, fio
+        for (int qd : new int[] {1, 8}) { // row 9: buffered sequential 1 MiB, against one writing thread
+            plans.add(writes(new Plan("seqwrite", Cache.HOT, 1 << 20, qd, false), qd, 1, true));
+        }
+        for (int writers : new int[] {1, 16}) { // row 10: a log's appends, each forced, as many threads as slots
+            plans.add(writes(new Plan("append", Cache.HOT, 4096, writers, false), writers, writers, false));
+        }
+        plans.add(writes(new Plan("randwrite", Cache.HOT, 4096, 32, false), 32, 32, true)); // row 11
         return plans;
+    }
+
+    /**
+     * A write point's runs: Ringfile (default and inline) with {@code slots} callbacks in flight, {@code FileChannel}
+     * with {@code threads} threads, and fio (one job at the point's depth) when {@code withFio}.
+     */
+    private static Plan writes(Plan plan, int slots, int threads, boolean withFio) {
+        Load.Driver callbacks = Load.Driver.CALLBACKS;
+        plan.extra(new Extra(Targets.DEFAULT, Engine.RINGFILE_IO_URING.name(), callbacks, slots))
+                .extra(new Extra(Targets.INLINE, Engine.RINGFILE_IO_URING_INLINE.name(), callbacks, slots))
+                .extra(new Extra(Targets.fileChannelThreads(threads), Engine.FILE_CHANNEL.name(),
+                        Load.Driver.PLATFORM_THREADS, threads));
+        if (withFio) {
+            plan.extra(Extra.fio(1, slots));
+        }
+        return plan;
     }
 
     private static void measure(Path dir, long size, double warmup, double seconds, Path out, String fio,
@@ -304,9 +401,9 @@ public final class Report {
                     + auto.fallbackReason().map(r -> ", fell back because: " + r).orElse(""));
         }
         Files.createDirectories(dir);
-        Path data = dir.resolve("data.bin");
-        Path scratch = dir.resolve("write.bin");
-        meta.add("file: " + TestFiles.formatSize(size) + " at " + data + " (generated, deleted after)");
+        WorkFiles files = new WorkFiles(dir, size);
+        meta.add("file: " + TestFiles.formatSize(size) + " at " + files.data + " (generated, deleted after; writes go "
+                + "to files of their own beside it, each fsynced before every run)");
         String sizeLine = "sizeBytes: " + size;
         meta.add("each point: " + warmup + " s warm-up, " + seconds + " s measured; engines (and fio) take turns"
                 + " at each point; O_DIRECT points and the points of the targets table run twice, the second pass in"
@@ -323,11 +420,7 @@ public final class Report {
             System.out.println(line);
         }
         System.out.println("generating " + TestFiles.formatSize(size) + " ...");
-        TestFiles.create(data, size);
-        TestFiles.warm(data);
-        long scratchSize = Math.min(size, 64L << 20);
-        TestFiles.create(scratch, scratchSize);
-        TestFiles.warm(scratch);
+        files.create();
 
         Map<String, EngineRuntime> runtimes = new LinkedHashMap<>();
         List<EngineRuntime> mainRuntimes = new ArrayList<>();
@@ -399,8 +492,7 @@ public final class Report {
                             System.out.flush();
                             long t0 = System.nanoTime();
                             try {
-                                Cell cell = run.measure(plan, data, scratch, size, scratchSize, warmup, seconds,
-                                        fio);
+                                Cell cell = run.measure(plan, files, warmup, seconds, fio);
                                 CpuSampler.Window w = sampler.window(t0, System.nanoTime());
                                 results.computeIfAbsent(run, r -> new ArrayList<>()).add(cell);
                                 Targets.Repeat repeat = new Targets.Repeat();
@@ -511,11 +603,18 @@ public final class Report {
         }
     }
 
-    private static Load.Spec spec(Plan plan, long fileSize, Load.Driver driver, int inFlight, boolean write) {
-        return new Load.Spec()
-                .pattern(plan.workload.equals("seqread") ? Load.Pattern.SEQUENTIAL : Load.Pattern.RANDOM)
-                .mix(write ? Load.Mix.WRITE : Load.Mix.READ).blockSize(plan.blockSize).queueDepth(inFlight)
-                .fileSize(fileSize).aligned(plan.cache == Cache.DIRECT).driver(driver);
+    /** The load of {@code workload} (seqread, randread, seqwrite, randwrite, append) at {@code inFlight}. */
+    static Load.Spec spec(String workload, int blockSize, Cache cache, long fileSize, Load.Driver driver,
+                          int inFlight) {
+        Load.Spec spec = new Load.Spec()
+                .pattern(workload.startsWith("seq") ? Load.Pattern.SEQUENTIAL
+                        : workload.equals("append") ? Load.Pattern.APPEND : Load.Pattern.RANDOM)
+                .mix(workload.endsWith("read") ? Load.Mix.READ : Load.Mix.WRITE).blockSize(blockSize)
+                .queueDepth(inFlight).fileSize(fileSize).aligned(cache == Cache.DIRECT).driver(driver);
+        if (workload.equals("append")) {
+            spec.fsyncEvery(1).forceMetadata(false); // a log: each record written, then force(false)
+        }
+        return spec;
     }
 
     private static String progressName(int n, int total, Plan plan, String label) {
@@ -551,7 +650,7 @@ public final class Report {
     }
 
     private static String progress(Cell cell) {
-        return cell.workload.equals("seqread")
+        return cell.workload.startsWith("seq")
                 ? String.format(Locale.ROOT, "%7.2f GiB/s  p99 %s", cell.gibPerSec, fmtMicros(cell.p99us))
                 : String.format(Locale.ROOT, "%7.0f k/s    p99 %s", cell.opsPerSec / 1000, fmtMicros(cell.p99us));
     }
@@ -560,13 +659,13 @@ public final class Report {
      * Runs fio once on the same file and configuration: {@code jobs} jobs of {@code depth} each (more than one job:
      * summed with --group_reporting).
      */
-    private static Cell runFio(String fio, Path data, Plan plan, int jobs, int depth, double warmup,
+    private static Cell runFio(String fio, Path file, String workload, Plan plan, int jobs, int depth, double warmup,
                                double seconds) throws IOException, InterruptedException {
         Fio.Job job = new Fio.Job();
         job.executable = fio;
-        job.file = data.toString();
-        job.size = Files.size(data);
-        job.rw = plan.workload.equals("seqread") ? "read" : "randread";
+        job.file = file.toString();
+        job.size = Files.size(file);
+        job.rw = workload.equals("seqread") ? "read" : workload; // Fio's seqwrite is --rw=write for a time
         job.blockSize = plan.blockSize;
         job.queueDepth = depth;
         job.numJobs = jobs;
@@ -586,11 +685,13 @@ public final class Report {
                 long ops0 = load.completedOps();
                 long bytes0 = load.completedBytes();
                 long alloc0 = allocatedBytes();
+                long cpu0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 Thread.sleep((long) (seconds * 1000));
                 long ops1 = load.completedOps();
                 long bytes1 = load.completedBytes();
                 long t1 = System.nanoTime();
+                long cpu1 = processCpuNanos();
                 long alloc1 = allocatedBytes();
                 Histogram h = recorder.getIntervalHistogram();
                 load.awaitCompleted(0); // throws if the load failed
@@ -608,6 +709,9 @@ public final class Report {
                 cell.p99us = h.getValueAtPercentile(99) / 1000.0;
                 cell.p999us = h.getValueAtPercentile(99.9) / 1000.0;
                 cell.meanUs = h.getMean() / 1000.0;
+                if (cpu0 >= 0 && cpu1 >= 0 && cell.ops > 0) {
+                    cell.cpuUsPerOp = (cpu1 - cpu0) / 1000.0 / cell.ops;
+                }
                 if (alloc0 >= 0 && alloc1 >= 0 && cell.ops > 0) {
                     cell.allocBytesPerOp = (double) (alloc1 - alloc0) / cell.ops;
                 }
@@ -655,6 +759,13 @@ public final class Report {
      * {@code getTotalThreadAllocatedBytes} came with JDK 21 and later JDK 17 updates, and is not in the JDK 17 API
      * that a newer javac compiles {@code --release 17} against.
      */
+    /** This process's CPU time (every thread, its io_uring kernel workers included), or -1 where unknown. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean bean = ManagementFactory.getOperatingSystemMXBean();
+        return bean instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) bean).getProcessCpuTime() : -1;
+    }
+
     private static long allocatedBytes() {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         if (bean instanceof com.sun.management.ThreadMXBean) {

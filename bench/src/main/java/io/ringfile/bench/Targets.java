@@ -46,6 +46,11 @@ final class Targets {
     static final String JOIN_READ = "ringfile io_uring join read";
     static final String JOIN_WRITE = "ringfile io_uring join write";
 
+    /** The label of {@code FileChannel} driven by {@code n} platform threads, in the extra runs. */
+    static String fileChannelThreads(int n) {
+        return "FileChannel x" + n + "thr";
+    }
+
     static final String EXPLANATION = "ringfile default = FileEngine.builder().build() on io_uring (callbacks on "
             + "ForkJoinPool.commonPool()); tuned (inline) = the same with inlineCompletion(true). The verdict uses "
             + "the default figure. Async rows: completion callbacks issue the next operation; join rows: threads "
@@ -71,7 +76,9 @@ final class Targets {
 
     /** What a row compares; says how its figures are printed. */
     enum Measure {
-        IOPS("ops/s"), GIBS("GiB/s"), P99("us"), ALLOC("B/op");
+        IOPS("ops/s"), GIBS("GiB/s"), P99("us"), ALLOC("B/op"),
+        /** CPU time of the whole process per operation: microseconds, which is CPU seconds per million. */
+        CPU("CPU s/M ops");
 
         final String unit;
 
@@ -90,6 +97,8 @@ final class Targets {
                     return c.gibPerSec;
                 case P99:
                     return c.p99us;
+                case CPU:
+                    return c.cpuUsPerOp;
                 default:
                     return c.allocBytesPerOp;
             }
@@ -106,6 +115,8 @@ final class Targets {
                     return String.format(Locale.ROOT, "%.2f GiB/s", v);
                 case P99:
                     return Report.fmtMicros(v);
+                case CPU:
+                    return String.format(Locale.ROOT, "%.1f CPU s/M", v);
                 default:
                     return String.format(Locale.ROOT, "%.0f B/op", v);
             }
@@ -515,6 +526,61 @@ final class Targets {
                 in.extra(alloc, JOIN_READ), null, JOIN_READ, in, alloc, null, "-", Double.NaN, null, true, 128));
         rows.add(row("8b", "write, direct buffer, 1 thread write().join(): B/op", Measure.ALLOC,
                 in.extra(alloc, JOIN_WRITE), null, JOIN_WRITE, in, alloc, null, "-", Double.NaN, null, true, 128));
+        // 9: buffered sequential 1 MiB writes at 1 and 8 in flight (issue 16)
+        String[] ids9 = {"9a", "9b", "9c", "9d"};
+        int[] depths9 = {1, 8};
+        for (int k = 0; k < depths9.length; k++) {
+            int qd = depths9[k];
+            String at = point("seqwrite", "HOT", 1 << 20, qd);
+            String where = "page cache seq 1m write, " + qd + " in flight: GiB/s";
+            Cell fc = in.extra(at, fileChannelThreads(1));
+            Cell fio = in.extra(at, FIO);
+            rows.add(row(ids9[2 * k], where, Measure.GIBS, in.extra(at, DEFAULT), in.extra(at, INLINE), DEFAULT, in,
+                    at, fileChannelThreads(1), "FileChannel x1 thread", Measure.GIBS.of(fc),
+                    fc == null ? in.missing(fileChannelThreads(1)) : null, false, 0.8));
+            rows.add(row(ids9[2 * k + 1], where, Measure.GIBS, in.extra(at, DEFAULT), in.extra(at, INLINE), DEFAULT,
+                    in, at, FIO, "fio 1 job QD" + qd, Measure.GIBS.of(fio), fio == null ? in.fioMissing() : null,
+                    false, 1.0));
+        }
+        // 10: a log's records: append 4 KiB, then force(false), by 1 and 16 writers
+        String[] ids10 = {"10a", "10b", "10c", "10d"};
+        int[] writers10 = {1, 16};
+        for (int k = 0; k < writers10.length; k++) {
+            int n = writers10[k];
+            String at = point("append", "HOT", 4096, n);
+            String where = "append 4k + force(false), " + n + (n == 1 ? " writer" : " writers");
+            String fcLabel = fileChannelThreads(n);
+            Cell fc = in.extra(at, fcLabel);
+            String fcName = "FileChannel x" + n + (n == 1 ? " thread" : " threads");
+            rows.add(row(ids10[2 * k], where + ": records/s", Measure.IOPS, in.extra(at, DEFAULT),
+                    in.extra(at, INLINE), DEFAULT, in, at, fcLabel, fcName, Measure.IOPS.of(fc),
+                    fc == null ? in.missing(fcLabel) : null, false, 1.0));
+            rows.add(row(ids10[2 * k + 1], where + ": p99", Measure.P99, in.extra(at, DEFAULT), in.extra(at, INLINE),
+                    DEFAULT, in, at, fcLabel, fcName + " p99", Measure.P99.of(fc),
+                    fc == null ? in.missing(fcLabel) : null, true, 1.0));
+        }
+        // 11: random 4 KiB overwrites of a cached file, 32 in flight
+        String rand32 = point("randwrite", "HOT", 4096, 32);
+        Cell fioRandWrite = in.extra(rand32, FIO);
+        Cell fcRandWrite = in.extra(rand32, fileChannelThreads(32));
+        String where11 = "page cache rand 4k write, 32 in flight: IOPS";
+        rows.add(row("11a", where11, Measure.IOPS, in.extra(rand32, DEFAULT), in.extra(rand32, INLINE), DEFAULT, in,
+                rand32, FIO, "fio 1 job QD32", Measure.IOPS.of(fioRandWrite),
+                fioRandWrite == null ? in.fioMissing() : null, false, 1.0));
+        rows.add(row("11b", where11, Measure.IOPS, in.extra(rand32, DEFAULT), in.extra(rand32, INLINE), DEFAULT, in,
+                rand32, fileChannelThreads(32), "FileChannel x32 threads", Measure.IOPS.of(fcRandWrite),
+                fcRandWrite == null ? in.missing(fileChannelThreads(32)) : null, false, 0.8));
+        // 12: CPU per O_DIRECT read at the device's pace, against 32 threads; both IOPS shown to judge "equal IOPS"
+        String direct32 = point("randread", "DIRECT", 4096, 32);
+        Cell ringfileDirect = in.main("randread", "DIRECT", 4096, 32, DEFAULT);
+        Cell fcDirect32 = in.extra(direct32, fileChannelThreads(32));
+        rows.add(row("12", "O_DIRECT rand 4k, 32 in flight: CPU per read", Measure.CPU, ringfileDirect,
+                in.main("randread", "DIRECT", 4096, 32, INLINE), DEFAULT, in, direct32, fileChannelThreads(32),
+                "FileChannel DIRECT x32 threads" + (ringfileDirect == null || fcDirect32 == null ? ""
+                        : String.format(Locale.ROOT, " (at %.0f k/s; ringfile at %.0f k/s)",
+                        fcDirect32.opsPerSec / 1000, ringfileDirect.opsPerSec / 1000)),
+                Measure.CPU.of(fcDirect32), fcDirect32 == null ? in.missing(fileChannelThreads(32)) : null, true,
+                0.5));
         judge(rows, in);
         return rows;
     }

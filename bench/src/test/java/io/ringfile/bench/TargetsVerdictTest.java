@@ -181,6 +181,63 @@ class TargetsVerdictTest {
         assertFalse(Targets.text(rows).isEmpty());
     }
 
+    /** Rows 9 to 12 from the extra runs of targets-points.csv (and a main cell for row 12). */
+    @Test
+    void writeAndCpuRowsFromTheExtraRuns(@TempDir Path dir) throws Exception {
+        List<String> points = new ArrayList<>(List.of("point," + Cell.HEADER));
+        points.add("seqwrite-HOT-1048576-1," + cell("seqwrite", 1 << 20, 1, Targets.DEFAULT, 9_000, 70).toCsv());
+        points.add("seqwrite-HOT-1048576-1," + cell("seqwrite", 1 << 20, 1, "FileChannel x1thr", 10_000, 60)
+                .toCsv());
+        points.add("seqwrite-HOT-1048576-1," + cell("seqwrite", 1 << 20, 1, Targets.FIO, 6_000, 50).toCsv());
+        points.add("append-HOT-4096-16," + cell("append", 4096, 16, Targets.DEFAULT, 20_000, 1_500).toCsv());
+        points.add("append-HOT-4096-16," + cell("append", 4096, 16, "FileChannel x16thr", 25_000, 1_000).toCsv());
+        Cell fc32 = cell("randread", 4096, 32, "FileChannel x32thr", 100_000, 400);
+        fc32.cache = "DIRECT";
+        fc32.cpuUsPerOp = 20;
+        points.add("randread-DIRECT-4096-32," + fc32.toCsv());
+        Path file = dir.resolve("targets-points.csv");
+        Files.write(file, points, StandardCharsets.UTF_8);
+        Cell ringfile = cell("randread", 4096, 32, Targets.DEFAULT, 110_000, 350);
+        ringfile.cache = "DIRECT";
+        ringfile.cpuUsPerOp = 8;
+        Targets.Inputs in = Targets.Inputs.read(List.of(ringfile), List.of(), file);
+        Map<String, Targets.Row> rows = new java.util.HashMap<>();
+        for (Targets.Row r : Targets.rows(in)) {
+            rows.put(r.id, r);
+        }
+        assertEquals(0.9, rows.get("9a").value(), 1e-3);  // GiB/s (3 decimals in the csv) against one thread
+        assertEquals("PASS", rows.get("9a").verdict());  // >= 0.8
+        assertEquals(1.5, rows.get("9b").value(), 1e-3);  // against fio at QD 1
+        assertEquals("n/a", rows.get("9c").verdict(), "QD 8 not measured");
+        assertEquals(0.8, rows.get("10c").value(), 1e-9); // records/s, 16 writers
+        assertEquals("MISS", rows.get("10c").verdict());
+        assertEquals(1.5, rows.get("10d").value(), 1e-9); // p99
+        assertEquals("MISS", rows.get("10d").verdict());
+        assertEquals(0.4, rows.get("12").value(), 1e-9);  // CPU per read: 8 against 20
+        assertEquals("PASS", rows.get("12").verdict());   // <= 0.5
+        assertTrue(rows.get("12").comparator.contains("at 100 k/s; ringfile at 110 k/s"), rows.get("12").comparator);
+        assertEquals("8.0 CPU s/M", Targets.Measure.CPU.format(rows.get("12").ringfile));
+    }
+
+    private static Cell cell(String workload, int blockSize, int queueDepth, String engine, double opsPerSec,
+                             double p99us) {
+        Cell c = new Cell();
+        c.workload = workload;
+        c.cache = "HOT";
+        c.blockSize = blockSize;
+        c.queueDepth = queueDepth;
+        c.engine = engine;
+        c.opsPerSec = opsPerSec;
+        c.gibPerSec = opsPerSec * blockSize / (double) (1L << 30);
+        c.p50us = p99us / 2;
+        c.p99us = p99us;
+        c.p999us = p99us * 2;
+        c.ops = (long) opsPerSec;
+        Cell parsed = Cell.parse(List.of(c.toCsv())).get(0); // the csv keeps every figure
+        assertEquals(c.toCsv(), parsed.toCsv());
+        return c;
+    }
+
     private static String repeat(String point, int attempt, int pass, double spare, Cell cell) {
         Targets.Repeat r = new Targets.Repeat();
         r.point = point;
