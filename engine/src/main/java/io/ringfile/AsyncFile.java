@@ -15,13 +15,17 @@ import java.util.concurrent.Flow;
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li><b>Threads.</b> Every method may be called from any thread and returns without blocking, except
- *       {@link #close()}. Futures complete with a value or an exception, never hang, and never on an I/O thread
- *       unless the engine was built with inline completion: a future is completed by the engine's completion
- *       executor, or, when a thread is blocked in its {@code join()} or {@code get()} and no dependent stage is
- *       registered on it, by that thread itself (which saves a thread hop per blocking call). On an io_uring thread
- *       (a dependent stage run with inline completion) a blocking wait for an unfinished future, or
- *       {@link #close()}, throws {@link IllegalStateException}: that thread would have to deliver the outcome.
+ *   <li><b>Threads.</b> Every method may be called from any thread and returns without waiting for a device,
+ *       except {@link #close()} and, on a platform thread that runs no event loop, a positional write the engine
+ *       makes on that thread ({@link FileEngine.Builder#writesOnCallerThread(boolean)}, on by default): a copy into
+ *       the page cache that may wait as {@code FileChannel.write} may. A read of cached data, or such a write, may
+ *       come back complete; its dependent stages then run on the caller's thread. Futures complete with a value or
+ *       an exception, never hang, and never on an I/O thread unless the engine was built with inline completion:
+ *       a future is completed by the engine's completion executor, or, when a thread is blocked in its
+ *       {@code join()} or {@code get()} and no dependent stage is registered on it, by that thread itself (which
+ *       saves a thread hop per blocking call). On an io_uring thread (a dependent stage run with inline
+ *       completion) a blocking wait for an unfinished future, or {@link #close()}, throws
+ *       {@link IllegalStateException}: that thread would have to deliver the outcome.
  *   <li><b>Buffers.</b> A buffer passed to an operation belongs to the engine until the returned future completes:
  *       do not read, write or reuse it before then. Cancelling the future does not stop the kernel: the engine keeps
  *       the buffer referenced until the operation's completion arrives. A Netty {@link ByteBuf} is retained for that

@@ -1459,7 +1459,16 @@ public abstract class FileEngineContract extends FileSystemContract {
             assertEquals(1, refused.maxQueued());
             assertTrue(refused.getMessage().contains("maxInFlight 2") && refused.getMessage().contains("maxQueued 1"),
                     refused.getMessage());
-            failsWith(EngineOverloadedException.class, open.write(ByteBuffer.allocate(10), 0));
+            // A write made on this thread (FileEngine.Builder.writesOnCallerThread) is not refused either; one the
+            // engine must make (more than 1 MiB) is.
+            CompletableFuture<Integer> write = open.write(ByteBuffer.allocate(10), 0);
+            boolean writtenHere = write.isDone() && !write.isCompletedExceptionally();
+            if (writtenHere) {
+                assertEquals(10, write.join());
+            } else {
+                failsWith(EngineOverloadedException.class, write);
+            }
+            failsWith(EngineOverloadedException.class, open.write(ByteBuffer.allocate((1 << 20) + 1), 0));
             failsWith(EngineOverloadedException.class, open.size());
             // A missing name, whose stat needs the engine (a cached one may be read on this thread, never refused).
             failsWith(EngineOverloadedException.class, bounded.exists(regular.resolveSibling("missing")));
@@ -1471,7 +1480,7 @@ public abstract class FileEngineContract extends FileSystemContract {
             } else {
                 failsWith(EngineOverloadedException.class, read);
             }
-            int refusals = readHere ? 4 : 5;
+            int refusals = 4 + (readHere ? 0 : 1) + (writtenHere ? 0 : 1);
             assertEquals(refusals, bounded.metrics().rejected(), () -> bounded.metrics().toString());
             assertEquals(3, bounded.metrics().underWay(), "refused calls take no place");
 

@@ -221,11 +221,11 @@ public final class AsyncFileImpl implements AsyncFile {
                 return null;
             }
             if (n < 0) {
-                return EngineFuture.completedHere(total > 0 ? total : -1);
+                return EngineFuture.completedHere(TransferOp.boxed(total > 0 ? total : -1));
             }
             total += n;
         } while (full && dst.hasRemaining());
-        return EngineFuture.completedHere(total);
+        return EngineFuture.completedHere(TransferOp.boxed(total));
     }
 
     @Override
@@ -294,7 +294,7 @@ public final class AsyncFileImpl implements AsyncFile {
         }
         m.completedHere(Metrics.WRITE, started, total);
         m.event(event, name, position, total, null, null);
-        return full && src.hasRemaining() ? null : EngineFuture.completedHere(total);
+        return full && src.hasRemaining() ? null : EngineFuture.completedHere(TransferOp.boxed(total));
     }
 
     @Override

@@ -178,7 +178,11 @@ final class TransferOp extends Op<Integer> implements TransferRequest {
 
     @Override
     Integer value(long result) {
-        int n = (int) result;
+        return boxed((int) result);
+    }
+
+    /** {@code n} boxed, without allocating for multiples of 512 bytes up to 1 MiB (the usual transfer sizes). */
+    static Integer boxed(int n) {
         boolean whole = n >= 0 && n <= BOXED_LIMIT && (n & (BOXED_STEP - 1)) == 0;
         return whole ? BOXED[n / BOXED_STEP] : Integer.valueOf(n); // not ?: n, which would unbox and rebox
     }

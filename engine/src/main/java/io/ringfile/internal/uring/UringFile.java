@@ -57,8 +57,30 @@ final class UringFile implements BackendFile {
      * unbounded worker bound, not the bounded one ({@code FileEngine.Builder.maxKernelWorkers}).
      */
     final boolean punted;
-    /** Devices whose file system refused RWF_NOWAIT once: they are not asked again. */
-    private static final java.util.Set<Long> REFUSING_DEVICES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Devices whose file system refused RWF_NOWAIT once: they are not asked again. Copied on write (a device is added
+     * at most once per file system), so that the check on every read boxes nothing.
+     */
+    private static volatile long[] refusingDevices = {};
+    /** This file's device refused RWF_NOWAIT (seen at open, or by one of its reads). */
+    private volatile boolean noWaitRefused;
+
+    private static boolean refuses(long device) {
+        for (long d : refusingDevices) {
+            if (d == device) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static synchronized void refused(long device) {
+        if (!refuses(device)) {
+            long[] more = java.util.Arrays.copyOf(refusingDevices, refusingDevices.length + 1);
+            more[more.length - 1] = device;
+            refusingDevices = more;
+        }
+    }
     private final AtomicInteger admitted = new AtomicInteger();
     private int nextRing; // racy on purpose: only spreads the load
 
@@ -83,6 +105,7 @@ final class UringFile implements BackendFile {
         this.punted = MountTable.openMayWait(path);
         // a direct read without waiting may still wait for the device; so may any read on FUSE
         this.device = direct || punted ? -1 : device;
+        this.noWaitRefused = this.device >= 0 && refuses(this.device);
     }
 
     /**
@@ -92,14 +115,14 @@ final class UringFile implements BackendFile {
      */
     @Override
     public int readIfCached(ByteBuffer dst, long position) {
-        if (device < 0 || position < 0 || !NoWaitCalls.available() || REFUSING_DEVICES.contains(device)
-                || !admit()) {
+        if (device < 0 || position < 0 || !NoWaitCalls.available() || noWaitRefused || !admit()) {
             return NOT_CACHED;
         }
         try {
             int n = NoWaitCalls.read(fd, dst, position, HEAP_TRANSFER_LIMIT);
             if (n == NoWaitCalls.REFUSED) {
-                REFUSING_DEVICES.add(device);
+                refused(device);
+                noWaitRefused = true;
                 return NOT_CACHED;
             }
             return n == NoWaitCalls.MISS ? NOT_CACHED : n;
@@ -133,7 +156,7 @@ final class UringFile implements BackendFile {
      * reads the usual way. {@code fd} is the caller's, not yet any file's.
      */
     static byte[] readWholeIfCached(int fd, int size, long device) {
-        if (REFUSING_DEVICES.contains(device)) {
+        if (refuses(device)) {
             return null;
         }
         byte[] array = new byte[size];
@@ -141,7 +164,7 @@ final class UringFile implements BackendFile {
         if (size < NoWaitCalls.PAST_END_LIMIT) { // the body and the byte past it in one call
             int n = NoWaitCalls.readPastEnd(fd, array, 0, size, 0);
             if (n == NoWaitCalls.REFUSED) {
-                REFUSING_DEVICES.add(device);
+                refused(device);
                 return null;
             }
             if (n == NoWaitCalls.MISS || n > size) { // not in memory, or it grew
@@ -158,7 +181,7 @@ final class UringFile implements BackendFile {
         while (dst.hasRemaining()) {
             int n = NoWaitCalls.read(fd, dst, dst.position(), Integer.MAX_VALUE);
             if (n == NoWaitCalls.REFUSED) {
-                REFUSING_DEVICES.add(device);
+                refused(device);
                 return null;
             }
             if (n == NoWaitCalls.MISS) {
@@ -170,7 +193,7 @@ final class UringFile implements BackendFile {
         }
         int past = NoWaitCalls.read(fd, ByteBuffer.allocate(1), size, 1);
         if (past == NoWaitCalls.REFUSED) {
-            REFUSING_DEVICES.add(device);
+            refused(device);
         }
         return past == -1 ? array : null; // it grew, or the probe missed
     }

@@ -245,15 +245,16 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     protected int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit) {
         Scratch scratch = borrow();
         try {
-            if (dst.isDirect()) {
-                return readOnce(scratch, fd, MemorySegment.ofBuffer(dst), dst.remaining(), dst, position);
+            if (dst.isDirect()) { // in place: its address, no segment made for it
+                return readOnce(scratch, fd, NativeMemory.address(dst) + dst.position(), dst.remaining(), dst,
+                        position);
             }
             // A heap buffer is read through the scratch, one piece at a time, up to heapLimit bytes in all.
             int wanted = Math.min(dst.remaining(), heapLimit);
             int total = 0;
             while (total < wanted) {
                 int piece = Math.min(wanted - total, SCRATCH);
-                int n = readOnce(scratch, fd, scratch.tail, piece, dst, position + total);
+                int n = readOnce(scratch, fd, scratch.tail.address(), piece, dst, position + total);
                 if (n < 0) {
                     return total > 0 ? total : n;
                 }
@@ -272,8 +273,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     protected int writeHere(int fd, ByteBuffer src, long position, int heapLimit) {
         Scratch scratch = borrow();
         try {
-            if (src.isDirect()) {
-                return writeOnce(scratch, fd, MemorySegment.ofBuffer(src), src.remaining(), src, position);
+            if (src.isDirect()) { // in place: its address, no segment made for it
+                return writeOnce(scratch, fd, NativeMemory.address(src) + src.position(), src.remaining(), src,
+                        position);
             }
             // A heap buffer is written through the scratch, one piece at a time, up to heapLimit bytes in all.
             int wanted = Math.min(src.remaining(), heapLimit);
@@ -286,7 +288,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
                 } else {
                     scratch.tail.asSlice(0, piece).copyFrom(MemorySegment.ofBuffer(src).asSlice(0, piece));
                 }
-                int n = writeOnce(scratch, fd, scratch.tail, piece, src, position + total);
+                int n = writeOnce(scratch, fd, scratch.tail.address(), piece, src, position + total);
                 if (n == NOT_WRITTEN) {
                     return total > 0 ? total : n;
                 }
@@ -302,14 +304,14 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     /**
-     * {@code pwritev2(fd, [source, length], 1, position, 0)} with the iovec and errno slot at the start of
+     * {@code pwritev2(fd, [address, length], 1, position, 0)} with the iovec and errno slot at the start of
      * {@code scratch}, advancing {@code src} by what was written: the bytes written, or {@link #NOT_WRITTEN} on any
      * error and for nothing written.
      */
-    private int writeOnce(Scratch scratch, int fd, MemorySegment source, int length, ByteBuffer src, long position) {
+    private int writeOnce(Scratch scratch, int fd, long address, int length, ByteBuffer src, long position) {
         MemorySegment iovec = scratch.all;
-        iovec.set(ValueLayout.ADDRESS, 0, source);
-        iovec.set(ValueLayout.JAVA_LONG, 8, Math.min(length, source.byteSize()));
+        iovec.set(ValueLayout.JAVA_LONG, 0, address);
+        iovec.set(ValueLayout.JAVA_LONG, 8, length);
         long n;
         try {
             n = (long) pwritev2.invokeExact(scratch.capture, fd, iovec, 1, position, 0);
@@ -328,7 +330,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         Scratch scratch = borrow();
         try {
             MemorySegment target = scratch.tail;
-            int n = preadNoWait(scratch, fd, target, length + 1, position);
+            int n = preadNoWait(scratch, fd, target.address(), Math.min(length + 1, SCRATCH), position);
             if (n > 0) {
                 MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, array, offset, Math.min(n, length));
             }
@@ -339,15 +341,16 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     /**
-     * One preadv2 of up to {@code length} bytes into {@code target} (the direct buffer's own memory, or the
-     * scratch, copied to {@code dst} after), advancing {@code dst} by what was read.
+     * One preadv2 of up to {@code length} bytes at {@code address} (the direct buffer's own memory, or the scratch,
+     * copied to {@code dst} after), advancing {@code dst} by what was read.
      */
-    private int readOnce(Scratch scratch, int fd, MemorySegment target, int length, ByteBuffer dst, long position) {
-        int n = preadNoWait(scratch, fd, target, length, position);
+    private int readOnce(Scratch scratch, int fd, long address, int length, ByteBuffer dst, long position) {
+        int n = preadNoWait(scratch, fd, address, length, position);
         if (n <= 0) {
             return n;
         }
         if (!dst.isDirect()) {
+            MemorySegment target = scratch.tail;
             if (dst.hasArray()) {
                 MemorySegment.copy(target, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), n);
             } else {
@@ -359,14 +362,14 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     /**
-     * {@code preadv2(fd, [target, length], 1, position, RWF_NOWAIT)} with the iovec and errno slot at the start of
+     * {@code preadv2(fd, [address, length], 1, position, RWF_NOWAIT)} with the iovec and errno slot at the start of
      * {@code scratch}: the bytes read, -1 at end of file, {@link #REFUSED} for EOPNOTSUPP, else {@link #MISS}
      * (EAGAIN, or an error the ring meets and reports).
      */
-    private int preadNoWait(Scratch scratch, int fd, MemorySegment target, int length, long position) {
+    private int preadNoWait(Scratch scratch, int fd, long address, int length, long position) {
         MemorySegment iovec = scratch.all;
-        iovec.set(ValueLayout.ADDRESS, 0, target);
-        iovec.set(ValueLayout.JAVA_LONG, 8, Math.min(length, target.byteSize()));
+        iovec.set(ValueLayout.JAVA_LONG, 0, address); // iov_base: a pointer is 64 bits on the platforms io_uring runs
+        iovec.set(ValueLayout.JAVA_LONG, 8, length);
         MemorySegment capture = scratch.capture;
         long n;
         try {
