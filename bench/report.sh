@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The short benchmark report, in one command (about three and a half minutes on a 2-core machine):
+# The short benchmark report, in one command (about eight minutes on a 2-core machine):
 #   bench/report.sh
 # Builds the bench module (mvn -q -pl bench -am package -Dmaven.test.skip=true), generates a temporary file under /tmp,
 # prints which Ringfile backend runs (and why, if it fell back), measures sequential and random reads at a few
