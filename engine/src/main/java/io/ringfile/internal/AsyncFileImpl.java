@@ -73,7 +73,7 @@ public final class AsyncFileImpl implements AsyncFile {
         this.readable = spec.read();
         this.writable = spec.write();
         this.writesHere = engine.writesOnCallerThread() && writable && !spec.sync() && !spec.dsync()
-                && !spec.direct();
+                && !spec.direct() && file.writesOnCallerThread();
     }
 
     @Override

@@ -137,6 +137,11 @@ final class UringFile implements BackendFile {
      * so a concurrent close cannot let its number be reused under the write.
      */
     @Override
+    public boolean writesOnCallerThread() {
+        return device >= 0 && NoWaitCalls.available();
+    }
+
+    @Override
     public int writeOnCallerThread(ByteBuffer src, long position) {
         if (device < 0 || position < 0 || !NoWaitCalls.available() || !admit()) {
             return NOT_WRITTEN;

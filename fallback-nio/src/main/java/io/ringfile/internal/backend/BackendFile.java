@@ -57,6 +57,11 @@ public interface BackendFile {
         return NOT_WRITTEN;
     }
 
+    /** Whether {@link #writeOnCallerThread} can ever write: asked once, when the file is opened. */
+    default boolean writesOnCallerThread() {
+        return false;
+    }
+
     /**
      * For a file opened for direct I/O ({@code ExtendedOpenOption.DIRECT}): what file positions, transfer lengths
      * and buffer addresses must be multiples of; 0 for other files.
