@@ -213,7 +213,9 @@ final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
 
     /**
      * The JDK's direct buffer memory in use, without the chunks of Netty's pool when those are JDK direct buffers
-     * (with Unsafe, Netty allocates them without a Cleaner and the JDK does not count them at all). Runs garbage
+     * (with Unsafe, Netty allocates them without a Cleaner and the JDK does not count them at all) and without the
+     * segments pooled for the system calls made on callers' threads (JDK 22+; the pool keeps up to 64, as many as
+     * threads have used at once). Runs garbage
      * collections until the value is at most {@code target} or stops falling for the settle time; with
      * {@code Long.MIN_VALUE} (a baseline) until it stops falling.
      */
@@ -243,6 +245,7 @@ final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
                 used = pool.getMemoryUsed();
             }
         }
+        used -= io.ringfile.internal.uring.NoWaitCalls.pooledScratchBytes();
         return PlatformDependent.useDirectBufferNoCleaner() ? used : used - nettyChunkBytes();
     }
 

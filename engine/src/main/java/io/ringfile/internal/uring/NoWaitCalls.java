@@ -74,6 +74,15 @@ public abstract class NoWaitCalls {
         return CAUSE;
     }
 
+    /**
+     * Native memory held by the pool of scratch segments the calls borrow (bounded: 64 segments of 64 KiB at most),
+     * counted by the JDK as direct memory; 0 where the calls are unavailable. For leak checks, which must not take
+     * the pool's growth to its bound for a leak.
+     */
+    public static long pooledScratchBytes() {
+        return INSTANCE == null ? 0 : INSTANCE.pooledBytes();
+    }
+
     /** Reads answered from memory on the calling thread, since the JVM started. */
     public static long hits() {
         return HITS.sum();
@@ -205,6 +214,9 @@ public abstract class NoWaitCalls {
 
     /** See {@link #close}. */
     protected abstract int closeFd(int fd);
+
+    /** See {@link #pooledScratchBytes}. */
+    protected abstract long pooledBytes();
 
     /** See {@link #write}. */
     protected abstract int writeHere(int fd, ByteBuffer src, long position, int heapLimit);

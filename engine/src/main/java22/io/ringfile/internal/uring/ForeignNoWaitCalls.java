@@ -407,6 +407,18 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         final MemorySegment afterHow = all.asSlice(HEADER + OPEN_HOW_SIZE + 8);
     }
 
+    @Override
+    protected long pooledBytes() {
+        long bytes = 0;
+        for (int i = 0; i < POOLED; i++) {
+            Scratch scratch = pool.get(i);
+            if (scratch != null) {
+                bytes += scratch.all.byteSize();
+            }
+        }
+        return bytes;
+    }
+
     private Scratch borrow() {
         int from = (int) Thread.currentThread().threadId();
         for (int i = 0; i < POOLED; i++) {
