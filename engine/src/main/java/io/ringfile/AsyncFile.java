@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
@@ -282,6 +283,21 @@ public interface AsyncFile extends AutoCloseable {
      * @return a future of the file's size in bytes
      */
     CompletableFuture<Long> size();
+
+    /**
+     * The attributes of the file this object has open, as {@code Files.readAttributes(path,
+     * BasicFileAttributes.class)} gives them for a path, but read from the open file itself ({@code fstat(2)}):
+     * a file renamed, replaced or deleted since the open still reports its own type, size, times and
+     * {@linkplain BasicFileAttributes#fileKey() file key}, so comparing keys tells whether this is the file a name
+     * named when it was looked up. On the io_uring backend, on a local file system, the call is made on the caller's
+     * thread, where it cannot wait (the open file's inode is in memory), and the future comes back complete. The
+     * NIO backend has no descriptor to ask: it reads the attributes of the file's path, not following a final
+     * symbolic link if the open did not follow one.
+     *
+     * @return a future of the open file's attributes; it fails with {@link java.nio.channels.ClosedChannelException}
+     *         if the file is closed
+     */
+    CompletableFuture<BasicFileAttributes> readAttributes();
 
     /**
      * Truncates the file to {@code size} bytes if it is larger; a file already that size or smaller is left as it

@@ -985,6 +985,102 @@ public abstract class FileEngineContract extends FileSystemContract {
         }
     }
 
+    /** A regular-file-only open's failure within a few seconds (never a wait for a FIFO's other side). */
+    private static FileSystemException notRegular(CompletableFuture<AsyncFile> opening, Path path) throws Exception {
+        Throwable error;
+        try {
+            AsyncFile file = opening.get(5, TimeUnit.SECONDS);
+            file.close();
+            throw new AssertionError("REGULAR_FILE_ONLY opened " + path);
+        } catch (ExecutionException e) {
+            error = e.getCause();
+        } catch (TimeoutException e) {
+            throw new AssertionError("REGULAR_FILE_ONLY waited at " + path, e);
+        }
+        FileSystemException fse = assertInstanceOf(FileSystemException.class, error, error::toString);
+        assertEquals(path.toString(), fse.getFile(), "the failure names the path");
+        return fse;
+    }
+
+    @Test
+    @Timeout(60)
+    void aRegularFileOnlyOpenRefusesAnythingElseWithoutWaiting() throws Exception {
+        Path file = dir.resolve("plain");
+        Files.write(file, new byte[] {1, 2, 3});
+        try (AsyncFile f = await(engine.open(file, READ, RingfileOpenOption.REGULAR_FILE_ONLY))) {
+            ByteBuffer b = ByteBuffer.allocate(8);
+            assertEquals(3, await(f.read(b, 0)));
+        }
+        try (AsyncFile f = await(engine.open(file, Set.of(READ, RingfileOpenOption.REGULAR_FILE_ONLY)))) {
+            assertEquals(3L, await(f.size()), "the option in a set");
+        }
+
+        assertEquals("Not a regular file",
+                notRegular(engine.open(dir, READ, RingfileOpenOption.REGULAR_FILE_ONLY), dir).getReason());
+        Path devNull = Path.of("/dev/null");
+        if (Files.exists(devNull)) {
+            assertEquals("Not a regular file", notRegular(engine.open(devNull, READ,
+                    RingfileOpenOption.REGULAR_FILE_ONLY), devNull).getReason(), "a character device");
+        }
+        Path fifo = dir.resolve("nobody-writes");
+        Assumptions.assumeTrue(run("mkfifo", fifo.toString()) == 0, "mkfifo works here");
+        assertEquals("Not a regular file", notRegular(engine.open(fifo, READ,
+                RingfileOpenOption.REGULAR_FILE_ONLY), fifo).getReason(), "a FIFO without a writer, for reading");
+        assertEquals("Not a regular file", notRegular(engine.open(fifo, WRITE,
+                RingfileOpenOption.REGULAR_FILE_ONLY), fifo).getReason(), "a FIFO without a reader, for writing");
+
+        // Links follow the usual options: refused with NOFOLLOW_LINKS, followed to the regular file without.
+        Path link = dir.resolve("link-to-plain");
+        Files.createSymbolicLink(link, file);
+        failsWith(FileSystemException.class,
+                engine.open(link, READ, LinkOption.NOFOLLOW_LINKS, RingfileOpenOption.REGULAR_FILE_ONLY));
+        try (AsyncFile f = await(engine.open(link, READ, RingfileOpenOption.REGULAR_FILE_ONLY))) {
+            assertEquals(3L, await(f.size()), "through a link");
+        }
+        failsWith(NoSuchFileException.class,
+                engine.open(dir.resolve("missing"), READ, RingfileOpenOption.REGULAR_FILE_ONLY));
+        // Writing is allowed too (the option only restricts the type).
+        try (AsyncFile f = await(engine.open(file, WRITE, RingfileOpenOption.REGULAR_FILE_ONLY))) {
+            assertEquals(1, await(f.write(ByteBuffer.wrap(new byte[] {9}), 3)));
+        }
+        assertArrayEquals(new byte[] {1, 2, 3, 9}, Files.readAllBytes(file));
+    }
+
+    @Test
+    void anOpenFilesAttributesAreItsOwnNotThoseOfWhatItsNameNamesNow() throws Exception {
+        Path name = dir.resolve("served");
+        Files.write(name, new byte[5]);
+        AsyncFile file = await(engine.open(name, READ));
+        java.nio.file.attribute.BasicFileAttributes byName =
+                Files.readAttributes(name, java.nio.file.attribute.BasicFileAttributes.class);
+        java.nio.file.attribute.BasicFileAttributes own = await(file.readAttributes());
+        assertTrue(own.isRegularFile());
+        assertFalse(own.isDirectory() || own.isSymbolicLink() || own.isOther());
+        assertEquals(5L, own.size());
+        Object key = await(engine.readAttributes(name, java.nio.file.attribute.BasicFileAttributes.class)).fileKey();
+        assertEquals(key, own.fileKey(), "the file key, as the engine gives it for the name");
+        assertEquals(byName.fileKey().toString(), own.fileKey().toString(), "the file key, as Files shows it");
+        assertEquals(byName.lastModifiedTime(), own.lastModifiedTime());
+        assertEquals(byName.lastAccessTime(), own.lastAccessTime());
+
+        Files.write(name, new byte[7], APPEND); // the same file grows: seen
+        assertEquals(12L, await(file.readAttributes()).size(), "current, not as opened");
+
+        Path replacement = dir.resolve("replacement");
+        Files.write(replacement, new byte[9]);
+        Files.move(replacement, name, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.attribute.BasicFileAttributes after = await(file.readAttributes());
+        if (engine.backend() == FileEngine.Backend.IO_URING) {
+            assertEquals(12L, after.size(), "the open file's own size, not its replacement's");
+            assertEquals(key, after.fileKey(), "the open file's own key");
+        } else { // documented: the NIO backend reads the name's attributes
+            assertEquals(9L, after.size());
+            assertNotEquals(key, after.fileKey());
+        }
+        await(file.closeAsync());
+        failsWith(ClosedChannelException.class, file.readAttributes());
+    }
+
     /** Runs {@code read} while a thread writes {@code data} into the FIFO with the JDK; the read's result. */
     private static <T> T withFifoWriter(Path fifo, byte[] data,
                                         java.util.function.Supplier<CompletableFuture<T>> read) throws Exception {

@@ -618,6 +618,25 @@ public final class AsyncFileImpl implements AsyncFile {
         return size(engine.completer());
     }
 
+    @Override
+    public CompletableFuture<java.nio.file.attribute.BasicFileAttributes> readAttributes() {
+        if (!isOpen()) {
+            return EngineFuture.failed(new ClosedChannelException());
+        }
+        if (CallerStack.mayCompleteHere()) {
+            Metrics m = engine.recorder();
+            long started = System.nanoTime();
+            Object event = Jfr.begin(Metrics.STAT);
+            java.nio.file.attribute.BasicFileAttributes here = file.readAttributesWithoutWaiting();
+            if (here != null) {
+                m.completedHere(Metrics.STAT, started, 0);
+                m.event(event, name, -1, 0, "readAttributes", null);
+                return EngineFuture.completedHere(here);
+            }
+        }
+        return engine.fileCall(Metrics.STAT, path, "readAttributes", timeoutNanos, file::readAttributes);
+    }
+
     CompletableFuture<Long> size(Executor completer) {
         ValueOp<Long> op = new ValueOp<>(completer, engine.recorder(), Metrics.STAT, ValueOp.SIZE);
         op.about(name, "size");

@@ -239,17 +239,28 @@ public final class EngineImpl implements FileEngine {
     private CompletableFuture<AsyncFile> open(Path path, Collection<? extends OpenOption> options,
                                               FileAttribute<?>[] attributes) {
         long fileTimeout = timeoutNanos;
+        boolean regularFileOnly = false;
         Collection<? extends OpenOption> rest = options;
         for (OpenOption option : options) {
             if (option instanceof io.ringfile.OperationTimeout) {
                 fileTimeout = ((io.ringfile.OperationTimeout) option).duration().toNanos();
+            } else if (option == io.ringfile.RingfileOpenOption.REGULAR_FILE_ONLY) {
+                regularFileOnly = true;
+            } else {
+                continue;
+            }
+            if (rest == options) {
                 Set<OpenOption> without = new HashSet<>(options);
-                without.removeIf(o -> o instanceof io.ringfile.OperationTimeout);
+                without.removeIf(o -> o instanceof io.ringfile.OperationTimeout
+                        || o instanceof io.ringfile.RingfileOpenOption);
                 rest = without;
             }
         }
         long timeout = fileTimeout;
         OpenSpec spec = OpenSpec.of(path, rest, attributes);
+        if (regularFileOnly) {
+            spec = spec.withRegularFileOnly();
+        }
         CompletableFuture<AsyncFileImpl> opening;
         try {
             FileBackend.WholeRead here = openHere(spec);
@@ -952,6 +963,16 @@ public final class EngineImpl implements FileEngine {
      * A future for the caller that completes on the completion executor when {@code source} does (at once with
      * inline completion), and refuses blocking waits on ring threads.
      */
+    /**
+     * A request of an open file's backend that yields a value (not a {@link ValueOp}): admitted, counted, watched
+     * for {@code timeoutNanos} as the engine's own requests are, and delivered as path operations are.
+     */
+    <T> CompletableFuture<T> fileCall(int kind, Path path, String operation, long timeoutNanos,
+                                      java.util.function.Supplier<CompletableFuture<T>> request) {
+        return deliver(AccountedBackend.accounted(admission(), recorder(), deadlines(), timeoutNanos, kind, path,
+                operation, request));
+    }
+
     private <T> CompletableFuture<T> deliver(CompletableFuture<T> source) {
         Executor to = completer();
         if (to == null && source instanceof EngineFuture || EngineFuture.isCompletedHere(source)) {

@@ -198,6 +198,21 @@ public final class UringBackend implements FileBackend {
 
     @Override
     public CompletableFuture<BackendFile> open(OpenSpec spec) {
+        if (spec.regularFileOnly()) {
+            // The open below refuses what it finds not regular; this look at the name first keeps it from waiting
+            // where its first attempt is made by a kernel worker (a name not in the dentry cache, FUSE, a network
+            // file system), whose open of a FIFO waits for the other side. A FIFO put there in between still would.
+            return readAttributes(spec.path(), !spec.noFollow()).thenCompose(attributes -> {
+                if (!attributes.isRegularFile()) {
+                    throw new java.util.concurrent.CompletionException(spec.notARegularFile());
+                }
+                return openNow(spec);
+            });
+        }
+        return openNow(spec);
+    }
+
+    private CompletableFuture<BackendFile> openNow(OpenSpec spec) {
         CompletableFuture<BackendFile> result = new CompletableFuture<>();
         if (shutdown) {
             result.completeExceptionally(new ClosedFileSystemException());
@@ -408,6 +423,11 @@ public final class UringBackend implements FileBackend {
 
         private void opened(int res) {
             releaseHeld();
+            if (res == -Errno.ENXIO && spec.regularFileOnly()) { // never a regular file's error
+                path.release();
+                result.completeExceptionally(spec.notARegularFile());
+                return;
+            }
             if (res == -Errno.ENXIO && !waits) { // a FIFO's writer, no reader yet: wait for one
                 openWaiting();
                 return;
@@ -429,6 +449,12 @@ public final class UringBackend implements FileBackend {
         }
 
         private void typeKnown(int res) {
+            if (spec.regularFileOnly() && (res != 0
+                    || (statx.view.duplicate().order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET)
+                            & Linux.S_IFMT) != Linux.S_IFREG)) {
+                fail(res != 0 ? Errno.exception(-res, spec.path().toString()) : spec.notARegularFile());
+                return;
+            }
             if (res == 0 && !waits
                     && (statx.view.duplicate().order(ByteOrder.nativeOrder()).getShort(Linux.STATX_MODE_OFFSET)
                             & Linux.S_IFMT) == Linux.S_IFIFO) {
@@ -689,6 +715,10 @@ public final class UringBackend implements FileBackend {
         boolean owned = true;
         try {
             int res = statxResult[0];
+            if (res == 0 && spec.regularFileOnly()
+                    && (statx.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT) != Linux.S_IFREG) {
+                throw spec.notARegularFile(); // closed below, never read
+            }
             if (res != 0 || (statx.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT) != Linux.S_IFREG) {
                 // Opened without waiting (O_NONBLOCK), where the JDK's open of a FIFO waits for a writer: the ring's
                 // open does that; this descriptor is closed once that one is open (see WholeRead.heldUntilOpened).
@@ -727,7 +757,7 @@ public final class UringBackend implements FileBackend {
      * A statx buffer (native order) and result slot per thread, for the calls made on the caller's thread: each
      * reads the buffer before it returns, and none calls another that uses it.
      */
-    private static final class StatxScratch {
+    static final class StatxScratch {
         private static final ThreadLocal<StatxScratch> PER_THREAD = ThreadLocal.withInitial(StatxScratch::new);
         final ByteBuffer statx = ByteBuffer.allocate(Linux.STATX_BUFFER_SIZE).order(ByteOrder.nativeOrder());
         final int[] result = new int[1];

@@ -400,6 +400,40 @@ final class UringFile implements BackendFile {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<java.nio.file.attribute.BasicFileAttributes> readAttributes() {
+        AttributesOutcome outcome = new AttributesOutcome();
+        Attributes op;
+        try {
+            op = new Attributes(this, outcome);
+        } catch (Throwable e) { // no direct memory for the statx buffer
+            outcome.failed(e);
+            return outcome.result;
+        }
+        ring.submit(op);
+        return outcome.result;
+    }
+
+    /**
+     * statx(2) of the descriptor on the calling thread: on a local file system the open file's inode is in memory
+     * and nothing waits. Not on FUSE or network file systems, where statx asks the server.
+     */
+    @Override
+    public java.nio.file.attribute.BasicFileAttributes readAttributesWithoutWaiting() {
+        if (punted || !NoWaitCalls.available() || !admit()) {
+            return null;
+        }
+        try {
+            ByteBuffer statx = UringBackend.StatxScratch.buffer();
+            if (NoWaitCalls.statxOpenFileSynced(fd, Linux.STATX_BASIC_AND_BIRTH, statx) != 0) {
+                return null;
+            }
+            return StatxAttributes.parse(statx);
+        } finally {
+            done();
+        }
+    }
+
+    @Override
     public void truncate(long size, Completion completion) {
         Size op;
         try {
@@ -768,6 +802,51 @@ final class UringFile implements BackendFile {
                 file.ring.submitOnLoop(new Ftruncate(file, completion, truncateTo)); // admitted before this op is done
                 file.done();
             }
+        }
+
+        @Override
+        void releaseMemory() {
+            statx.release();
+        }
+    }
+
+    /** Where {@link Attributes} leaves what it read, and the future it completes. */
+    private static final class AttributesOutcome implements Completion {
+        final java.util.concurrent.CompletableFuture<java.nio.file.attribute.BasicFileAttributes> result =
+                new java.util.concurrent.CompletableFuture<>();
+        java.nio.file.attribute.BasicFileAttributes attributes;
+
+        @Override
+        public void completed(long ignored) {
+            result.complete(attributes);
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            result.completeExceptionally(error);
+        }
+    }
+
+    /** STATX of the descriptor (AT_EMPTY_PATH): the open file's own attributes. */
+    private static final class Attributes extends FileOp {
+        private final Piece statx = NativeMemory.allocate(Linux.STATX_BUFFER_SIZE, false);
+
+        Attributes(UringFile file, AttributesOutcome outcome) {
+            super(file, outcome);
+            sqe(Linux.IORING_OP_STATX, file.fd, statx.address, EMPTY_PATH_ADDRESS, Linux.STATX_BASIC_AND_BIRTH,
+                    Linux.AT_EMPTY_PATH);
+        }
+
+        @Override
+        void complete(int res) {
+            if (res < 0) {
+                releaseMemory();
+                reportErrno(res);
+                return;
+            }
+            ((AttributesOutcome) completion).attributes = StatxAttributes.parse(statx.view);
+            releaseMemory();
+            report(0);
         }
 
         @Override

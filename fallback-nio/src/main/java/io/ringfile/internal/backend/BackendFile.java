@@ -126,6 +126,22 @@ public interface BackendFile {
     /** Completes with the file's current size. */
     void size(Completion completion);
 
+    /**
+     * The attributes of this open file: of what its descriptor refers to (fstat(2)), not of whatever its name names
+     * by now. The future completes on a backend thread, or at once. The NIO backend has no descriptor to ask: it
+     * reads its path's attributes, not following a final symbolic link where the open did not either.
+     */
+    java.util.concurrent.CompletableFuture<java.nio.file.attribute.BasicFileAttributes> readAttributes();
+
+    /**
+     * {@link #readAttributes()} on the calling thread, any thread an event loop's included, where that cannot wait
+     * (a local file system's inode is in memory while the file is open); null where the backend does not ask here,
+     * or the call failed ({@link #readAttributes()} then reports it).
+     */
+    default java.nio.file.attribute.BasicFileAttributes readAttributesWithoutWaiting() {
+        return null;
+    }
+
     /** Shrinks the file to {@code size} if it is larger; completes with 0. */
     void truncate(long size, Completion completion);
 

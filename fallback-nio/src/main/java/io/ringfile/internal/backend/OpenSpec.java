@@ -32,8 +32,15 @@ public final class OpenSpec {
     private final boolean read, write, append, create, createNew, truncate, deleteOnClose, sync, dsync, noFollow,
             direct;
     private final int createMode;
+    /** Ringfile's REGULAR_FILE_ONLY: anything but a regular file fails the open, which never waits for it. */
+    private final boolean regularFileOnly;
 
     private OpenSpec(Path path, OpenOption[] given, FileAttribute<?>[] attributes) {
+        this(path, given, attributes, false);
+    }
+
+    private OpenSpec(Path path, OpenOption[] given, FileAttribute<?>[] attributes, boolean regularFileOnly) {
+        this.regularFileOnly = regularFileOnly;
         this.path = path;
         this.given = given;
         this.attributes = attributes;
@@ -196,5 +203,24 @@ public final class OpenSpec {
     /** Permission bits for a newly created file, before the umask. */
     public int createMode() {
         return createMode;
+    }
+
+    /**
+     * This open, refusing anything but a regular file (the engine's {@code RingfileOpenOption.REGULAR_FILE_ONLY},
+     * which is not among {@link #options()}): a directory, FIFO, socket or device fails it with
+     * {@link #notARegularFile()}, and the open never waits for the other side of a FIFO.
+     */
+    public OpenSpec withRegularFileOnly() {
+        return regularFileOnly ? this : new OpenSpec(path, given, attributes, true);
+    }
+
+    /** See {@link #withRegularFileOnly()}. */
+    public boolean regularFileOnly() {
+        return regularFileOnly;
+    }
+
+    /** The failure of a {@linkplain #withRegularFileOnly() regular-file-only} open of something else. */
+    public java.nio.file.FileSystemException notARegularFile() {
+        return new java.nio.file.FileSystemException(path.toString(), null, "Not a regular file");
     }
 }

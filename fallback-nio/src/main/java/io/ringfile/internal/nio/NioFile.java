@@ -39,10 +39,13 @@ final class NioFile implements BackendFile {
     private final boolean writable;
     private final int directIoAlignment;
     private final long sizeAtOpen;
+    /** Opened with NOFOLLOW_LINKS (or as if): its attributes are those of a final link, not of its target. */
+    private final boolean noFollow;
 
     private NioFile(NioBackend backend, SeekableByteChannel channel, Path path, boolean seekable, boolean writable,
-                    int directIoAlignment, long sizeAtOpen) {
+                    int directIoAlignment, long sizeAtOpen, boolean noFollow) {
         this.backend = backend;
+        this.noFollow = noFollow;
         this.channel = channel;
         this.fileChannel = channel instanceof FileChannel ? (FileChannel) channel : null;
         this.path = path;
@@ -71,6 +74,15 @@ final class NioFile implements BackendFile {
      */
     static NioFile open(NioBackend backend, OpenSpec spec) throws IOException {
         Path target = PlatformPaths.unwrap(spec.path());
+        if (spec.regularFileOnly()) { // by name, just before the open: the JDK has no open that cannot wait
+            boolean regular = spec.noFollow()
+                    ? Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS).isRegularFile()
+                    : Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile();
+            if (!regular) {
+                throw spec.notARegularFile();
+            }
+        }
         SeekableByteChannel channel;
         try {
             channel = FileChannel.open(target, spec.options(), spec.attributes());
@@ -100,7 +112,7 @@ final class NioFile implements BackendFile {
             }
         }
         return new NioFile(backend, channel, spec.path(), seekable, spec.write(),
-                spec.direct() ? blockSize(target) : 0, size);
+                spec.direct() ? blockSize(target) : 0, size, spec.noFollow());
     }
 
     /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
@@ -180,6 +192,16 @@ final class NioFile implements BackendFile {
     @Override
     public void size(Completion completion) {
         backend.run(path, completion, channel::size);
+    }
+
+    /** By path (see {@link BackendFile#readAttributes()}): the JDK has no fstat of a channel. */
+    @Override
+    public java.util.concurrent.CompletableFuture<java.nio.file.attribute.BasicFileAttributes> readAttributes() {
+        Path target = PlatformPaths.unwrap(path);
+        return backend.call(path, () -> noFollow
+                ? Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                : Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class));
     }
 
     @Override
