@@ -33,6 +33,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.AsyncFile;
 import io.ringfile.FileEngine;
+import io.ringfile.RingfileOpenOption;
 
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the files of a {@link StaticFiles} root over HTTP/1.1 on one connection, doing every file-system step
- * (stat, open, read, close) through its {@link FileEngine}: nothing blocks the channel's event loop.
+ * (directory look-ups, open, the open file's stat, reads, close) through its {@link FileEngine}: nothing blocks the
+ * channel's event loop.
  *
  * <h2>Threads</h2>
  * Every event of this handler runs on the channel's event loop. Each engine future is continued on that loop: at
@@ -80,8 +82,11 @@ import java.util.concurrent.TimeUnit;
  * (414 and 431 for a request line or headers over the codec's limits) and the connection is closed after it.
  *
  * <h2>What is refused</h2>
- * No request reads outside the root. The request path is decoded once and strictly (see below), each name is looked
- * up with {@code NOFOLLOW_LINKS} from the root down, and the file is opened with {@code NOFOLLOW_LINKS}:
+ * No request reads outside the root. The request path is decoded once and strictly (see below), each directory on
+ * it is looked up with {@code NOFOLLOW_LINKS} from the root down, and the file is opened with {@code NOFOLLOW_LINKS}
+ * and {@link RingfileOpenOption#REGULAR_FILE_ONLY}; the response (type check, size, ETag, Last-Modified) is made
+ * from the open file's own attributes ({@link AsyncFile#readAttributes()}), not from a separate look-up of its
+ * name:
  * <ul>
  *   <li>403: a target that is not a plain path: {@code .} or {@code ..} segments (also percent-encoded), an empty
  *       segment ({@code //}), an encoded {@code /} or {@code \} or a raw {@code \}, an encoded NUL or control
@@ -90,20 +95,24 @@ import java.util.concurrent.TimeUnit;
  *       neither a path nor an absolute URL. Percent-decoding happens once: {@code %252e} is a file named
  *       {@code %2e}.</li>
  *   <li>404: a name that does not exist; a symbolic link anywhere on the path, whether it points inside the root or
- *       out of it (links are never followed); a directory (never listed); a device, FIFO or socket (refused from
- *       its attributes, before any open).</li>
+ *       out of it (links are never followed); a directory (never listed); a device, FIFO or socket (refused by
+ *       the open, which never waits for a FIFO's other side; a device node is opened without waiting and closed at
+ *       once, never read, as nginx does; an untrusted party cannot make device nodes, which need
+ *       {@code CAP_MKNOD}).</li>
  *   <li>403 for a file the process may not read.</li>
  * </ul>
  * The root itself is resolved to its real path once, when the {@link StaticFiles} is built.
  *
- * <p>Residual risk: the checks look at names and then open by name, so someone who can rename files inside the
- * root while it is served can race them: replace a checked directory by a symbolic link between the look-up and
- * the open (the open then follows it; {@code NOFOLLOW_LINKS} guards only the last name), or put a FIFO where a
- * checked regular file was (the open then waits for a writer: that request hangs on one I/O worker, the loop does
- * not). A hard link to an outside file, made inside the root by someone who can, is served like any file. Closing
- * the race needs an open that refuses links on every component ({@code openat2} with
- * {@code RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS}) or the identity of the opened file to compare with the look-up,
- * neither of which {@link FileEngine} offers yet. Serve trees that untrusted parties cannot write to.
+ * <p>Residual risk: the directories above the file are looked up by name and then the file is opened by name, so
+ * someone who can rename directories inside the root while it is served can race them: replace a checked directory
+ * by a symbolic link between the look-up and the open (the open then follows it; {@code NOFOLLOW_LINKS} guards only
+ * the last name). The file itself is not raced: whatever the open finds is what is checked and served. On the NIO
+ * backend the open's type check and the attributes are read by name (the JDK has no fstat), so a FIFO put in a
+ * checked file's place can still make that request wait on one pool thread (the loop does not). A hard link to an
+ * outside file, made inside the root by someone who can, is served like any file. Closing the directory race needs
+ * an open that refuses links on every component ({@code openat2} with {@code RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS}), which {@link FileEngine} does not offer yet. Serve trees that untrusted parties cannot write
+ * to.
  *
  * <h2>Bodies and failures</h2>
  * A body is read into pooled direct buffers ({@code ctx.alloc()}) with {@link AsyncFile#read(ByteBuf, long)} and
@@ -127,7 +136,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger("io.ringfile.netty.http");
-    private static final OpenOption[] OPEN_OPTIONS = {StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS};
+    private static final OpenOption[] OPEN_OPTIONS = {StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS,
+            RingfileOpenOption.REGULAR_FILE_ONLY};
     private static final String ALLOW = "GET, HEAD";
     private static final String NOSNIFF = "nosniff";
     private static final io.netty.util.AsciiString X_CONTENT_TYPE_OPTIONS =
@@ -392,11 +402,15 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             }
             path = p;
             fileName = names[names.length - 1];
-            lookUp(paths);
+            if (paths.length == 1) {
+                openFile();
+            } else {
+                lookUpDirectories(java.util.Arrays.copyOf(paths, paths.length - 1));
+            }
         }
 
-        /** Reads the attributes of every name on the path, without following links, all at once. */
-        private void lookUp(Path[] paths) {
+        /** Reads the attributes of every directory on the path, without following links, all at once. */
+        private void lookUpDirectories(Path[] paths) {
             FileEngine engine = files.engine();
             CompletableFuture<?>[] stats = new CompletableFuture<?>[paths.length];
             try {
@@ -408,27 +422,83 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             CompletableFuture<?> all = stats.length == 1 ? stats[0] : CompletableFuture.allOf(stats);
-            all.whenComplete((ignored, error) -> onLoop(() -> lookedUp(stats), NOTHING));
+            all.whenComplete((ignored, error) -> onLoop(() -> directoriesLookedUp(stats), NOTHING));
         }
 
-        private void lookedUp(CompletableFuture<?>[] stats) {
+        private void directoriesLookedUp(CompletableFuture<?>[] stats) {
             if (aborted) {
                 return;
             }
-            BasicFileAttributes attributes = null;
-            for (int i = 0; i < stats.length; i++) {
+            for (CompletableFuture<?> stat : stats) {
+                BasicFileAttributes attributes;
                 try {
-                    attributes = (BasicFileAttributes) stats[i].join();
+                    attributes = (BasicFileAttributes) stat.join();
                 } catch (CompletionException | java.util.concurrent.CancellationException e) {
                     fail(e);
                     return;
                 }
-                boolean last = i == stats.length - 1;
-                if (last ? !attributes.isRegularFile() : !attributes.isDirectory()) {
-                    // A link (to anywhere), a directory, a device, a FIFO or a socket.
+                if (!attributes.isDirectory()) { // a link (to anywhere), or a file where a directory should be
                     respondError(HttpResponseStatus.NOT_FOUND);
                     return;
                 }
+            }
+            openFile();
+        }
+
+        /**
+         * Opens the file (a regular file only, not through a final link, never waiting for a FIFO), then reads the
+         * open file's own attributes: what the response says is what the open file is, whatever the name names by
+         * then.
+         */
+        private void openFile() {
+            CompletableFuture<AsyncFile> opening;
+            try {
+                opening = files.engine().open(path, OPEN_OPTIONS);
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+            opening.whenComplete((f, error) -> onLoop(() -> opened(f, error), () -> {
+                if (f != null) {
+                    f.closeAsync();
+                }
+            }));
+        }
+
+        private void opened(AsyncFile f, Throwable error) {
+            if (aborted) {
+                if (f != null) {
+                    f.closeAsync();
+                }
+                return;
+            }
+            if (error != null) {
+                fail(error);
+                return;
+            }
+            file = f;
+            CompletableFuture<BasicFileAttributes> reading;
+            try {
+                reading = f.readAttributes();
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+            reading.whenComplete((attributes, e) -> onLoop(() -> attributesRead(attributes, e), NOTHING));
+        }
+
+        private void attributesRead(BasicFileAttributes attributes, Throwable error) {
+            if (aborted) {
+                return; // the abort closed the file
+            }
+            if (error != null) {
+                fail(error);
+                return;
+            }
+            if (!attributes.isRegularFile()) { // the NIO backend reads them by name: something replaced the file
+                stopBody();
+                respondError(HttpResponseStatus.NOT_FOUND);
+                return;
             }
             decide(attributes);
         }
@@ -452,6 +522,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 notModified = since != null && modifiedMillis / 1000 <= since.getTime() / 1000;
             }
             if (notModified) {
+                closeFile();
                 FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                         HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
                 response.headers().set(HttpHeaderNames.ETAG, etag)
@@ -469,6 +540,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             if (range == ByteRange.UNSATISFIABLE) {
+                closeFile();
                 FullHttpResponse response = errorResponse(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
                 response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
                 respond(response);
@@ -489,6 +561,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             }
             standardHeaders(response);
             if (!get || length == 0) {
+                closeFile();
                 ctx.write(response, ctx.voidPromise());
                 finish();
                 return;
@@ -496,36 +569,6 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             head = response;
             next = first;
             end = first + length;
-            open();
-        }
-
-        private void open() {
-            CompletableFuture<AsyncFile> opening;
-            try {
-                opening = files.engine().open(path, OPEN_OPTIONS);
-            } catch (RuntimeException e) {
-                fail(e);
-                return;
-            }
-            opening.whenComplete((f, error) -> onLoop(() -> opened(f, error), () -> {
-                if (f != null) {
-                    f.closeAsync();
-                }
-            }));
-        }
-
-        private void opened(AsyncFile f, Throwable error) {
-            if (aborted || bodyDone) {
-                if (f != null) {
-                    f.closeAsync();
-                }
-                return;
-            }
-            if (error != null) {
-                fail(error);
-                return;
-            }
-            file = f;
             bodyStart = next;
             splice = end - next > files.chunkSize() && canSplice();
             pump();
@@ -573,7 +616,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             }
             next += n;
             if (n < count) {
-                failBody(new EOFException(path + " ended before the size it had when it was looked up"));
+                failBody(new EOFException(path + " ended before the size it had when it was opened"));
                 return;
             }
             if (next >= end) {
@@ -684,7 +727,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (n < 0) {
-                failBody(new EOFException(path + " ended before the size it had when it was looked up"));
+                failBody(new EOFException(path + " ended before the size it had when it was opened"));
                 return;
             }
             if (chunk.buf.isWritable()) {
@@ -824,6 +867,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             String reason = ((FileSystemException) cause).getReason();
             if (reason != null && (reason.startsWith("Not a directory")
                     || reason.startsWith("Too many levels of symbolic links") // O_NOFOLLOW met a link
+                    || reason.startsWith("Not a regular file") // REGULAR_FILE_ONLY: a directory, FIFO, device
                     || reason.startsWith("File name too long"))) {
                 return HttpResponseStatus.NOT_FOUND;
             }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DateFormatter;
+import io.ringfile.AsyncFile;
 import io.ringfile.FileEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -457,8 +458,8 @@ class StaticFileHandlerTest {
     // ---------------------------------------------------------------- the loop and the slow client
 
     /**
-     * Every engine call the handler makes (stat, open, read, close) is made on the channel's event loop, even
-     * though the engine completes its futures on its own I/O threads (inline completion).
+     * Every engine call the handler makes (open, the open file's stat, reads, close) is made on the channel's loop,
+     * even though the engine completes its futures on its own I/O threads (inline completion).
      */
     @ParameterizedTest
     @EnumSource(names = {"IO_URING", "NIO"})
@@ -633,16 +634,29 @@ class StaticFileHandlerTest {
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
-                    if (!method.getName().equals("readAttributes")) {
+                    if (!method.getName().equals("open")) {
                         return result;
                     }
-                    return ((CompletableFuture<?>) result).thenApply(attributes -> Proxy.newProxyInstance(
-                            BasicFileAttributes.class.getClassLoader(), new Class<?>[] {BasicFileAttributes.class},
-                            (p, m, a) -> {
-                                if (m.getName().equals("size")) {
-                                    throw new IllegalStateException("attributes that fail, for the test");
+                    // The handler's attributes are the open file's own: wrap the file so that they fail.
+                    return ((CompletableFuture<?>) result).thenApply(file -> Proxy.newProxyInstance(
+                            AsyncFile.class.getClassLoader(), new Class<?>[] {AsyncFile.class}, (f, fm, fa) -> {
+                                Object value;
+                                try {
+                                    value = fm.invoke(file, fa);
+                                } catch (InvocationTargetException e) {
+                                    throw e.getCause();
                                 }
-                                return m.invoke(attributes, a);
+                                if (!fm.getName().equals("readAttributes")) {
+                                    return value;
+                                }
+                                return ((CompletableFuture<?>) value).thenApply(attributes -> Proxy.newProxyInstance(
+                                        BasicFileAttributes.class.getClassLoader(),
+                                        new Class<?>[] {BasicFileAttributes.class}, (p, m, a) -> {
+                                            if (m.getName().equals("size")) {
+                                                throw new IllegalStateException("attributes that fail, for the test");
+                                            }
+                                            return m.invoke(attributes, a);
+                                        }));
                             }));
                 });
         start(StaticFiles.builder(www, broken));
