@@ -194,14 +194,6 @@ public abstract class NoWaitCalls {
         return INSTANCE.clearStatusFlags(fd);
     }
 
-    /**
-     * {@code fcntl(fd, F_SETPIPE_SZ, bytes)}: the pipe's capacity (the kernel rounds it up to a power of two of
-     * pages), or the negated errno (EPERM past the user's pipe limits, EBUSY if the pipe holds more than that).
-     */
-    static int setPipeSize(int fd, int bytes) {
-        return INSTANCE.pipeSize(fd, bytes);
-    }
-
     /** Null when this implementation can run here, else why not; asked once, before any read. */
     protected abstract String refusal();
 
@@ -234,7 +226,4 @@ public abstract class NoWaitCalls {
 
     /** See {@link #clearNonBlocking}. */
     protected abstract int clearStatusFlags(int fd);
-
-    /** See {@link #setPipeSize}. */
-    protected abstract int pipeSize(int fd, int bytes);
 }

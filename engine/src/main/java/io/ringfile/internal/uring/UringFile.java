@@ -913,15 +913,10 @@ final class UringFile implements BackendFile {
     /**
      * Sends a range of the file to a socket without copying it through user memory: SPLICE file -> pipe, then
      * pipe -> socket, a pipe's worth at a time, all on one ring. A full socket answers -EAGAIN: then POLL_ADD for
-     * POLLOUT, and on. The file counts as in flight for the whole send; the pipe is the op's own. Where the pipe can
-     * be grown (NoWaitCalls), a send of more than the default 64 KiB gets a pipe of up to {@link #LARGE_PIPE}: the
-     * kernel makes every SPLICE on a worker thread, so each pipe's worth costs two hand-offs, sixteen times fewer
-     * with 1 MiB.
+     * POLLOUT, and on. The file counts as in flight for the whole send; the pipe is the op's own.
      */
     private static final class SendToSocket extends FileOp {
-        private static final int DEFAULT_PIPE = 64 * 1024; // a pipe's default size
-        /** At most /proc/sys/fs/pipe-max-size's default; a refusal (the user's pipe limits) keeps the default. */
-        static final int LARGE_PIPE = 1024 * 1024;
+        private static final int PIPE_CAPACITY = 64 * 1024; // a pipe's default size
         private static final int TO_PIPE = 0;
         private static final int TO_SOCKET = 1;
         private static final int WRITABLE = 2;
@@ -931,7 +926,6 @@ final class UringFile implements BackendFile {
         private final long start;
         private final long count;
         private final io.netty.channel.unix.FileDescriptor[] pipe; // [read end, write end]
-        private final int pipeCapacity;
         private long sent;
         private int inPipe;
         private int stage;
@@ -944,14 +938,6 @@ final class UringFile implements BackendFile {
             this.start = start;
             this.count = count;
             this.pipe = io.netty.channel.unix.FileDescriptor.pipe();
-            int capacity = DEFAULT_PIPE;
-            if (count > DEFAULT_PIPE && NoWaitCalls.available()) {
-                int grown = NoWaitCalls.setPipeSize(pipe[1].intValue(), (int) Math.min(LARGE_PIPE, count));
-                if (grown > DEFAULT_PIPE) {
-                    capacity = grown;
-                }
-            }
-            this.pipeCapacity = capacity;
             if (count == 0) {
                 stage = WRITABLE; // nothing to send: a poll that completes at once, then the report
                 sqe(Linux.IORING_OP_POLL_ADD, socket, 0, 0, 0, Linux.POLLOUT);
@@ -962,7 +948,7 @@ final class UringFile implements BackendFile {
 
         private void toPipe() {
             stage = TO_PIPE;
-            int length = (int) Math.min(pipeCapacity, count - sent);
+            int length = (int) Math.min(PIPE_CAPACITY, count - sent);
             sqe(Linux.IORING_OP_SPLICE, pipe[1].intValue(), -1L, start + sent, length, 0);
             union5 = file.fd;
         }
