@@ -55,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ringfile-shared}: the io_uring transport, {@code StaticFiles} on an engine built on the server's group
  *       (every file step completes on the channel's loop; bodies past one chunk spliced by {@code sendTo});</li>
  *   <li>{@code ringfile-epoll}: the epoll transport, {@code StaticFiles} on an engine given the server's epoll group:
- *       it cannot share it, so it runs rings of its own; steps whose data the kernel has cached (stat, open, read)
+ *       it cannot share it, so it runs rings of its own; steps whose data the kernel has cached (open, stat, read)
  *       are made on the channel's loop without waiting, the others on those rings, completing back on the loop.</li>
  * </ul>
  * The three Netty variants open and stat the file on the loop, as Netty's own examples do, and serve only plain
