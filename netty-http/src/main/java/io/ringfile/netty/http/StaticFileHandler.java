@@ -13,6 +13,7 @@ import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -671,6 +672,12 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                     // The only piece read: once it and the headers are on the socket, the rest is spliced.
                     splicing = true;
                     ctx.writeAndFlush(chunk.buf).addListener((ChannelFutureListener) this::readyToSplice);
+                    return;
+                }
+                if (next >= end && chunks.isEmpty()) { // the body's last piece: it ends the response too
+                    bodyDone = true;
+                    closeFile();
+                    ended(ctx.writeAndFlush(new DefaultLastHttpContent(chunk.buf)));
                     return;
                 }
                 ctx.write(chunk.buf, ctx.voidPromise()); // the channel owns the buffer now
