@@ -37,6 +37,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -250,9 +251,12 @@ public final class EngineImpl implements FileEngine {
                 continue;
             }
             if (rest == options) {
-                Set<OpenOption> without = new HashSet<>(options);
-                without.removeIf(o -> o instanceof io.ringfile.OperationTimeout
-                        || o instanceof io.ringfile.RingfileOpenOption);
+                List<OpenOption> without = new ArrayList<>(options.size()); // once per open: no HashSet
+                for (OpenOption o : options) {
+                    if (!(o instanceof io.ringfile.OperationTimeout || o instanceof io.ringfile.RingfileOpenOption)) {
+                        without.add(o);
+                    }
+                }
                 rest = without;
             }
         }
