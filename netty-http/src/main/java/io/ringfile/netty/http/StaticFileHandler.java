@@ -12,12 +12,15 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -30,6 +33,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.ringfile.AsyncFile;
@@ -139,10 +143,16 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger("io.ringfile.netty.http");
     private static final OpenOption[] OPEN_OPTIONS = {StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS,
             RingfileOpenOption.REGULAR_FILE_ONLY};
+    /**
+     * A file response's headers, unchecked: every value is made here (numbers, dates, the hex ETag) or is a content
+     * type {@link StaticFiles.Builder#contentType} checked when it was set.
+     */
+    private static final HttpHeadersFactory FILE_RESPONSE_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
     private static final String ALLOW = "GET, HEAD";
-    private static final String NOSNIFF = "nosniff";
-    private static final io.netty.util.AsciiString X_CONTENT_TYPE_OPTIONS =
-            io.netty.util.AsciiString.cached("x-content-type-options");
+    private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
+    private static final AsciiString X_CONTENT_TYPE_OPTIONS =
+            AsciiString.cached("x-content-type-options");
 
     private static volatile DateText date;
 
@@ -510,7 +520,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             long modifiedMillis = attributes.lastModifiedTime().toMillis();
             Validators validators = validators(attributes);
             String etag = validators.etag;
-            String lastModified = validators.lastModified;
+            AsciiString lastModified = validators.lastModified;
             HttpHeaders in = request.headers();
             boolean get = HttpMethod.GET.equals(request.method());
 
@@ -526,7 +536,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 closeFile();
                 FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                         HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
-                response.headers().set(HttpHeaderNames.ETAG, etag)
+                response.headers().set(HttpHeaderNames.ETAG, validators.etagValue)
                         .set(HttpHeaderNames.LAST_MODIFIED, lastModified);
                 respond(response);
                 return;
@@ -548,14 +558,16 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-                    range.partial() ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+                    range.partial() ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK,
+                    FILE_RESPONSE_HEADERS);
             long first = range.partial() ? range.first : 0;
             long length = range.partial() ? range.length() : size;
             HttpHeaders out = response.headers();
-            out.set(HttpHeaderNames.CONTENT_LENGTH, length)
+            out.set(HttpHeaderNames.CONTENT_LENGTH, range.partial() ? AsciiString.of(Long.toString(length))
+                            : validators.sizeValue)
                     .set(HttpHeaderNames.CONTENT_TYPE, files.contentType(fileName))
                     .set(HttpHeaderNames.LAST_MODIFIED, lastModified)
-                    .set(HttpHeaderNames.ETAG, etag)
+                    .set(HttpHeaderNames.ETAG, validators.etagValue)
                     .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
             if (range.partial()) {
                 out.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.first + "-" + range.last + "/" + size);
@@ -677,7 +689,7 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 if (next >= end && chunks.isEmpty()) { // the body's last piece: it ends the response too
                     bodyDone = true;
                     closeFile();
-                    ended(ctx.writeAndFlush(new DefaultLastHttpContent(chunk.buf)));
+                    ended(ctx.writeAndFlush(new DefaultLastHttpContent(chunk.buf, EmptyHttpHeaders.INSTANCE)));
                     return;
                 }
                 ctx.write(chunk.buf, ctx.voidPromise()); // the channel owns the buffer now
@@ -914,19 +926,24 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
         return v;
     }
 
+    /** A file's validators, with the header values as {@code AsciiString}s (Netty's encoder copies those at once). */
     private static final class Validators {
         final long size;
         final long modifiedNanos;
         final Object key;
         final String etag;
-        final String lastModified;
+        final AsciiString etagValue;
+        final AsciiString lastModified;
+        final AsciiString sizeValue;
 
         Validators(long size, long modifiedNanos, Object key, String etag, String lastModified) {
             this.size = size;
             this.modifiedNanos = modifiedNanos;
             this.key = key;
             this.etag = etag;
-            this.lastModified = lastModified;
+            this.etagValue = AsciiString.of(etag);
+            this.lastModified = AsciiString.of(lastModified);
+            this.sizeValue = AsciiString.of(Long.toString(size));
         }
     }
 
@@ -954,11 +971,11 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The {@code Date} header's text, made at most once a second. */
-    private static String now() {
+    private static AsciiString now() {
         long second = System.currentTimeMillis() / 1000;
         DateText d = date;
         if (d == null || d.second != second) {
-            d = new DateText(second, DateFormatter.format(new Date(second * 1000)));
+            d = new DateText(second, AsciiString.of(DateFormatter.format(new Date(second * 1000))));
             date = d;
         }
         return d.text;
@@ -966,9 +983,9 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
 
     private static final class DateText {
         final long second;
-        final String text;
+        final AsciiString text;
 
-        DateText(long second, String text) {
+        DateText(long second, AsciiString text) {
             this.second = second;
             this.text = text;
         }

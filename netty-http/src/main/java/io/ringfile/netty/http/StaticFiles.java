@@ -2,6 +2,8 @@ package io.ringfile.netty.http;
 
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
+import io.netty.util.AsciiString;
 import io.ringfile.FileEngine;
 
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -41,7 +44,9 @@ public final class StaticFiles {
     private final int readsInFlight;
     private final int maxPendingRequests;
     private final boolean zeroCopy;
-    private final Map<String, String> contentTypes;
+    /** Header values as bytes: Netty's encoder copies an {@code AsciiString} at once, a {@code String} by char. */
+    private final Map<String, AsciiString> contentTypes;
+    private static final AsciiString DEFAULT_CONTENT_TYPE = AsciiString.of(ContentTypes.DEFAULT);
 
     private StaticFiles(Builder b, Path root) {
         this.root = root;
@@ -50,7 +55,9 @@ public final class StaticFiles {
         this.readsInFlight = b.readsInFlight;
         this.maxPendingRequests = b.maxPendingRequests;
         this.zeroCopy = b.zeroCopy;
-        this.contentTypes = Collections.unmodifiableMap(b.contentTypes);
+        Map<String, AsciiString> types = new HashMap<>();
+        b.contentTypes.forEach((extension, type) -> types.put(extension, AsciiString.of(type)));
+        this.contentTypes = Collections.unmodifiableMap(types);
     }
 
     /**
@@ -122,9 +129,9 @@ public final class StaticFiles {
         return zeroCopy;
     }
 
-    String contentType(String fileName) {
-        String type = contentTypes.get(ContentTypes.extension(fileName));
-        return type != null ? type : ContentTypes.DEFAULT;
+    AsciiString contentType(String fileName) {
+        AsciiString type = contentTypes.get(ContentTypes.extension(fileName));
+        return type != null ? type : DEFAULT_CONTENT_TYPE;
     }
 
     /** Settings of a {@link StaticFiles}. Not thread-safe. */
@@ -216,7 +223,8 @@ public final class StaticFiles {
          * @param extension the extension, without the dot, such as {@code "txt"}
          * @param contentType the {@code Content-Type} value, such as {@code "text/plain; charset=utf-8"}
          * @return this builder
-         * @throws IllegalArgumentException if the extension is empty or holds a dot, or the type holds a line break
+         * @throws IllegalArgumentException if the extension is empty or holds a dot, or the type is not a valid header
+         *     value (a line break or another control character)
          */
         public Builder contentType(String extension, String contentType) {
             Objects.requireNonNull(extension, "extension");
@@ -226,6 +234,9 @@ public final class StaticFiles {
             }
             if (contentType.indexOf('\r') >= 0 || contentType.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("line break in content type");
+            }
+            if (HttpHeaderValidationUtil.validateValidHeaderValue(contentType) >= 0) {
+                throw new IllegalArgumentException("not a header value: '" + contentType + "'");
             }
             contentTypes.put(extension.toLowerCase(Locale.ROOT), contentType);
             return this;

@@ -682,6 +682,8 @@ class StaticFileHandlerTest {
         assertThrows(IllegalArgumentException.class, () -> b.contentType("", "x/y"));
         assertThrows(IllegalArgumentException.class, () -> b.contentType("a.b", "x/y"));
         assertThrows(IllegalArgumentException.class, () -> b.contentType("a", "x/y\r\nX: y"));
+        assertThrows(IllegalArgumentException.class, () -> b.contentType("a", "x/y\u0000"));
+        assertThrows(IllegalArgumentException.class, () -> b.contentType("a", "x/y\u007f"));
         assertThrows(NoSuchFileException.class, () -> StaticFiles.builder(www.resolve("none"), engine).build());
         assertThrows(NotDirectoryException.class,
                 () -> StaticFiles.builder(www.resolve("hello.txt"), engine).build());
