@@ -50,5 +50,11 @@ class DirectMemoryPressureTest {
         assertEquals(0, result.exit, output);
         System.out.println("DirectMemoryPressureTest " + backend + ":\n" + output.lines()
                 .filter(l -> l.startsWith("INFO")).reduce("", (a, b) -> a + "  " + b + "\n"));
+        if (output.contains("INFO jdkTemporaryBuffersCounted=false") && backend == FileEngine.Backend.NIO) {
+            // Every check above passed, but none of them saw an operation meet the limit: say so, not "passed".
+            org.junit.jupiter.api.Assumptions.abort("JDK " + Runtime.version().feature() + " takes NIO's temporary "
+                    + "direct buffers outside -XX:MaxDirectMemorySize, so nothing of the NIO backend can meet the "
+                    + "limit; the futures, recovery and descriptor checks passed");
+        }
     }
 }

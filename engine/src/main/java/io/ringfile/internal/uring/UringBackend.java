@@ -737,7 +737,9 @@ public final class UringBackend implements FileBackend {
                     return WholeRead.of(bytes);
                 }
             }
-            NoWaitCalls.clearNonBlocking(fd);
+            if (NoWaitCalls.clearNonBlocking(fd) != 0) {
+                return null; // closed below; the ring opens it as it would have
+            }
             UringFile file = newFile(ring, fd, spec, res, statx);
             owned = false;
             openFiles.add(file);

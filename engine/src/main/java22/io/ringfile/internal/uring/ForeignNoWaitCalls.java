@@ -1,5 +1,9 @@
 package io.ringfile.internal.uring;
 
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -25,6 +29,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
     private static final int EOPNOTSUPP = 95;
     private static final int EIO = 5;
+    private static final int EAGAIN = 11;
     private static final int ENAMETOOLONG = 36;
     private static final int AT_FDCWD = -100;
     /** x86-64 and aarch64 (asm-generic) share openat2's number; fcntl's differs. */
@@ -144,7 +149,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         if (path.length >= SCRATCH - OPEN_HOW_SIZE - 8) {
             return -ENAMETOOLONG;
         }
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return -EAGAIN; // the caller opens through the ring instead
+        }
         try {
             MemorySegment capture = scratch.capture;
             MemorySegment how = scratch.how;
@@ -181,7 +189,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int clearStatusFlags(int fd) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return -EIO;
+        }
         try {
             MemorySegment capture = scratch.capture;
             long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETFL, 0L, 0L);
@@ -195,7 +206,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int statxCopied(int fd, int mask, ByteBuffer out) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return -EIO; // the caller asks the ring instead
+        }
         try {
             MemorySegment capture = scratch.capture;
             MemorySegment result = scratch.statx;
@@ -214,7 +228,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int closeFd(int fd) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) { // the descriptor must be closed all the same, or it leaks
+            return closeWithoutScratch(fd);
+        }
         try {
             MemorySegment capture = scratch.capture;
             int res = (int) close.invokeExact(capture, fd);
@@ -226,9 +243,24 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
         }
     }
 
+    /** close(2) through Netty's JNI binding, which needs no native memory; 0 or the negated errno. */
+    private static int closeWithoutScratch(int fd) {
+        try {
+            new FileDescriptor(fd).close();
+            return 0;
+        } catch (Errors.NativeIoException e) {
+            return e.expectedErr(); // Netty's is already negated
+        } catch (IOException e) {
+            return -EIO;
+        }
+    }
+
     @Override
     protected int statxNoSync(int fd, long buffer, int mask) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return -EIO; // the caller asks the ring instead
+        }
         try {
             MemorySegment capture = scratch.capture;
             int res = (int) statx.invokeExact(capture, fd, EMPTY,
@@ -243,7 +275,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int readNoWait(int fd, ByteBuffer dst, long position, int heapLimit) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return MISS;
+        }
         try {
             if (dst.isDirect()) { // in place: its address, no segment made for it
                 return readOnce(scratch, fd, NativeMemory.address(dst) + dst.position(), dst.remaining(), dst,
@@ -271,7 +306,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int writeHere(int fd, ByteBuffer src, long position, int heapLimit) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return NOT_WRITTEN;
+        }
         try {
             if (src.isDirect()) { // in place: its address, no segment made for it
                 return writeOnce(scratch, fd, NativeMemory.address(src) + src.position(), src.remaining(), src,
@@ -327,7 +365,10 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int readIntoArray(int fd, byte[] array, int offset, int length, long position) {
-        Scratch scratch = borrow();
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return MISS;
+        }
         try {
             MemorySegment target = scratch.tail;
             int n = preadNoWait(scratch, fd, target.address(), Math.min(length + 1, SCRATCH), position);
@@ -428,6 +469,20 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
             }
         }
         return new Scratch();
+    }
+
+    /**
+     * As {@link #borrow}, or null where a new scratch segment cannot be had (direct memory has run out: the JDK counts
+     * these segments against {@code -XX:MaxDirectMemorySize}). Every call but {@link #openAt} then declines, as it
+     * does for an error the ring reports instead: an optional shortcut must not turn into a synchronous
+     * {@link OutOfMemoryError} out of an asynchronous call, nor strand a descriptor it was to close.
+     */
+    private Scratch borrowIfMemory() {
+        try {
+            return borrow();
+        } catch (OutOfMemoryError noMemory) {
+            return null;
+        }
     }
 
     private void giveBack(Scratch scratch) {
