@@ -101,10 +101,13 @@ public final class DirectMemoryProbe {
         System.gc();
         Thread.sleep(200);
 
-        Grabber grabber = new Grabber();
+        Grabber grabber = new Grabber(false);
+        Grabber nettyGrabber = new Grabber(true);
         grabber.start();
+        nettyGrabber.start();
         int[] outcomes = storm(engine, data);
         grabber.stopAndRelease();
+        nettyGrabber.stopAndRelease();
         info("stormSucceeded", outcomes[0]);
         info("stormOutOfMemory", outcomes[1]);
         if (backend == FileEngine.Backend.IO_URING || jdkCounts) {
@@ -200,36 +203,32 @@ public final class DirectMemoryProbe {
     }
 
     /**
-     * Holds every piece of direct memory it can get, until told to stop: the JDK's direct buffers, and Netty's, which
-     * on JDK 24 and later Netty allocates and counts against the same limit on its own, outside the JDK's count.
+     * Holds every piece of direct memory it can get, until told to stop: the JDK's direct buffers, or Netty's, which
+     * on JDK 24 and later Netty allocates and counts against the same limit on its own, outside the JDK's count. One
+     * thread for each, so that neither slows the other's grabbing (a failed JDK allocation waits for a GC first).
      */
     private static final class Grabber extends Thread {
+        private final boolean netty;
         private final List<ByteBuffer> held = new ArrayList<>();
         private final List<io.netty.buffer.ByteBuf> heldByNetty = new ArrayList<>();
         private volatile boolean stop;
 
-        Grabber() {
-            super("grabber");
+        Grabber(boolean netty) {
+            super(netty ? "grabber-netty" : "grabber");
+            this.netty = netty;
             setDaemon(true);
         }
 
         @Override
         public void run() {
             while (!stop) {
-                boolean full = true;
                 try {
-                    held.add(ByteBuffer.allocateDirect(64 << 10));
-                    full = false;
-                } catch (OutOfMemoryError noMore) {
-                    // the JDK's count is at the limit
-                }
-                try {
-                    heldByNetty.add(io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(64 << 10));
-                    full = false;
-                } catch (OutOfMemoryError noMore) {
-                    // Netty's count is at the limit (with -Dio.netty.allocator.numDirectArenas=0 nothing is pooled)
-                }
-                if (full) {
+                    if (netty) { // with -Dio.netty.allocator.numDirectArenas=0 nothing is pooled
+                        heldByNetty.add(io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(64 << 10));
+                    } else {
+                        held.add(ByteBuffer.allocateDirect(64 << 10));
+                    }
+                } catch (OutOfMemoryError full) {
                     Thread.onSpinWait();
                 }
             }
