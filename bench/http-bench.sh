@@ -31,7 +31,8 @@
 # of a mode are kept together, the round with the median p99 ratio) and lists every round's figures below its tables.
 #
 # Environment: DURATION (seconds per measured wrk run, 10), WARMUP (seconds of wrk before each, 5), SERVER_WARMUP
-# (seconds of wrk on the small and large files after each server start, before its first row, 20), REPEATS (3),
+# (seconds of wrk on the small and large files after each server start, before its first row, 20; another quarter
+# of it with row 3's load, the slow file beside the small one), REPEATS (3),
 # SERVER_CPUS and WRK_CPUS (taskset lists; by default the first half of the CPUs and the rest; PIN=0 for no pinning),
 # LOOPS (the server's event loops: one per server CPU), WRK_THREADS (one per wrk CPU), SLOW_MS (20), SUITE (netty
 # or vertx), MODES (space-separated, all of the suite's by default), SLOW_CONNECTIONS (row 3's slow connection counts:
@@ -156,6 +157,13 @@ else
         fuse_pid=""
     fi
 fi
+# splice and sendfile read a FUSE file through the page cache even in direct-I/O mode: while the slow file is served,
+# drop it from the cache all along, so every way of serving it reaches the slow file system (counted below).
+start_dropper() {
+    ( while true; do dd if="$www/slow/slow-1m.bin" iflag=nocache count=0 status=none; sleep 0.02; done ) &
+    dropper_pid=$!
+}
+stop_dropper() { kill "$dropper_pid" 2>/dev/null || true; wait "$dropper_pid" 2>/dev/null || true; dropper_pid=""; }
 fuse_reads() { # reads that reached faultfs so far
     sed -n 's/^read //p' "$www/slow/.faultctl"
 }
@@ -194,6 +202,17 @@ for round in $(seq "$repeats"); do
     wrk -t "$wrk_threads" -c 64 -d "$((server_warmup / 2))s" "$url/${small_prefix}small-4k.bin" >/dev/null
     wrk -t "$wrk_threads" -c 64 -d "$((server_warmup / 4))s" "$url/${small_prefix}small-64k.bin" >/dev/null
     wrk -t "$wrk_threads" -c 8 -d "$((server_warmup / 4))s" "$url/${large_prefix}large-64m.bin" >/dev/null
+    if [ -z "$slow_reason" ]; then
+        # Row 3 serves the slow file too: warm those paths the same way (the row's load, for a quarter of the
+        # warm-up), or the JIT compiles them on the server's CPU while the row's cached requests are measured.
+        start_dropper
+        wrk -t 1 -c "${slow_connections%% *}" -d "$((server_warmup / 4))s" --timeout 30s "${pace[@]}" \
+            "$url/${small_prefix}slow/slow-1m.bin" >/dev/null &
+        slow_wrk=$!
+        wrk -t "$wrk_threads" -c 64 -d "$((server_warmup / 4))s" "$url/${small_prefix}small-4k.bin" >/dev/null
+        wait "$slow_wrk" || true
+        stop_dropper
+    fi
     out() { echo "$raw/$mode.$1.r$round.txt"; } # this round's wrk output of a row
     run() { # name connections target
         wrk -t "$wrk_threads" -c "$2" -d "${warmup}s" "$url/$3" >/dev/null
@@ -206,10 +225,7 @@ for round in $(seq "$repeats"); do
     run small-64k 64 "${small_prefix}small-64k.bin"
     run large-64m 8 "${large_prefix}large-64m.bin"
     if [ -z "$slow_reason" ]; then
-        # splice and sendfile read a FUSE file through the page cache even in direct-I/O mode: drop the slow file
-        # from it all along, so every way of serving it reaches the slow file system (counted below).
-        ( while true; do dd if="$www/slow/slow-1m.bin" iflag=nocache count=0 status=none; sleep 0.02; done ) &
-        dropper_pid=$!
+        start_dropper
         run small-4k-base 64 "${small_prefix}small-4k.bin" # the same load without the slow connections, just before
         for n in $slow_connections; do
             suffix="" # the first count's files keep the plain names; others are named after their count
@@ -227,7 +243,7 @@ for round in $(seq "$repeats"); do
                 "$(out "small-4k-with-slow$suffix")" | tr -s ' ') p99 $(awk '$1 == "99%" {print $2}' \
                 "$(out "small-4k-with-slow$suffix")")"
         done
-        kill "$dropper_pid" 2>/dev/null || true; wait "$dropper_pid" 2>/dev/null || true; dropper_pid=""
+        stop_dropper
     fi
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   done
