@@ -194,6 +194,15 @@ public abstract class NoWaitCalls {
         return INSTANCE.clearStatusFlags(fd);
     }
 
+    /**
+     * {@code fcntl(fd, F_SETPIPE_SZ, bytes)}: the pipe's capacity after it (the kernel rounds up to a power of two
+     * pages), or the negated errno (EPERM past {@code /proc/sys/fs/pipe-max-size} or the user's pipe-page limit),
+     * the pipe then unchanged.
+     */
+    static int setPipeCapacity(int fd, int bytes) {
+        return INSTANCE.pipeCapacity(fd, bytes);
+    }
+
     /** Null when this implementation can run here, else why not; asked once, before any read. */
     protected abstract String refusal();
 
@@ -223,6 +232,9 @@ public abstract class NoWaitCalls {
 
     /** See {@link #openCached}. */
     protected abstract int openCachedNoWait(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult);
+
+    /** See {@link #setPipeCapacity}. */
+    protected abstract int pipeCapacity(int fd, int bytes);
 
     /** See {@link #clearNonBlocking}. */
     protected abstract int clearStatusFlags(int fd);

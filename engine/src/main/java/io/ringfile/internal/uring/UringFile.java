@@ -917,6 +917,18 @@ final class UringFile implements BackendFile {
      */
     private static final class SendToSocket extends FileOp {
         private static final int PIPE_CAPACITY = 64 * 1024; // a pipe's default size
+        /**
+         * What the pipe of a longer send grows to where it can (JDK 22+, {@link NoWaitCalls}): each splice then moves
+         * up to 1 MiB, and a 64 MiB body takes 64 round trips of each kind through the kernel's workers, not 1,024.
+         */
+        private static final int LARGE_PIPE = 1 << 20;
+        /**
+         * The most bytes by which all sends' pipes are grown at once: a quarter of the default per-user limit
+         * ({@code /proc/sys/fs/pipe-user-pages-soft}, 64 MiB), past which the kernel gives every new pipe of the user
+         * two pages, the application's own pipes included.
+         */
+        private static final long GROWTH_BUDGET = 16L << 20;
+        private static final java.util.concurrent.atomic.AtomicLong GROWN = new java.util.concurrent.atomic.AtomicLong();
         private static final int TO_PIPE = 0;
         private static final int TO_SOCKET = 1;
         private static final int WRITABLE = 2;
@@ -929,6 +941,10 @@ final class UringFile implements BackendFile {
         private long sent;
         private int inPipe;
         private int stage;
+        /** The most one splice into the pipe moves. */
+        private int capacity = PIPE_CAPACITY;
+        /** This send's share of {@link #GROWN}, given back when the pipe is closed. */
+        private long grownBy;
 
         SendToSocket(UringFile file, Completion completion, Ring ring, int socket, long start, long count)
                 throws IOException {
@@ -938,6 +954,9 @@ final class UringFile implements BackendFile {
             this.start = start;
             this.count = count;
             this.pipe = io.netty.channel.unix.FileDescriptor.pipe();
+            if (count > PIPE_CAPACITY) {
+                growPipe();
+            }
             if (count == 0) {
                 stage = WRITABLE; // nothing to send: a poll that completes at once, then the report
                 sqe(Linux.IORING_OP_POLL_ADD, socket, 0, 0, 0, Linux.POLLOUT);
@@ -946,9 +965,24 @@ final class UringFile implements BackendFile {
             }
         }
 
+        private void growPipe() {
+            long growth = LARGE_PIPE - PIPE_CAPACITY;
+            if (!NoWaitCalls.available() || GROWN.addAndGet(growth) > GROWTH_BUDGET) {
+                GROWN.addAndGet(-growth);
+                return;
+            }
+            int res = NoWaitCalls.setPipeCapacity(pipe[1].intValue(), LARGE_PIPE);
+            if (res > PIPE_CAPACITY) {
+                capacity = res;
+                grownBy = growth;
+            } else { // refused (the user's pipe pages are short): the default pipe does
+                GROWN.addAndGet(-growth);
+            }
+        }
+
         private void toPipe() {
             stage = TO_PIPE;
-            int length = (int) Math.min(PIPE_CAPACITY, count - sent);
+            int length = (int) Math.min(capacity, count - sent);
             sqe(Linux.IORING_OP_SPLICE, pipe[1].intValue(), -1L, start + sent, length, 0);
             union5 = file.fd;
         }
@@ -1023,6 +1057,8 @@ final class UringFile implements BackendFile {
                     // a pipe of our own: nothing else can be done
                 }
             }
+            GROWN.addAndGet(-grownBy);
+            grownBy = 0;
         }
     }
 

@@ -36,6 +36,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final long SYS_OPENAT2 = 437;
     private static final long SYS_FCNTL = "aarch64".equals(System.getProperty("os.arch")) ? 25 : 72;
     private static final int F_SETFL = 4;
+    private static final int F_SETPIPE_SZ = 1031;
     private static final int O_NONBLOCK = 04000;
     private static final int O_PATH = 0x200000;
     private static final long RESOLVE_CACHED = 0x20;
@@ -197,6 +198,23 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
             MemorySegment capture = scratch.capture;
             long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETFL, 0L, 0L);
             return res == 0 ? 0 : -(int) errno.get(capture, 0L);
+        } catch (Throwable e) { // cannot happen for this signature
+            return -EIO;
+        } finally {
+            giveBack(scratch);
+        }
+    }
+
+    @Override
+    protected int pipeCapacity(int fd, int bytes) {
+        Scratch scratch = borrowIfMemory();
+        if (scratch == null) {
+            return -EIO; // the pipe keeps its size
+        }
+        try {
+            MemorySegment capture = scratch.capture;
+            long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETPIPE_SZ, (long) bytes, 0L);
+            return res >= 0 ? (int) res : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
             return -EIO;
         } finally {
