@@ -967,7 +967,10 @@ final class UringFile implements BackendFile {
 
         private void growPipe() {
             long growth = LARGE_PIPE - PIPE_CAPACITY;
-            if (!NoWaitCalls.available() || GROWN.addAndGet(growth) > GROWTH_BUDGET) {
+            if (!NoWaitCalls.available()) {
+                return;
+            }
+            if (GROWN.addAndGet(growth) > GROWTH_BUDGET) {
                 GROWN.addAndGet(-growth);
                 return;
             }
@@ -1060,6 +1063,11 @@ final class UringFile implements BackendFile {
             GROWN.addAndGet(-grownBy);
             grownBy = 0;
         }
+    }
+
+    /** By how many bytes the pipes of running sends are grown beyond the default now (tests). Any thread. */
+    static long pipeGrowthBytes() {
+        return SendToSocket.GROWN.get();
     }
 
     /** Asks the kernel to cancel every request on the descriptor (Linux 6.0+; harmless where unsupported). */
