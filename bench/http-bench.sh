@@ -81,7 +81,7 @@ suite="${SUITE:-netty}"
 results="${RINGFILE_REPORT_OUT:-$here/target/results}"
 case "$suite" in
     netty)
-        modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared ringfile-epoll}"
+        modes="${MODES:-epoll-region uring-region chunked ringfile-hop ringfile-shared ringfile-shared-splice ringfile-epoll}"
         server=io.ringfile.bench.http.HttpBenchServer
         small_prefix="" large_prefix=""
         slow_connections="${SLOW_CONNECTIONS:-4}"

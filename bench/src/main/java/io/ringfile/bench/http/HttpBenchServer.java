@@ -53,7 +53,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ringfile-hop}: the io_uring transport, Ringfile's {@code StaticFiles} on an engine with rings of its
  *       own and default completion (futures complete on the completion executor, then hop to the loop);</li>
  *   <li>{@code ringfile-shared}: the io_uring transport, {@code StaticFiles} on an engine built on the server's group
- *       (every file step completes on the channel's loop; bodies past one chunk spliced by {@code sendTo});</li>
+ *       (every file step completes on the channel's loop; bodies read into buffers, as {@code StaticFiles} does
+ *       by default for a client on the same machine);</li>
+ *   <li>{@code ringfile-shared-splice}: the same, with bodies past one chunk spliced by {@code sendTo}
+ *       ({@code ZeroCopy.ALWAYS}: as served to a client on another machine);</li>
  *   <li>{@code ringfile-epoll}: the epoll transport, {@code StaticFiles} on an engine given the server's epoll group:
  *       it cannot share it, so it runs rings of its own; steps whose data the kernel has cached (open, stat, read)
  *       are made on the channel's loop without waiting, the others on those rings, completing back on the loop.</li>
@@ -69,6 +72,7 @@ public final class HttpBenchServer {
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
             System.err.println("usage: HttpBenchServer epoll-region|uring-region|chunked|ringfile-hop|ringfile-shared"
+                    + "|ringfile-shared-splice"
                     + "|ringfile-epoll ROOT PORT LOOPS");
             System.exit(2);
         }
@@ -106,13 +110,15 @@ public final class HttpBenchServer {
             }
             case "ringfile-hop":
             case "ringfile-shared":
+            case "ringfile-shared-splice":
             case "ringfile-epoll": {
                 FileEngine.Builder builder = FileEngine.builder().backend(FileEngine.Backend.IO_URING);
                 if (!mode.equals("ringfile-hop")) {
                     builder.eventLoopGroup(group);
                 }
                 engine = builder.build();
-                StaticFiles files = StaticFiles.builder(root, engine).build();
+                StaticFiles files = StaticFiles.builder(root, engine).zeroCopy(mode.endsWith("-splice")
+                        ? StaticFiles.ZeroCopy.ALWAYS : StaticFiles.ZeroCopy.REMOTE_PEERS).build();
                 init = new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -41,7 +41,9 @@ import java.util.function.UnaryOperator;
  * {@code --bind ADDRESS} (default 127.0.0.1), {@code --transport auto|io_uring|epoll|nio} (default auto: io_uring,
  * else epoll, else NIO), {@code --backend auto|io_uring|nio} (the engine's; default auto), {@code --threads N}
  * (event loops; default the number of processors), {@code --idle-timeout SECONDS} (a connection with neither a
- * read nor a write for that long is closed; default 60, 0 for never).
+ * read nor a write for that long is closed; default 60, 0 for never), {@code --zero-copy never|remote|always} (when
+ * bodies are spliced from file to socket, see {@link StaticFiles.Builder#zeroCopy}; default remote: to peers on other
+ * machines).
  *
  * <p>The engine runs on the server's own event loops ({@link FileEngine.Builder#eventLoopGroup}): on the io_uring
  * transport every file step of a request is submitted into the ring of the channel's loop and completes on that
@@ -125,6 +127,7 @@ public final class FileServer implements AutoCloseable {
         FileEngine.Backend backend = FileEngine.Backend.AUTO;
         int threads = Runtime.getRuntime().availableProcessors();
         int idleSeconds = 60;
+        StaticFiles.ZeroCopy zeroCopy = StaticFiles.ZeroCopy.REMOTE_PEERS;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (i + 1 >= args.length) {
@@ -156,6 +159,21 @@ public final class FileServer implements AutoCloseable {
                     break;
                 case "--idle-timeout":
                     idleSeconds = number(option, value, 0, 86400);
+                    break;
+                case "--zero-copy":
+                    switch (value.toLowerCase(Locale.ROOT)) {
+                        case "never":
+                            zeroCopy = StaticFiles.ZeroCopy.NEVER;
+                            break;
+                        case "remote":
+                            zeroCopy = StaticFiles.ZeroCopy.REMOTE_PEERS;
+                            break;
+                        case "always":
+                            zeroCopy = StaticFiles.ZeroCopy.ALWAYS;
+                            break;
+                        default:
+                            throw new IllegalArgumentException("--zero-copy must be never, remote or always: " + value);
+                    }
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option " + option);
@@ -192,7 +210,7 @@ public final class FileServer implements AutoCloseable {
         try {
             // On the server's own loops; inline completion: calls from other threads (none here) skip the executor.
             engine = FileEngine.builder().backend(backend).eventLoopGroup(group).inlineCompletion(true).build();
-            StaticFiles files = StaticFiles.builder(root, decorate.apply(engine)).build();
+            StaticFiles files = StaticFiles.builder(root, decorate.apply(engine)).zeroCopy(zeroCopy).build();
             int idle = idleSeconds;
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -257,7 +275,7 @@ public final class FileServer implements AutoCloseable {
     private static String usage() {
         return "usage: java -jar ringfile-file-server.jar --root DIR [--port N] [--bind ADDRESS]"
                 + " [--transport auto|io_uring|epoll|nio] [--backend auto|io_uring|nio] [--threads N]"
-                + " [--idle-timeout SECONDS]";
+                + " [--idle-timeout SECONDS] [--zero-copy never|remote|always]";
     }
 
     /**

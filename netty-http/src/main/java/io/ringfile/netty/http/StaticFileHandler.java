@@ -41,6 +41,9 @@ import io.ringfile.FileEngine;
 import io.ringfile.RingfileOpenOption;
 
 import java.io.EOFException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -128,7 +131,7 @@ import java.util.concurrent.TimeUnit;
  * error, or a file shorter than its size said) has the connection closed mid-body.
  *
  * <p>Zero copy: on an io_uring engine and a channel of Netty's io_uring transport whose pipeline cannot change the
- * bytes (see {@link StaticFiles.Builder#zeroCopy(boolean)}), a body longer than one chunk is sent as its first piece
+ * bytes, and by default only to a peer on another machine (see {@link StaticFiles.Builder#zeroCopy}), a body longer than one chunk is sent as its first piece
  * (read as above, with the headers) and then, once those are on the socket, the rest with
  * {@link AsyncFile#sendTo} in segments of 8 MiB: the kernel splices file to pipe to socket, the bytes never enter
  * Java memory, and a slow client only makes the splice wait for its socket (nothing is buffered toward it). Nothing
@@ -294,8 +297,10 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
      * a body's bytes through unchanged.
      */
     private boolean canSplice() {
-        if (!files.zeroCopy() || files.engine().backend() != FileEngine.Backend.IO_URING
-                || !(ctx.channel() instanceof IoUringSocketChannel)) {
+        StaticFiles.ZeroCopy when = files.zeroCopy();
+        if (when == StaticFiles.ZeroCopy.NEVER || files.engine().backend() != FileEngine.Backend.IO_URING
+                || !(ctx.channel() instanceof IoUringSocketChannel)
+                || when == StaticFiles.ZeroCopy.REMOTE_PEERS && peerOnThisMachine(ctx.channel().localAddress(), ctx.channel().remoteAddress())) {
             return false;
         }
         for (Map.Entry<String, ChannelHandler> entry : ctx.pipeline()) { // from the socket's end
@@ -308,6 +313,19 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return false;
+    }
+
+    /**
+     * A loopback peer, or one that connected from the address it connected to (another program on this host);
+     * false for anything that is not an IP socket's pair of addresses.
+     */
+    static boolean peerOnThisMachine(SocketAddress localAddress, SocketAddress remoteAddress) {
+        if (!(remoteAddress instanceof InetSocketAddress) || !(localAddress instanceof InetSocketAddress)) {
+            return false;
+        }
+        InetAddress remote = ((InetSocketAddress) remoteAddress).getAddress();
+        InetAddress local = ((InetSocketAddress) localAddress).getAddress();
+        return remote != null && (remote.isLoopbackAddress() || remote.equals(local));
     }
 
     private static boolean passesBodiesThrough(ChannelHandler handler) {

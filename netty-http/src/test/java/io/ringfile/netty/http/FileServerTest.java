@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,6 +102,8 @@ class FileServerTest {
                 "--transport", "kqueue");
         assertMessage("unknown backend 'x' (expected auto, io_uring or nio)", "--root", root.toString(),
                 "--backend", "x");
+        assertMessage("--zero-copy must be never, remote or always: sometimes", "--root", root.toString(),
+                "--zero-copy", "sometimes");
         assertThrows(NoSuchFileException.class,
                 () -> FileServer.start("--root", root.resolve("missing").toString(), "--port", "0"));
     }
@@ -136,6 +139,44 @@ class FileServerTest {
             // Netty's default thread names for the group's loops
             assertTrue(parts[1].startsWith("multiThreadIoEventLoopGroup-"), "issued on a loop: " + step);
             assertEquals(parts[1], parts[2], "completed on the issuing loop: " + step);
+        }
+    }
+
+    /**
+     * {@code --zero-copy}: by default (remote) and with never, a body goes to this loopback client through buffers;
+     * with always it is spliced after its first piece (on io_uring).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "never", "remote", "always"})
+    void zeroCopyOptionSaysWhenBodiesAreSpliced(String zeroCopy) throws Exception {
+        Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring transport: " + IoUring.unavailabilityCause());
+        byte[] body = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(body);
+        Path file = Files.write(root.resolve("one-mib-" + (zeroCopy.isEmpty() ? "default" : zeroCopy) + ".bin"), body);
+        List<CountingEngine> counting = new CopyOnWriteArrayList<>();
+        List<String> args = new java.util.ArrayList<>(List.of("--root", root.toString(), "--port", "0",
+                "--transport", "io_uring", "--threads", "1", "--backend", "io_uring"));
+        if (!zeroCopy.isEmpty()) {
+            args.addAll(List.of("--zero-copy", zeroCopy));
+        }
+        try (FileServer server = FileServer.start(engine -> {
+            CountingEngine c = new CountingEngine(engine, null);
+            counting.add(c);
+            return c.engine;
+        }, args.toArray(new String[0]))) {
+            Assumptions.assumeTrue(server.engine().backend() == FileEngine.Backend.IO_URING,
+                    () -> "io_uring engine: " + server.engine().fallbackReason());
+            try (RawHttp client = RawHttp.connect(server.address())) {
+                client.send(RawHttp.get("/" + file.getFileName()));
+                RawHttp.Response r = client.read();
+                assertEquals(200, r.status);
+                assertArrayEquals(body, r.body);
+            }
+            // Counted when asked, so before the client could have the body.
+            long asked = counting.get(0).bytesSendAsked.get();
+            assertEquals(zeroCopy.equals("always") ? body.length - (64 << 10) : 0, asked, "bytes asked to splice");
+        } finally {
+            Files.delete(file);
         }
     }
 

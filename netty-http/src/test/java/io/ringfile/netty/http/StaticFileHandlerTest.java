@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -464,8 +466,9 @@ class StaticFileHandlerTest {
     @ParameterizedTest
     @EnumSource(names = {"IO_URING", "NIO"})
     void everyEngineCallIsMadeOnTheChannelsLoop(FileEngine.Backend backend) throws Exception {
-        // Bodies read into buffers (zeroCopy off), then as served by default (spliced after a first read on io_uring).
-        for (boolean zeroCopy : new boolean[] {false, true}) {
+        // Bodies read into buffers (never spliced, and by default to this loopback client), then spliced after a
+        // first read (on io_uring).
+        for (StaticFiles.ZeroCopy zeroCopy : StaticFiles.ZeroCopy.values()) {
             CountingEngine counting = new CountingEngine(engine(backend), "multiThreadIoEventLoopGroup-");
             start(StaticFiles.builder(www, counting.engine).chunkSize(4096).readsInFlight(4).zeroCopy(zeroCopy));
             for (int i = 0; i < 5; i++) {
@@ -475,8 +478,8 @@ class StaticFileHandlerTest {
             assertEquals(0, counting.offLoopCalls.get(), "engine calls made off the event loop");
             assertEquals(5, counting.opened.get());
             waitUntil(() -> counting.closed.get() == 5, "every file closed");
-            boolean spliced = zeroCopy && backend == FileEngine.Backend.IO_URING;
-            assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(), "bytes spliced");
+            boolean spliced = zeroCopy == StaticFiles.ZeroCopy.ALWAYS && backend == FileEngine.Backend.IO_URING;
+            assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(), "bytes spliced, " + zeroCopy);
             if (!spliced) {
                 assertTrue(counting.maxReadsInFlight.get() > 1, "reads overlapped: " + counting.maxReadsInFlight);
             }
@@ -494,6 +497,16 @@ class StaticFileHandlerTest {
     @ParameterizedTest
     @EnumSource(names = {"IO_URING", "NIO"})
     void aClientThatDoesNotReadStopsTheReads(FileEngine.Backend backend) throws Exception {
+        // Into buffers (as served by default to this loopback client), then spliced (on io_uring).
+        for (StaticFiles.ZeroCopy zeroCopy : new StaticFiles.ZeroCopy[] {StaticFiles.ZeroCopy.REMOTE_PEERS,
+                StaticFiles.ZeroCopy.ALWAYS}) {
+            clientThatDoesNotRead(backend, zeroCopy);
+            stop();
+            server = null;
+        }
+    }
+
+    private void clientThatDoesNotRead(FileEngine.Backend backend, StaticFiles.ZeroCopy zeroCopy) throws Exception {
         Path huge = base.resolve("huge-" + backend);
         Files.createDirectories(huge);
         long size = 64L << 20;
@@ -502,7 +515,7 @@ class StaticFileHandlerTest {
         }
         CountingEngine counting = new CountingEngine(engine(backend), null);
         PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
-        server = TestServer.start(StaticFiles.builder(huge, counting.engine).build(),
+        server = TestServer.start(StaticFiles.builder(huge, counting.engine).zeroCopy(zeroCopy).build(),
                 backend == FileEngine.Backend.IO_URING, 1, allocator);
         try (RawHttp client = RawHttp.connect(server.address(), 65536)) {
             client.send(RawHttp.get("/huge.bin"));
@@ -528,9 +541,33 @@ class StaticFileHandlerTest {
             assertEquals(size, r.body.length);
         }
         assertEquals(size, counting.bytesRead.get() + counting.bytesSent.get());
-        // On io_uring all but the first piece is spliced; on NIO all of it is read into buffers.
-        assertEquals(backend == FileEngine.Backend.IO_URING ? size - (64 << 10) : 0, counting.bytesSent.get());
+        // Spliced on io_uring, all but the first piece; otherwise all of it is read into buffers.
+        boolean spliced = backend == FileEngine.Backend.IO_URING && zeroCopy == StaticFiles.ZeroCopy.ALWAYS;
+        assertEquals(spliced ? size - (64 << 10) : 0, counting.bytesSent.get(), zeroCopy.toString());
         Files.delete(huge.resolve("huge.bin"));
+    }
+
+    /** Which peers {@link StaticFiles.ZeroCopy#REMOTE_PEERS} counts as on this machine (and so never splices to). */
+    @Test
+    void peersOnThisMachineAreLoopbackOrTheLocalAddress() throws Exception {
+        InetSocketAddress server4 = new InetSocketAddress(InetAddress.getByName("10.1.2.3"), 8080);
+        InetSocketAddress server6 = new InetSocketAddress(InetAddress.getByName("fd00::3"), 8080);
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080);
+        assertTrue(StaticFileHandler.peerOnThisMachine(loopback, new InetSocketAddress("127.0.0.1", 40000)));
+        assertTrue(StaticFileHandler.peerOnThisMachine(loopback, new InetSocketAddress("127.9.8.7", 40000)));
+        assertTrue(StaticFileHandler.peerOnThisMachine(new InetSocketAddress("::1", 8080),
+                new InetSocketAddress("::1", 40000)));
+        assertTrue(StaticFileHandler.peerOnThisMachine(server4, new InetSocketAddress("10.1.2.3", 40000)),
+                "a client on this host that connected to its own address");
+        assertTrue(StaticFileHandler.peerOnThisMachine(server6, new InetSocketAddress("fd00::3", 40000)));
+        assertFalse(StaticFileHandler.peerOnThisMachine(server4, new InetSocketAddress("10.1.2.4", 40000)));
+        assertFalse(StaticFileHandler.peerOnThisMachine(server6, new InetSocketAddress("fd00::4", 40000)));
+        assertFalse(StaticFileHandler.peerOnThisMachine(server4,
+                new InetSocketAddress(InetAddress.getByName("::ffff:10.1.2.4"), 40000)));
+        assertFalse(StaticFileHandler.peerOnThisMachine(server4, InetSocketAddress.createUnresolved("h", 1)));
+        assertFalse(StaticFileHandler.peerOnThisMachine(null, null));
+        assertFalse(StaticFileHandler.peerOnThisMachine(new io.netty.channel.local.LocalAddress("a"),
+                new io.netty.channel.local.LocalAddress("b")), "not an IP socket");
     }
 
     /**
@@ -558,7 +595,7 @@ class StaticFileHandlerTest {
         }
         try {
             CountingEngine counting = new CountingEngine(engine(backend), null);
-            start(StaticFiles.builder(dir, counting.engine));
+            start(StaticFiles.builder(dir, counting.engine).zeroCopy(StaticFiles.ZeroCopy.ALWAYS));
             long[][] ranges = {
                 {gib4 - (5L << 20), gib4 + (5L << 20) - 1}, // 10 MiB across 4 GiB
                 {gib4 + 1, size - 1},                        // from past 4 GiB to the end
@@ -601,7 +638,8 @@ class StaticFileHandlerTest {
     void anUnknownHandlerOnTheSocketSideTurnsSplicingOff() throws Exception {
         AtomicLong seen = new AtomicLong();
         CountingEngine counting = new CountingEngine(engine(FileEngine.Backend.IO_URING), null);
-        server = TestServer.start(StaticFiles.builder(www, counting.engine).build(), true, 1, null,
+        server = TestServer.start(StaticFiles.builder(www, counting.engine).zeroCopy(StaticFiles.ZeroCopy.ALWAYS)
+                .build(), true, 1, null,
                 () -> new ChannelOutboundHandlerAdapter() {
                     @Override
                     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
