@@ -37,8 +37,6 @@ public final class StaticFiles {
     public static final int MAX_REQUEST_LINE = 8192;
     /** Most bytes of header fields the codec of {@link #newCodec()} accepts; more get 431. */
     public static final int MAX_HEADER_SIZE = 8192;
-    /** The default of {@link Builder#chunkSize(int)}: 256 KiB. */
-    public static final int DEFAULT_CHUNK_SIZE = 256 * 1024;
 
     private final Path root;
     private final FileEngine engine;
@@ -146,7 +144,9 @@ public final class StaticFiles {
          * read the file's page-cache pages from memory instead of from socket buffers still in the CPU's cache, so
          * the two together do more work. Measured with wrk on loopback (64 MiB file, 8 connections, server and wrk
          * on a CPU each, 2026-12-05): its receive copy cost it 3.1 times as much CPU per byte when spliced, wrk's CPU
-         * had no idle time, and splicing served 0.7-0.8x the responses per second of reading into buffers.
+         * had no idle time, and splicing served 0.80-0.85x the responses per second of reading into buffers in the
+         * benchmark's three rounds. A file small enough to stay in the CPU's cache is the exception (4 MiB: splicing
+         * was ahead).
          */
         REMOTE_PEERS,
         /** To every peer, on this machine too. */
@@ -157,7 +157,7 @@ public final class StaticFiles {
     public static final class Builder {
         private final Path root;
         private final FileEngine engine;
-        private int chunkSize = DEFAULT_CHUNK_SIZE;
+        private int chunkSize = 64 * 1024;
         private int readsInFlight = 2;
         private int maxPendingRequests = 16;
         private ZeroCopy zeroCopy = ZeroCopy.REMOTE_PEERS;
@@ -170,10 +170,7 @@ public final class StaticFiles {
 
         /**
          * Bytes read from a file per read, and so the largest piece of a body written to the channel at once;
-         * default {@link #DEFAULT_CHUNK_SIZE} (256 KiB). Each piece costs the loop a read, a write and their
-         * completions whatever its size: on a 64 MiB file, 64 KiB pieces cost the server 1.1-1.25 times the CPU per
-         * response of 256 KiB ones (2026-12-05, wrk on loopback), while a client that stops reading holds up to
-         * {@link #readsInFlight(int)} pieces in memory.
+         * default 64 KiB.
          *
          * @param bytes the size of each read; from 1 to 16 MiB
          * @return this builder
