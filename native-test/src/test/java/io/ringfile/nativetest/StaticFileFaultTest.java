@@ -99,8 +99,9 @@ class StaticFileFaultTest {
         Server(FileEngine.Backend backend) throws Exception {
             engine = Engines.start(FileEngine.builder().backend(backend).inlineCompletion(true));
             try {
+                // ALWAYS: bodies past a chunk are spliced on io_uring, to this loopback client too.
                 StaticFiles files = StaticFiles.builder(base, engine).chunkSize(CHUNK).readsInFlight(1)
-                        .zeroCopy(StaticFiles.ZeroCopy.ALWAYS).build(); // spliced on io_uring, to this loopback client too
+                        .zeroCopy(StaticFiles.ZeroCopy.ALWAYS).build();
                 // One event loop: "another connection" is certainly on the same loop. The pooled allocator is the
                 // one LeakCheck watches.
                 server = TestServer.start(files, backend == FileEngine.Backend.IO_URING, 1,

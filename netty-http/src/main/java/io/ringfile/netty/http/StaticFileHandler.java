@@ -131,14 +131,15 @@ import java.util.concurrent.TimeUnit;
  * error, or a file shorter than its size said) has the connection closed mid-body.
  *
  * <p>Zero copy: on an io_uring engine and a channel of Netty's io_uring transport whose pipeline cannot change the
- * bytes, and by default only to a peer on another machine (see {@link StaticFiles.Builder#zeroCopy}), a body longer than one chunk is sent as its first piece
- * (read as above, with the headers) and then, once those are on the socket, the rest with
- * {@link AsyncFile#sendTo} in segments of 8 MiB: the kernel splices file to pipe to socket, the bytes never enter
- * Java memory, and a slow client only makes the splice wait for its socket (nothing is buffered toward it). Nothing
- * else is written to the channel while a segment is in flight; between two segments the handler writes an empty
- * piece, which an idle timeout counts as activity. Where {@code sendTo} refuses before sending anything
- * ({@code UnsupportedOperationException}), the rest is read into buffers as above. The file is closed once its
- * last read completes, or when the connection closes. An exception in the pipeline closes the connection.
+ * bytes, and by default only to a peer on another machine (see {@link StaticFiles.Builder#zeroCopy}), a body longer
+ * than one chunk is sent as its first piece (read as above, with the headers) and then, once those are on the
+ * socket, the rest with {@link AsyncFile#sendTo} in segments of 8 MiB: the kernel splices file to pipe to socket,
+ * the bytes never enter Java memory, and a slow client only makes the splice wait for its socket (nothing is
+ * buffered toward it). Nothing else is written to the channel while a segment is in flight; between two segments
+ * the handler writes an empty piece, which an idle timeout counts as activity. Where {@code sendTo} refuses before
+ * sending anything ({@code UnsupportedOperationException}), the rest is read into buffers as above. The file is
+ * closed once its last read completes, or when the connection closes. An exception in the pipeline closes the
+ * connection.
  *
  * <p>The handler toggles the channel's {@code autoRead} to bound the requests waiting behind the one being answered.
  */
@@ -300,7 +301,8 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
         StaticFiles.ZeroCopy when = files.zeroCopy();
         if (when == StaticFiles.ZeroCopy.NEVER || files.engine().backend() != FileEngine.Backend.IO_URING
                 || !(ctx.channel() instanceof IoUringSocketChannel)
-                || when == StaticFiles.ZeroCopy.REMOTE_PEERS && peerOnThisMachine(ctx.channel().localAddress(), ctx.channel().remoteAddress())) {
+                || when == StaticFiles.ZeroCopy.REMOTE_PEERS
+                        && peerOnThisMachine(ctx.channel().localAddress(), ctx.channel().remoteAddress())) {
             return false;
         }
         for (Map.Entry<String, ChannelHandler> entry : ctx.pipeline()) { // from the socket's end

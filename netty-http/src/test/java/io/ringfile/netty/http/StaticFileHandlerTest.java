@@ -479,7 +479,8 @@ class StaticFileHandlerTest {
             assertEquals(5, counting.opened.get());
             waitUntil(() -> counting.closed.get() == 5, "every file closed");
             boolean spliced = zeroCopy == StaticFiles.ZeroCopy.ALWAYS && backend == FileEngine.Backend.IO_URING;
-            assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(), "bytes spliced, " + zeroCopy);
+            assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(),
+                    "bytes spliced, " + zeroCopy);
             if (!spliced) {
                 assertTrue(counting.maxReadsInFlight.get() > 1, "reads overlapped: " + counting.maxReadsInFlight);
             }
