@@ -67,10 +67,18 @@ abstract class PullSubscription<T> implements Flow.Subscription {
 
     /** Calls {@code onSubscribe}; subclasses then start opening their source. */
     final void start() {
+        // Held while onSubscribe runs: a load that completes on another thread meanwhile must not signal onNext
+        // before onSubscribe has returned (rule 1.3); what was asked for meanwhile is drained after it.
+        wip.incrementAndGet();
         try {
             subscriber.onSubscribe(this);
         } catch (Throwable e) { // rule 2.13: the subscriber broke the protocol; treat it as cancelled
             cancel();
+        }
+        int missed = wip.decrementAndGet();
+        while (missed != 0) {
+            drainOnce();
+            missed = wip.addAndGet(-missed);
         }
     }
 
