@@ -174,7 +174,8 @@ class FileServerTest {
             }
             // Counted when asked, so before the client could have the body.
             long asked = counting.get(0).bytesSendAsked.get();
-            assertEquals(zeroCopy.equals("always") ? body.length - (64 << 10) : 0, asked, "bytes asked to splice");
+            assertEquals(zeroCopy.equals("always") ? body.length - StaticFiles.DEFAULT_CHUNK_SIZE : 0, asked,
+                    "bytes asked to splice");
         } finally {
             Files.delete(file);
         }

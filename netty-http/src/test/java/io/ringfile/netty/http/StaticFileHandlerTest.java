@@ -77,7 +77,7 @@ class StaticFileHandlerTest {
         text = "hello, ring\n".repeat(10).getBytes(StandardCharsets.US_ASCII);
         Files.write(www.resolve("hello.txt"), text);
         Files.setLastModifiedTime(www.resolve("hello.txt"), FileTime.fromMillis(MODIFIED_MILLIS));
-        big = new byte[3 * 65536 + 12345];
+        big = new byte[3 * StaticFiles.DEFAULT_CHUNK_SIZE + 12345]; // several pieces at the default chunk size
         new Random(7).nextBytes(big);
         Files.write(www.resolve("big.bin"), big);
         Files.write(www.resolve("empty.txt"), new byte[0]);
@@ -544,7 +544,8 @@ class StaticFileHandlerTest {
         assertEquals(size, counting.bytesRead.get() + counting.bytesSent.get());
         // Spliced on io_uring, all but the first piece; otherwise all of it is read into buffers.
         boolean spliced = backend == FileEngine.Backend.IO_URING && zeroCopy == StaticFiles.ZeroCopy.ALWAYS;
-        assertEquals(spliced ? size - (64 << 10) : 0, counting.bytesSent.get(), zeroCopy.toString());
+        assertEquals(spliced ? size - StaticFiles.DEFAULT_CHUNK_SIZE : 0, counting.bytesSent.get(),
+                zeroCopy.toString());
         Files.delete(huge.resolve("huge.bin"));
     }
 
