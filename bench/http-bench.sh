@@ -44,13 +44,15 @@ set -euo pipefail
 
 command_line=""
 for v in JAVA_HOME DURATION WARMUP SERVER_WARMUP REPEATS PIN SERVER_CPUS WRK_CPUS LOOPS WRK_THREADS SLOW_MS SUITE MODES \
-         SLOW_CONNECTIONS SLOW_PACE_MS RINGFILE_REPORT_OUT RINGFILE_SKIP_BUILD; do
+         SLOW_CONNECTIONS SLOW_PACE_MS CHUNK_SIZE RINGFILE_REPORT_OUT RINGFILE_SKIP_BUILD; do
     if [ -n "${!v:-}" ]; then command_line+="$v=${!v} "; fi
 done
 command_line+="bench/http-bench.sh"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 jvm+=(-Xms1g -Xmx1g)
+# The Ringfile modes' piece size (StaticFiles.Builder.chunkSize); unset: its default.
+if [ -n "${CHUNK_SIZE:-}" ]; then jvm+=("-Dringfile.bench.chunkSize=$CHUNK_SIZE"); fi
 
 duration="${DURATION:-10}"
 warmup="${WARMUP:-5}"

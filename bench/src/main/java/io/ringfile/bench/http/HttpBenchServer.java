@@ -117,8 +117,13 @@ public final class HttpBenchServer {
                     builder.eventLoopGroup(group);
                 }
                 engine = builder.build();
-                StaticFiles files = StaticFiles.builder(root, engine).zeroCopy(mode.endsWith("-splice")
-                        ? StaticFiles.ZeroCopy.ALWAYS : StaticFiles.ZeroCopy.REMOTE_PEERS).build();
+                StaticFiles.Builder files0 = StaticFiles.builder(root, engine).zeroCopy(mode.endsWith("-splice")
+                        ? StaticFiles.ZeroCopy.ALWAYS : StaticFiles.ZeroCopy.REMOTE_PEERS);
+                Integer chunkSize = Integer.getInteger("ringfile.bench.chunkSize");
+                if (chunkSize != null) { // for probes of the piece size; the suite runs the default
+                    files0.chunkSize(chunkSize);
+                }
+                StaticFiles files = files0.build();
                 init = new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
