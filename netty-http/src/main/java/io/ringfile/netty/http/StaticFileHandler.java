@@ -726,7 +726,11 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
 
         private void issueReads() {
             int limit = files.readsInFlight();
-            while (reading < limit && next < end && ctx.channel().isWritable() && !(splice && next > bodyStart)) {
+            // Pieces held (in flight, or read and not yet written), not reads in flight: a read that completes at
+            // once (cached data, read on the loop) is written only after this loop returns, so counting reads in
+            // flight would let it read the whole body into buffers while the channel still looks writable.
+            while (chunks.size() < limit && next < end && ctx.channel().isWritable()
+                    && !(splice && next > bodyStart)) {
                 int length = (int) Math.min(files.chunkSize(), end - next);
                 Chunk chunk = new Chunk(next, ctx.alloc().directBuffer(length, length));
                 next += length;

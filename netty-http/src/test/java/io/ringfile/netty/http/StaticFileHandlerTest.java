@@ -481,12 +481,31 @@ class StaticFileHandlerTest {
             boolean spliced = zeroCopy == StaticFiles.ZeroCopy.ALWAYS && backend == FileEngine.Backend.IO_URING;
             assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(),
                     "bytes spliced, " + zeroCopy);
-            if (!spliced) {
+            if (!spliced && readsOnTheLoop(backend)) {
+                // Reads of cached data made on the loop (JDK 22+ with native access) are done when read() returns.
+                assertEquals(1, counting.maxReadsInFlight.get(), "reads done at once");
+            } else if (!spliced) {
                 assertTrue(counting.maxReadsInFlight.get() > 1, "reads overlapped: " + counting.maxReadsInFlight);
             }
             assertTrue(counting.maxReadsInFlight.get() <= 4, "at most readsInFlight: " + counting.maxReadsInFlight);
             stop();
             server = null;
+        }
+    }
+
+    /**
+     * Whether the engine reads cached data on the calling thread, the loop's included (JDK 22+ with native access,
+     * on io_uring): then a read of a cached file is done when read() returns, three times out of three (a read sent
+     * to a ring completes later, on another thread).
+     */
+    private static boolean readsOnTheLoop(FileEngine.Backend backend) throws Exception {
+        try (AsyncFile probe = engine(backend).open(www.resolve("hello.txt")).get()) {
+            for (int i = 0; i < 3; i++) {
+                if (!probe.read(java.nio.ByteBuffer.allocate(1), i).isDone()) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
