@@ -156,7 +156,9 @@ public interface AsyncFile extends AutoCloseable {
 
     /**
      * The cursor: where {@link #read(ByteBuffer)} and {@link #write(ByteBuffer)} transfer next. Starts at 0, or at
-     * the file's size when opened with APPEND. Positional calls neither use nor move it.
+     * the file's size when opened with APPEND. Positional calls neither use nor move it. A pipe, FIFO or socket has
+     * no position to go to: its cursor reads and writes go in order, as a stream's do, and the cursor only counts
+     * the bytes they moved.
      *
      * @return the cursor
      */

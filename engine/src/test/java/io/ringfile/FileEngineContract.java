@@ -880,6 +880,31 @@ public abstract class FileEngineContract extends FileSystemContract {
     }
 
     /**
+     * Cursor reads and writes on a FIFO go in order at its own position, as a stream's do (aiofiles reads a pipe
+     * the same way): they do not fail with "Illegal seek" because the cursor is a number. The cursor counts the
+     * bytes moved.
+     */
+    @Test
+    void cursorIoOnAPipeGoesInOrder() throws Exception {
+        Path fifo = dir.resolve("cursor-fifo");
+        Assumptions.assumeTrue(run("mkfifo", fifo.toString()) == 0, "mkfifo works here");
+        try (AsyncFile pipe = await(engine.open(fifo, READ, WRITE))) { // read-write: the open does not wait
+            assertEquals(5, await(pipe.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)))));
+            assertEquals(6, await(pipe.write(ByteBuffer.wrap(", pipe".getBytes(StandardCharsets.US_ASCII)))));
+            ByteBuffer first = ByteBuffer.allocate(5);
+            assertEquals(5, await(pipe.read(first)));
+            ByteBuffer rest = ByteBuffer.allocateDirect(16);
+            assertEquals(6, await(pipe.read(rest)));
+            rest.flip();
+            byte[] tail = new byte[rest.remaining()];
+            rest.get(tail);
+            assertEquals("hello", new String(first.array(), StandardCharsets.US_ASCII));
+            assertEquals(", pipe", new String(tail, StandardCharsets.US_ASCII));
+            assertEquals(22, pipe.position(), "the cursor counts what both directions moved");
+        }
+    }
+
+    /**
      * Whole-file operations on a FIFO read (or write) it in order at its own position until end of file, as
      * Files.readAllBytes and Files.write do, instead of failing with "Illegal seek". The data is larger than the
      * pipe's buffer, so the other side must run at the same time: a thread writes (or reads) with the JDK.
@@ -1021,6 +1046,13 @@ public abstract class FileEngineContract extends FileSystemContract {
         if (Files.exists(devNull)) {
             assertEquals("Not a regular file", notRegular(engine.open(devNull, READ,
                     RingfileOpenOption.REGULAR_FILE_ONLY), devNull).getReason(), "a character device");
+        }
+        Path socket = dir.resolve("socket");
+        try (java.nio.channels.ServerSocketChannel listening = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            listening.bind(java.net.UnixDomainSocketAddress.of(socket)); // open(2) of it fails with ENXIO
+            assertEquals("Not a regular file", notRegular(engine.open(socket, READ,
+                    RingfileOpenOption.REGULAR_FILE_ONLY), socket).getReason(), "a socket");
         }
         Path fifo = dir.resolve("nobody-writes");
         Assumptions.assumeTrue(run("mkfifo", fifo.toString()) == 0, "mkfifo works here");

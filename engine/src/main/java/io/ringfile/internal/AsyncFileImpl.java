@@ -154,7 +154,7 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new ReadPendingException();
         }
-        return start(TransferOp.atCursor(engine.completer(), this, true, dst, cursor));
+        return start(TransferOp.atCursor(engine.completer(), this, true, dst, cursorPosition()));
     }
 
     @Override
@@ -164,7 +164,12 @@ public final class AsyncFileImpl implements AsyncFile {
         if (!cursorBusy.compareAndSet(false, true)) {
             throw new WritePendingException();
         }
-        return start(TransferOp.atCursor(engine.completer(), this, false, src, cursor));
+        return start(TransferOp.atCursor(engine.completer(), this, false, src, cursorPosition()));
+    }
+
+    /** Where a cursor transfer goes: the cursor, or the file's own position for a pipe, FIFO or socket. */
+    private long cursorPosition() {
+        return file.seekable() ? cursor : BackendFile.CURRENT_POSITION;
     }
 
     /** A cursor operation has finished: advance by what it transferred and accept the next one. */

@@ -577,6 +577,9 @@ public final class UringBackend implements FileBackend {
         int fd = NoWaitCalls.open(NativeMemory.bytesOf(PlatformPaths.unwrap(spec.path())), Linux.openFlags(spec),
                 spec.createMode());
         if (fd < 0) {
+            if (fd == -Errno.ENXIO && spec.regularFileOnly()) { // a socket, say: never a regular file's error
+                throw spec.notARegularFile();
+            }
             throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
         }
         UringFile file;
@@ -709,6 +712,9 @@ public final class UringBackend implements FileBackend {
             if (fd == -Errno.ENOSYS || fd == -Errno.EINVAL || fd == -Errno.E2BIG) { // no openat2 or RESOLVE_CACHED
                 openCachedWorks = false;
                 return null;
+            }
+            if (fd == -Errno.ENXIO && spec.regularFileOnly()) { // a socket, say: as the ring's open reports it
+                throw spec.notARegularFile();
             }
             throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
         }
