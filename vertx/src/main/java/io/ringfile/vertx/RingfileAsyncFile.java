@@ -122,7 +122,7 @@ final class RingfileAsyncFile implements AsyncFile {
             into.release();
             throw e;
         }
-        onContext(read, (count, error) -> {
+        completeOnContext(read, (count, error) -> {
             try {
                 if (error != null) {
                     promise.fail(error);
@@ -610,6 +610,25 @@ final class RingfileAsyncFile implements AsyncFile {
             Throwable failure = unwrap(error);
             if (issuing.now) {
                 context.runOnContext(v -> action.accept(value, failure));
+            } else {
+                context.emit(v -> action.accept(value, failure));
+            }
+        });
+        issuing.now = false;
+    }
+
+    /**
+     * As {@link #onContext}, for an action that only fills what the caller handed in and completes the promise the
+     * call returns: an outcome there inside the issuing call (a read of cached data, made on the caller's thread) is
+     * acted on at once, since no handler of the caller's can run inside the call (the promise dispatches its handlers
+     * to the context, and none is attached before the call returns). It costs no task on the context.
+     */
+    private <T> void completeOnContext(CompletableFuture<T> future, BiConsumer<T, Throwable> action) {
+        Issuing issuing = new Issuing();
+        future.whenComplete((value, error) -> {
+            Throwable failure = unwrap(error);
+            if (issuing.now) {
+                action.accept(value, failure);
             } else {
                 context.emit(v -> action.accept(value, failure));
             }
