@@ -494,11 +494,15 @@ class StaticFileHandlerTest {
     }
 
     /**
-     * Whether the engine reads cached data on the calling thread, the loop's included (JDK 22+ with native access,
-     * on io_uring): then a read of a cached file is done when read() returns, three times out of three (a read sent
-     * to a ring completes later, on another thread).
+     * Whether the engine reads cached data on the calling thread, the loop's included (io_uring with JDK 22+ and
+     * native access): then a read of a cached file is done when read() returns, three times out of three (a read sent
+     * to a ring completes later, on another thread). The NIO backend never reads on the caller's thread; its pool can
+     * finish a read before isDone() is asked, so it is not probed.
      */
     private static boolean readsOnTheLoop(FileEngine.Backend backend) throws Exception {
+        if (backend != FileEngine.Backend.IO_URING || engine(backend).backend() != FileEngine.Backend.IO_URING) {
+            return false;
+        }
         try (AsyncFile probe = engine(backend).open(www.resolve("hello.txt")).get()) {
             for (int i = 0; i < 3; i++) {
                 if (!probe.read(java.nio.ByteBuffer.allocate(1), i).isDone()) {
