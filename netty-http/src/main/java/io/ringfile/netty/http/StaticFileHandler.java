@@ -667,11 +667,12 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
 
         /**
          * Writes the pieces whose reads are done, in order, then issues reads while the channel is writable. Called
-         * when the file is open, when a read completes and when the channel becomes writable again.
+         * once the response is decided to have a body, when a read completes and when the channel becomes writable
+         * again; before the body is decided (the file being opened or its attributes read) it does nothing.
          */
         void pump() {
-            if (file == null || bodyDone || aborted) {
-                return;
+            if (head == null || bodyDone || aborted) {
+                return; // no body yet: a writability change must not end a response that has not begun
             }
             if (pumping) {
                 pumpAgain = true; // a future that completed at once, inside read(): loop here instead of recursing
