@@ -302,6 +302,21 @@ public interface AsyncFile extends AutoCloseable {
     CompletableFuture<BasicFileAttributes> readAttributes();
 
     /**
+     * The attributes the open read of this file, where it read them: type, size, times and file key as
+     * {@link #readAttributes()} would have given them at that moment, at no further cost (no system call, no
+     * future). They are never refreshed: a write, truncation or change of times made since the open, by this file or
+     * anyone, is not in them; call {@link #readAttributes()} for the attributes now. For code that answers from the
+     * file it opened (a static-file server's length and validators) and wants the file as it was when opened.
+     *
+     * <p>On the io_uring backend every open reads them ({@code statx(2)} of the new descriptor, to learn its type and
+     * size), so they are there unless the file system left a basic attribute out. The NIO backend has no descriptor
+     * to ask at open: there it is empty.
+     *
+     * @return the attributes of the open file as of its open, or empty
+     */
+    java.util.Optional<BasicFileAttributes> attributesAtOpen();
+
+    /**
      * Truncates the file to {@code size} bytes if it is larger; a file already that size or smaller is left as it
      * is. Requires a file opened for writing. As {@code FileChannel.truncate} moves the channel's position, a
      * {@linkplain #position() cursor} beyond {@code size} is moved back to {@code size} (whether or not the file

@@ -1113,6 +1113,42 @@ public abstract class FileEngineContract extends FileSystemContract {
         failsWith(ClosedChannelException.class, file.readAttributes());
     }
 
+    @Test
+    void attributesAtOpenAreTheOpenFilesAsItWasWhenOpened() throws Exception {
+        Path name = dir.resolve("opened");
+        Files.write(name, new byte[5]);
+        Files.setLastModifiedTime(name, java.nio.file.attribute.FileTime.fromMillis(1_600_000_000_123L));
+        java.nio.file.attribute.BasicFileAttributes byName =
+                Files.readAttributes(name, java.nio.file.attribute.BasicFileAttributes.class);
+        for (Set<? extends java.nio.file.OpenOption> options : List.of(Set.of(READ), Set.of(READ, WRITE),
+                Set.of(READ, java.nio.file.LinkOption.NOFOLLOW_LINKS, RingfileOpenOption.REGULAR_FILE_ONLY))) {
+            try (AsyncFile file = await(engine.open(name, options))) {
+                java.util.Optional<java.nio.file.attribute.BasicFileAttributes> atOpen = file.attributesAtOpen();
+                if (engine.backend() == FileEngine.Backend.NIO) {
+                    assertTrue(atOpen.isEmpty(), "documented: the NIO backend has no descriptor to ask at open");
+                    continue;
+                }
+                java.nio.file.attribute.BasicFileAttributes a = atOpen.orElseThrow(
+                        () -> new AssertionError("io_uring reads them at every open: " + options));
+                assertTrue(a.isRegularFile(), options::toString);
+                assertFalse(a.isDirectory() || a.isSymbolicLink() || a.isOther());
+                assertEquals(5L, a.size());
+                assertEquals(byName.lastModifiedTime(), a.lastModifiedTime());
+                assertEquals(byName.lastAccessTime(), a.lastAccessTime());
+                assertEquals(byName.fileKey().toString(), a.fileKey().toString());
+                java.nio.file.attribute.BasicFileAttributes now = await(file.readAttributes());
+                assertEquals(now.fileKey(), a.fileKey());
+                assertEquals(now.creationTime(), a.creationTime(), "birth time where the kernel gives it");
+
+                Files.write(name, new byte[7], APPEND); // the file changes after the open: not refreshed
+                assertEquals(5L, file.attributesAtOpen().orElseThrow().size(), "as opened");
+                assertEquals(12L, await(file.readAttributes()).size(), "readAttributes reads them now");
+                Files.write(name, new byte[5]);
+                Files.setLastModifiedTime(name, byName.lastModifiedTime());
+            }
+        }
+    }
+
     /** Runs {@code read} while a thread writes {@code data} into the FIFO with the JDK; the read's result. */
     private static <T> T withFifoWriter(Path fifo, byte[] data,
                                         java.util.function.Supplier<CompletableFuture<T>> read) throws Exception {

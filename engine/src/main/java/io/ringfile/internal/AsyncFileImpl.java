@@ -642,6 +642,11 @@ public final class AsyncFileImpl implements AsyncFile {
         return engine.fileCall(Metrics.STAT, path, "readAttributes", timeoutNanos, file::readAttributes);
     }
 
+    @Override
+    public java.util.Optional<java.nio.file.attribute.BasicFileAttributes> attributesAtOpen() {
+        return java.util.Optional.ofNullable(file.attributesAtOpen());
+    }
+
     CompletableFuture<Long> size(Executor completer) {
         ValueOp<Long> op = new ValueOp<>(completer, engine.recorder(), Metrics.STAT, ValueOp.SIZE);
         op.about(name, "size");

@@ -189,7 +189,10 @@ public abstract class NoWaitCalls {
         return INSTANCE.openCachedNoWait(path, flags, mask, statxOut, statxResult);
     }
 
-    /** {@code fcntl(fd, F_SETFL, 0)}: clears the O_NONBLOCK that {@link #openCached} set. 0 or the negated errno. */
+    /**
+     * {@code fcntl(fd, F_SETFL, 0)}: clears the O_NONBLOCK that {@link #openCached} set. 0 or the negated errno
+     * (ENOMEM where the call's scratch memory cannot be had).
+     */
     static int clearNonBlocking(int fd) {
         return INSTANCE.clearStatusFlags(fd);
     }

@@ -298,6 +298,13 @@ final class Ring implements IoUringIoHandle {
         slots[slot] = op;
         Throwable refused;
         try {
+            int ready = op.file == null || op.opcode == Linux.IORING_OP_CLOSE ? 0 : op.file.readyForRing();
+            if (ready != 0) { // the descriptor would still read as "never wait": fail this op, not its data
+                slots[slot] = null;
+                freeSlots[freeCount++] = slot;
+                reject(op, Errno.exception(-ready, op.file.name));
+                return;
+            }
             long id = registration.submit(new IoUringIoOps(op.opcode, flags(op), (short) 0, op.fd, op.union1,
                     op.union2, op.len, op.union3, slot, (short) 0, (short) 0, op.union5, 0L));
             if (id != 0) {

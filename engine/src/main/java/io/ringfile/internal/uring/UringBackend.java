@@ -538,14 +538,16 @@ public final class UringBackend implements FileBackend {
     }
 
     /** What an open asks statx for. */
+    /** What an open asks statx for: everything {@link BackendFile#attributesAtOpen} gives, and alignment for O_DIRECT. */
     private static int statxMask(OpenSpec spec) {
-        return Linux.STATX_BASIC_STATS | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
+        return Linux.STATX_BASIC_AND_BIRTH | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
     }
 
     /**
      * The file for descriptor {@code fd}, newly opened as {@code spec} says, from the statx of it ({@code res} its
      * outcome, {@code statx} its buffer): seekable unless a pipe or socket (or unknown), O_DIRECT alignment as the
-     * kernel reports it (6.1+) or else the file system's block size, a regular file's size and device.
+     * kernel reports it (6.1+) or else the file system's block size, a regular file's size and device, and the
+     * attributes at open where statx gave all the basic ones.
      */
     private UringFile newFile(Ring ring, int fd, OpenSpec spec, int res, ByteBuffer statx) {
         ByteBuffer b = Linux.nativeOrder(statx);
@@ -560,8 +562,9 @@ public final class UringBackend implements FileBackend {
                 | (b.getInt(Linux.STATX_DEV_MINOR_OFFSET) & 0xFFFFFFFFL);
         boolean seekable = res < 0 || (type != Linux.S_IFIFO && type != Linux.S_IFSOCK);
         boolean regular = res >= 0 && type == Linux.S_IFREG;
+        boolean all = res >= 0 && (b.getInt(0) & Linux.STATX_BASIC_STATS) == Linux.STATX_BASIC_STATS;
         return new UringFile(this, ring, fd, spec.path(), spec.direct(), seekable, memoryAlignment, offsetAlignment,
-                regular ? size : -1, regular ? device : -1);
+                regular ? size : -1, regular ? device : -1, all ? StatxAttributes.parse(b) : null);
     }
 
     /**
@@ -621,8 +624,8 @@ public final class UringBackend implements FileBackend {
      * A whole-file read on the calling thread (see {@link FileBackend#readAllOnCallerThread}): an openat2 whose
      * lookup does not wait, a statx as the kernel holds it, preadv2(RWF_NOWAIT) for the body and one byte past it,
      * close. Anything that is not a regular file fully in memory, no larger than {@code sizeLimit}, on a file system
-     * that takes RWF_NOWAIT, is handed back open (O_NONBLOCK cleared) for the ring to read, as the ring's own open
-     * would have left it. Nothing is tried on a file system whose open waits for a daemon or a server
+     * that takes RWF_NOWAIT, is handed back open for the ring to read, as the ring's own open would have left it
+     * (its O_NONBLOCK cleared before its first ring operation, {@link UringFile#readyForRing}). Nothing is tried on a file system whose open waits for a daemon or a server
      * ({@link MountTable}): there even an open whose lookup is cached waits. A ring's own thread may call this too:
      * these calls wait no more than the ring's own first, inline, attempt at an open and a read would on that
      * thread, and save it the round trips.
@@ -743,10 +746,8 @@ public final class UringBackend implements FileBackend {
                     return WholeRead.of(bytes);
                 }
             }
-            if (NoWaitCalls.clearNonBlocking(fd) != 0) {
-                return null; // closed below; the ring opens it as it would have
-            }
             UringFile file = newFile(ring, fd, spec, res, statx);
+            file.openedNonBlocking(); // cleared before its first ring operation, if it ever has one
             owned = false;
             openFiles.add(file);
             if (shutdown) { // raced with shutdown, which may not have seen this file

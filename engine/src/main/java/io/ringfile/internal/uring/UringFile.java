@@ -47,6 +47,8 @@ final class UringFile implements BackendFile {
     private final boolean seekable;
     private final boolean spread; // reads and writes go to every ring
     private final long sizeAtOpen;
+    /** What the open's statx said of the file, or null where it did not say all of it. */
+    private final java.nio.file.attribute.BasicFileAttributes attributesAtOpen;
     /** The file system's device for a regular file, else -1: no reads without waiting (see {@link #readIfCached}). */
     private final long device;
     /**
@@ -64,6 +66,15 @@ final class UringFile implements BackendFile {
     private static volatile long[] refusingDevices = {};
     /** This file's device refused RWF_NOWAIT (seen at open, or by one of its reads). */
     private volatile boolean noWaitRefused;
+    /**
+     * The descriptor still has the O_NONBLOCK of an open on a caller's thread ({@link UringBackend}'s whole-file
+     * read and cached open: it must not wait for a FIFO's other side). io_uring takes that flag as "never wait": a
+     * read of data not in memory would fail with EAGAIN instead of waiting. The calls made on callers' threads do not
+     * mind it (preadv2 with RWF_NOWAIT, statx, close), so it is cleared only before this file's first operation
+     * through a ring ({@link #readyForRing}): a cached file read and closed on the caller's thread never pays the
+     * fcntl.
+     */
+    private volatile boolean nonBlocking;
 
     private static boolean refuses(long device) {
         for (long d : refusingDevices) {
@@ -90,7 +101,8 @@ final class UringFile implements BackendFile {
     private final List<Completion> closeWaiters = new ArrayList<>(1);
 
     UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable,
-              int memoryAlignment, int offsetAlignment, long sizeAtOpen, long device) {
+              int memoryAlignment, int offsetAlignment, long sizeAtOpen, long device,
+              java.nio.file.attribute.BasicFileAttributes attributesAtOpen) {
         this.backend = backend;
         this.ring = ring;
         this.fd = fd;
@@ -102,10 +114,32 @@ final class UringFile implements BackendFile {
         this.seekable = seekable;
         this.spread = seekable && backend.ringCount() > 1;
         this.sizeAtOpen = sizeAtOpen;
+        this.attributesAtOpen = attributesAtOpen;
         this.punted = MountTable.openMayWait(path);
         // a direct read without waiting may still wait for the device; so may any read on FUSE
         this.device = direct || punted ? -1 : device;
         this.noWaitRefused = this.device >= 0 && refuses(this.device);
+    }
+
+    /** Set by the open that leaves O_NONBLOCK on the descriptor, before the file is handed to anyone. */
+    void openedNonBlocking() {
+        nonBlocking = true;
+    }
+
+    /**
+     * Ring thread, before an entry that uses this descriptor is submitted: clears the open's O_NONBLOCK if it is
+     * still set (see {@link #nonBlocking}). 0, or the negated errno of the fcntl that failed (the entry must not be
+     * submitted then: the kernel would take the flag as "never wait"). Two rings may both clear it: that is harmless.
+     */
+    int readyForRing() {
+        if (!nonBlocking) {
+            return 0;
+        }
+        int res = NoWaitCalls.clearNonBlocking(fd);
+        if (res == 0) {
+            nonBlocking = false;
+        }
+        return res;
     }
 
     /**
@@ -206,6 +240,11 @@ final class UringFile implements BackendFile {
     @Override
     public long sizeAtOpen() {
         return sizeAtOpen;
+    }
+
+    @Override
+    public java.nio.file.attribute.BasicFileAttributes attributesAtOpen() {
+        return attributesAtOpen;
     }
 
     /** A statx of the descriptor on the calling thread ({@link NoWaitCalls}); -1 where that cannot be had. */

@@ -29,6 +29,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final int RWF_NOWAIT = 0x8;
     private static final int EOPNOTSUPP = 95;
     private static final int EIO = 5;
+    private static final int ENOMEM = 12;
     private static final int EAGAIN = 11;
     private static final int ENAMETOOLONG = 36;
     private static final int AT_FDCWD = -100;
@@ -192,7 +193,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     protected int clearStatusFlags(int fd) {
         Scratch scratch = borrowIfMemory();
         if (scratch == null) {
-            return -EIO;
+            return -ENOMEM; // the op that needed it fails with "Cannot allocate memory"
         }
         try {
             MemorySegment capture = scratch.capture;

@@ -142,6 +142,14 @@ public interface BackendFile {
         return null;
     }
 
+    /**
+     * The attributes the open read of this open file (its descriptor's, as {@link #readAttributes()} would have
+     * given them then), or null where the open did not read them all. Never refreshed.
+     */
+    default java.nio.file.attribute.BasicFileAttributes attributesAtOpen() {
+        return null;
+    }
+
     /** Shrinks the file to {@code size} if it is larger; completes with 0. */
     void truncate(long size, Completion completion);
 

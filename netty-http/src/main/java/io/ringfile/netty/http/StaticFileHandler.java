@@ -93,8 +93,8 @@ import java.util.concurrent.TimeUnit;
  * No request reads outside the root. The request path is decoded once and strictly (see below), each directory on
  * it is looked up with {@code NOFOLLOW_LINKS} from the root down, and the file is opened with {@code NOFOLLOW_LINKS}
  * and {@link RingfileOpenOption#REGULAR_FILE_ONLY}; the response (type check, size, ETag, Last-Modified) is made
- * from the open file's own attributes ({@link AsyncFile#readAttributes()}), not from a separate look-up of its
- * name:
+ * from the open file's own attributes (those its open read, {@link AsyncFile#attributesAtOpen()}, else
+ * {@link AsyncFile#readAttributes()}), not from a separate look-up of its name:
  * <ul>
  *   <li>403: a target that is not a plain path: {@code .} or {@code ..} segments (also percent-encoded), an empty
  *       segment ({@code //}), an encoded {@code /} or {@code \} or a raw {@code \}, an encoded NUL or control
@@ -477,9 +477,9 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
         }
 
         /**
-         * Opens the file (a regular file only, not through a final link, never waiting for a FIFO), then reads the
-         * open file's own attributes: what the response says is what the open file is, whatever the name names by
-         * then.
+         * Opens the file (a regular file only, not through a final link, never waiting for a FIFO), then takes the
+         * open file's own attributes (as its open read them, else read from it): what the response says is what the
+         * open file is, whatever the name names by then.
          */
         private void openFile() {
             CompletableFuture<AsyncFile> opening;
@@ -508,6 +508,11 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             file = f;
+            java.util.Optional<BasicFileAttributes> atOpen = f.attributesAtOpen();
+            if (atOpen.isPresent()) { // what the open itself read of the file: no further call
+                attributesRead(atOpen.get(), null);
+                return;
+            }
             CompletableFuture<BasicFileAttributes> reading;
             try {
                 reading = f.readAttributes();

@@ -449,7 +449,8 @@ class StaticFileHandlerTest {
 
     /**
      * {@code delegate} with every future completed before it is returned (so the handler runs on the calling
-     * thread), except an open file's attributes, which complete once {@code attributesGate} does.
+     * thread), except an open file's attributes, which complete once {@code attributesGate} does (its open's
+     * attributes are withheld, as on the NIO backend, so that the handler reads them).
      */
     private static FileEngine gatedEngine(FileEngine delegate, CompletableFuture<Void> attributesGate) {
         return (FileEngine) Proxy.newProxyInstance(FileEngine.class.getClassLoader(),
@@ -460,6 +461,9 @@ class StaticFileHandlerTest {
                         return CompletableFuture.completedFuture(Proxy.newProxyInstance(
                                 AsyncFile.class.getClassLoader(), new Class<?>[] {AsyncFile.class},
                                 (p, m, a) -> {
+                                    if (m.getName().equals("attributesAtOpen")) {
+                                        return java.util.Optional.empty(); // so that the handler asks for them
+                                    }
                                     Object r = invokeJoined(m, file, a);
                                     return m.getName().equals("readAttributes") && a == null
                                             ? attributesGate.thenCompose(v -> (CompletableFuture<?>) r) : r;
@@ -812,17 +816,22 @@ class StaticFileHandlerTest {
                                 } catch (InvocationTargetException e) {
                                     throw e.getCause();
                                 }
+                                java.util.function.Function<Object, Object> failing = attributes ->
+                                        Proxy.newProxyInstance(BasicFileAttributes.class.getClassLoader(),
+                                                new Class<?>[] {BasicFileAttributes.class}, (p, m, a) -> {
+                                                    if (m.getName().equals("size")) {
+                                                        throw new IllegalStateException(
+                                                                "attributes that fail, for the test");
+                                                    }
+                                                    return m.invoke(attributes, a);
+                                                });
+                                if (fm.getName().equals("attributesAtOpen")) {
+                                    return ((java.util.Optional<?>) value).map(failing);
+                                }
                                 if (!fm.getName().equals("readAttributes")) {
                                     return value;
                                 }
-                                return ((CompletableFuture<?>) value).thenApply(attributes -> Proxy.newProxyInstance(
-                                        BasicFileAttributes.class.getClassLoader(),
-                                        new Class<?>[] {BasicFileAttributes.class}, (p, m, a) -> {
-                                            if (m.getName().equals("size")) {
-                                                throw new IllegalStateException("attributes that fail, for the test");
-                                            }
-                                            return m.invoke(attributes, a);
-                                        }));
+                                return ((CompletableFuture<?>) value).thenApply(failing);
                             }));
                 });
         start(StaticFiles.builder(www, broken));
