@@ -538,7 +538,7 @@ public final class UringBackend implements FileBackend {
     }
 
     /** What an open asks statx for. */
-    /** What an open asks statx for: everything {@link BackendFile#attributesAtOpen} gives, and alignment for O_DIRECT. */
+    /** What an open asks statx for: all {@link BackendFile#attributesAtOpen} gives, and alignment for O_DIRECT. */
     private static int statxMask(OpenSpec spec) {
         return Linux.STATX_BASIC_AND_BIRTH | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
     }
@@ -621,14 +621,14 @@ public final class UringBackend implements FileBackend {
     }
 
     /**
-     * A whole-file read on the calling thread (see {@link FileBackend#readAllOnCallerThread}): an openat2 whose
-     * lookup does not wait, a statx as the kernel holds it, preadv2(RWF_NOWAIT) for the body and one byte past it,
-     * close. Anything that is not a regular file fully in memory, no larger than {@code sizeLimit}, on a file system
-     * that takes RWF_NOWAIT, is handed back open for the ring to read, as the ring's own open would have left it
-     * (its O_NONBLOCK cleared before its first ring operation, {@link UringFile#readyForRing}). Nothing is tried on a file system whose open waits for a daemon or a server
-     * ({@link MountTable}): there even an open whose lookup is cached waits. A ring's own thread may call this too:
-     * these calls wait no more than the ring's own first, inline, attempt at an open and a read would on that
-     * thread, and save it the round trips.
+     * A whole-file read on the calling thread (see {@link FileBackend#readAllOnCallerThread}): an openat2 whose lookup
+     * does not wait, a statx as the kernel holds it, preadv2(RWF_NOWAIT) for the body and one byte past it, close.
+     * Anything that is not a regular file fully in memory, no larger than {@code sizeLimit}, on a file system that
+     * takes RWF_NOWAIT, is handed back open for the ring to read, as the ring's own open would have left it (its
+     * O_NONBLOCK cleared before its first ring operation, {@link UringFile#readyForRing}). Nothing is tried on a file
+     * system whose open waits for a daemon or a server ({@link MountTable}): there even an open whose lookup is cached
+     * waits. A ring's own thread may call this too: these calls wait no more than the ring's own first, inline, attempt
+     * at an open and a read would on that thread, and save it the round trips.
      */
     @Override
     public WholeRead readAllOnCallerThread(OpenSpec spec, int sizeLimit) throws IOException {

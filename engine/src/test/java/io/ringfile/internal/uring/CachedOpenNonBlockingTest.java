@@ -48,7 +48,8 @@ class CachedOpenNonBlockingTest {
 
     @Test
     void readsThatMissTheCacheGoThroughTheRingAfterTheOpensNonBlockingFlagIsCleared() throws Exception {
-        Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring cannot run here: " + IoUring.unavailabilityCause());
+        Assumptions.assumeTrue(IoUring.isAvailable(),
+                () -> "io_uring cannot run here: " + IoUring.unavailabilityCause());
         Assumptions.assumeTrue(NoWaitCalls.available(), () -> "no calls on the caller's thread: "
                 + NoWaitCalls.unavailabilityCause());
         Path data = dir.resolve("cold.bin");
