@@ -23,6 +23,11 @@ final class CountingEngine {
     final AtomicLong bytesSendAsked = new AtomicLong();
     /** Bytes {@code sendTo} reported sent. */
     final AtomicLong bytesSent = new AtomicLong();
+    /**
+     * {@code sendTo} calls not completed yet. The kernel may have sent every byte (and the client read them and gone)
+     * before the engine completes the call: wait for 0 before reading {@link #bytesSent}.
+     */
+    final AtomicInteger sendsInFlight = new AtomicInteger();
     final AtomicInteger readsInFlight = new AtomicInteger();
     final AtomicInteger maxReadsInFlight = new AtomicInteger();
     final AtomicInteger opened = new AtomicInteger();
@@ -72,12 +77,14 @@ final class CountingEngine {
             }
             if (!isEngine && method.getName().equals("sendTo")) {
                 bytesSendAsked.addAndGet((Long) args[2]);
+                sendsInFlight.incrementAndGet();
                 @SuppressWarnings("unchecked")
                 CompletableFuture<Long> sending = (CompletableFuture<Long>) result;
                 return sending.whenComplete((n, e) -> {
                     if (n != null) {
                         bytesSent.addAndGet(n);
                     }
+                    sendsInFlight.decrementAndGet();
                 });
             }
             return result;

@@ -578,6 +578,9 @@ class StaticFileHandlerTest {
             assertEquals(0, counting.offLoopCalls.get(), "engine calls made off the event loop");
             assertEquals(5, counting.opened.get());
             waitUntil(() -> counting.closed.get() == 5, "every file closed");
+            // The client can read a spliced body whole, and close, before the engine completes its send (on its
+            // ring's thread, while the loop closes the file for the gone connection): wait for the sends' outcomes.
+            waitUntil(() -> counting.sendsInFlight.get() == 0, "every send completed");
             boolean spliced = zeroCopy == StaticFiles.ZeroCopy.ALWAYS && backend == FileEngine.Backend.IO_URING;
             assertEquals(spliced ? 5L * (big.length - 4096) : 0L, counting.bytesSent.get(),
                     "bytes spliced, " + zeroCopy);
@@ -671,6 +674,7 @@ class StaticFileHandlerTest {
             assertEquals(200, r.status);
             assertEquals(size, r.body.length);
         }
+        waitUntil(() -> counting.sendsInFlight.get() == 0, "every send completed"); // see CountingEngine
         assertEquals(size, counting.bytesRead.get() + counting.bytesSent.get());
         // Spliced on io_uring, all but the first piece; otherwise all of it is read into buffers.
         boolean spliced = backend == FileEngine.Backend.IO_URING && zeroCopy == StaticFiles.ZeroCopy.ALWAYS;
@@ -744,6 +748,7 @@ class StaticFileHandlerTest {
             assertEquals(206, suffix.status);
             assertArrayEquals(expected(markers, size - (1 << 20), size - 1), suffix.body, "suffix");
             waitUntil(() -> counting.closed.get() == counting.opened.get(), "every file closed");
+            waitUntil(() -> counting.sendsInFlight.get() == 0, "every send completed"); // see CountingEngine
             if (backend == FileEngine.Backend.IO_URING) {
                 assertTrue(counting.bytesSent.get() > 20L << 20, "spliced: " + counting.bytesSent);
             }
