@@ -537,7 +537,6 @@ public final class UringBackend implements FileBackend {
         }
     }
 
-    /** What an open asks statx for. */
     /** What an open asks statx for: all {@link BackendFile#attributesAtOpen} gives, and alignment for O_DIRECT. */
     private static int statxMask(OpenSpec spec) {
         return Linux.STATX_BASIC_AND_BIRTH | (spec.direct() ? Linux.STATX_DIOALIGN : 0);
