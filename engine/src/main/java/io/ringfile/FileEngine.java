@@ -140,8 +140,8 @@ public interface FileEngine extends AutoCloseable {
 
     /**
      * As {@link java.nio.file.Files#newByteChannel(Path, OpenOption...)}: READ unless other options say else.
-     * Besides the JDK's options it takes Ringfile's {@link OperationTimeout} and
-     * {@link RingfileOpenOption#REGULAR_FILE_ONLY}.
+     * Besides the JDK's options it takes Ringfile's {@link OperationTimeout},
+     * {@link RingfileOpenOption#REGULAR_FILE_ONLY} and {@link RingfileOpenOption#NO_SYMLINKS}.
      *
      * @param path the file
      * @param options how to open the file, as for {@code Files.newByteChannel}

@@ -1078,6 +1078,116 @@ public abstract class FileEngineContract extends FileSystemContract {
         assertArrayEquals(new byte[] {1, 2, 3, 9}, Files.readAllBytes(file));
     }
 
+    /** A NO_SYMLINKS open's failure at a link: the JDK's kind of exception and wording, naming the whole path. */
+    private static void refusedAtALink(CompletableFuture<AsyncFile> opening, Path path) {
+        FileSystemException e = failsWith(FileSystemException.class, opening);
+        assertEquals(FileSystemException.class, e.getClass(), e::toString);
+        assertEquals(path.toString(), e.getFile(), "the failure names the path");
+        assertTrue(e.getReason().startsWith("Too many levels of symbolic links"), e::toString);
+    }
+
+    @Test
+    @Timeout(60)
+    void aNoSymlinksOpenFollowsNoLinkOnAnyComponent() throws Exception {
+        Path base = dir.toRealPath(); // no link above it either
+        Path inside = Files.createDirectories(base.resolve("root/sub"));
+        Files.writeString(inside.resolve("file"), "inside");
+        Path outside = Files.createDirectories(base.resolve("outside/sub"));
+        Files.writeString(outside.resolve("file"), "outside");
+        Path linkedDir = Files.createSymbolicLink(base.resolve("root/linked"), base.resolve("outside"));
+        Path finalLink = Files.createSymbolicLink(inside.resolve("final-link"), outside.resolve("file"));
+
+        try (AsyncFile f = await(engine.open(inside.resolve("file"), READ, RingfileOpenOption.NO_SYMLINKS))) {
+            ByteBuffer b = ByteBuffer.allocate(16);
+            assertEquals(6, await(f.read(b, 0)), "a path without links opens");
+        }
+        Path throughDir = linkedDir.resolve("sub/file");
+        try (AsyncFile f = await(engine.open(throughDir, READ))) {
+            assertEquals(7L, await(f.size()), "without the option the link is followed");
+        }
+        refusedAtALink(engine.open(throughDir, READ, RingfileOpenOption.NO_SYMLINKS), throughDir);
+        refusedAtALink(engine.open(throughDir, Set.of(READ, RingfileOpenOption.NO_SYMLINKS,
+                RingfileOpenOption.REGULAR_FILE_ONLY)), throughDir);
+        refusedAtALink(engine.open(finalLink, READ, RingfileOpenOption.NO_SYMLINKS), finalLink);
+        Path created = linkedDir.resolve("sub/created");
+        refusedAtALink(engine.open(created, WRITE, CREATE, RingfileOpenOption.NO_SYMLINKS), created);
+        assertFalse(Files.exists(outside.resolve("created")), "nothing was created through the link");
+        Path up = inside.resolve("../sub/file"); // ".." goes up a real directory
+        try (AsyncFile f = await(engine.open(up, READ, RingfileOpenOption.NO_SYMLINKS))) {
+            assertEquals(6L, await(f.size()));
+        }
+        failsWith(NoSuchFileException.class,
+                engine.open(inside.resolve("missing"), READ, RingfileOpenOption.NO_SYMLINKS));
+        try (AsyncFile f = await(engine.open(inside.resolve("new"), Set.of(WRITE, CREATE_NEW,
+                RingfileOpenOption.NO_SYMLINKS)))) {
+            assertEquals(2, await(f.write(ByteBuffer.wrap(new byte[] {4, 2}), 0)), "creating works too");
+        }
+        assertArrayEquals(new byte[] {4, 2}, Files.readAllBytes(inside.resolve("new")));
+    }
+
+    /**
+     * A directory swapped for a link to another tree while NO_SYMLINKS opens are made through its name: every open
+     * either fails or opens the file inside, never the one the link leads to.
+     */
+    @Test
+    @Timeout(60)
+    void aNoSymlinksOpenNeverFollowsADirectorySwappedForALink() throws Exception {
+        Path base = dir.toRealPath();
+        Path real = Files.createDirectories(base.resolve("real"));
+        Files.writeString(real.resolve("file"), "in");
+        Path other = Files.createDirectories(base.resolve("other"));
+        Files.writeString(other.resolve("file"), "out");
+        Path swapped = base.resolve("swapped");
+        Path spare = base.resolve("spare-link");
+        Files.move(real, swapped);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread swapper = new Thread(() -> {
+            try {
+                while (!stop.get()) { // the name is by turns the real directory and a link to the other one
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    Files.move(swapped, real, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.createSymbolicLink(spare, other);
+                    Files.move(spare, swapped, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    Files.delete(swapped);
+                    Files.move(real, swapped, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "swapper");
+        int opened = 0;
+        int refused = 0;
+        Path name = swapped.resolve("file");
+        swapper.start();
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < end && swapper.isAlive()) {
+                CompletableFuture<AsyncFile> opening = engine.open(name, READ, RingfileOpenOption.NO_SYMLINKS);
+                AsyncFile f;
+                try {
+                    f = opening.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    assertInstanceOf(FileSystemException.class, e.getCause(), e::toString); // a link, or no name
+                    refused++;
+                    continue;
+                }
+                try (f) {
+                    ByteBuffer b = ByteBuffer.allocate(8);
+                    int n = await(f.read(b, 0));
+                    assertEquals("in", new String(b.array(), 0, n, java.nio.charset.StandardCharsets.US_ASCII),
+                            "the open followed the swapped-in link");
+                    opened++;
+                }
+            }
+        } finally {
+            stop.set(true);
+            swapper.join(10_000);
+        }
+        assertFalse(swapper.isAlive());
+        assertTrue(opened > 0 && refused > 0, "both outcomes were seen: opened " + opened + ", refused " + refused);
+    }
+
     @Test
     void anOpenFilesAttributesAreItsOwnNotThoseOfWhatItsNameNamesNow() throws Exception {
         Path name = dir.resolve("served");

@@ -241,12 +241,15 @@ public final class EngineImpl implements FileEngine {
                                               FileAttribute<?>[] attributes) {
         long fileTimeout = timeoutNanos;
         boolean regularFileOnly = false;
+        boolean noSymlinks = false;
         Collection<? extends OpenOption> rest = options;
         for (OpenOption option : options) {
             if (option instanceof io.ringfile.OperationTimeout) {
                 fileTimeout = ((io.ringfile.OperationTimeout) option).duration().toNanos();
             } else if (option == io.ringfile.RingfileOpenOption.REGULAR_FILE_ONLY) {
                 regularFileOnly = true;
+            } else if (option == io.ringfile.RingfileOpenOption.NO_SYMLINKS) {
+                noSymlinks = true;
             } else {
                 continue;
             }
@@ -264,6 +267,9 @@ public final class EngineImpl implements FileEngine {
         OpenSpec spec = OpenSpec.of(path, rest, attributes);
         if (regularFileOnly) {
             spec = spec.withRegularFileOnly();
+        }
+        if (noSymlinks) {
+            spec = spec.withNoSymlinks();
         }
         CompletableFuture<AsyncFileImpl> opening;
         try {

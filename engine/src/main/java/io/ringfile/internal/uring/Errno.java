@@ -1,5 +1,8 @@
 package io.ringfile.internal.uring;
 
+import io.ringfile.internal.backend.OpenSpec;
+
+
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.file.AccessDeniedException;
@@ -41,6 +44,17 @@ final class Errno {
      * The exception for a failed open. A symbolic link refused by O_NOFOLLOW (ELOOP) gets the reason
      * {@code FileChannel.open} gives (it throws a bare IOException with that message; here it names the path).
      */
+    /**
+     * As {@link #openFailure(int, String, boolean)} for {@code spec}'s open; a link met where
+     * {@link OpenSpec#noSymlinks()} refuses links is worded so.
+     */
+    static IOException openFailure(int errno, OpenSpec spec) {
+        if (errno == ELOOP && spec.noSymlinks()) {
+            return new FileSystemException(spec.path().toString(), null, message(ELOOP) + " (NO_SYMLINKS specified)");
+        }
+        return openFailure(errno, spec.path().toString(), spec.noFollow());
+    }
+
     static IOException openFailure(int errno, String file, boolean noFollow) {
         if (errno == ELOOP && noFollow) {
             return new FileSystemException(file, null, message(ELOOP) + " (NOFOLLOW_LINKS specified)");

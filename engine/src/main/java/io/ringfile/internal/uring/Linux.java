@@ -11,6 +11,12 @@ final class Linux {
     static final byte IORING_OP_FSYNC = 3;
     static final byte IORING_OP_ASYNC_CANCEL = 14;
     static final byte IORING_OP_OPENAT = 18;
+    /** addr: the path, addr2 (the off field): a struct open_how, len: its size. */
+    static final byte IORING_OP_OPENAT2 = 28;
+    /** sizeof(struct open_how): flags, mode, resolve, three u64. */
+    static final int OPEN_HOW_SIZE = 24;
+    /** openat2's resolve flag: fail with ELOOP on a symbolic link as any component of the path. */
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
     /** Sends the entry to a kernel worker at once, with no inline attempt on the submitting thread. */
     static final byte IOSQE_ASYNC = 1 << 4;
     static final byte IORING_OP_CLOSE = 19;
@@ -78,6 +84,11 @@ final class Linux {
 
     /** Direct I/O alignment Ringfile uses for its own buffers: a page covers every common logical block size. */
     static final int DIRECT_IO_ALIGNMENT = 4096;
+
+    /** openat2(2) resolve flags for {@code spec} (none for a plain open). */
+    static long resolveFlags(OpenSpec spec) {
+        return spec.noSymlinks() ? RESOLVE_NO_SYMLINKS : 0;
+    }
 
     /** open(2) flags for {@code spec}; descriptors are always close-on-exec. */
     static int openFlags(OpenSpec spec) {

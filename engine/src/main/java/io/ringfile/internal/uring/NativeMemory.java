@@ -74,6 +74,20 @@ final class NativeMemory {
     }
 
     /**
+     * A {@code struct open_how} ({@code flags}, {@code mode}, {@code resolve}) at the piece's address, followed by
+     * {@code path} as a NUL-terminated string at {@code address + Linux.OPEN_HOW_SIZE}: what an OPENAT2 entry
+     * points to.
+     */
+    static Piece openHow(Path path, long flags, long mode, long resolve) {
+        byte[] bytes = bytesOf(PlatformPaths.unwrap(path));
+        Piece piece = allocate(Linux.OPEN_HOW_SIZE + bytes.length + 1, false);
+        ByteBuffer how = piece.view.duplicate().order(java.nio.ByteOrder.nativeOrder());
+        how.putLong(0, flags).putLong(8, mode).putLong(16, resolve);
+        piece.view.put(Linux.OPEN_HOW_SIZE, bytes).put(Linux.OPEN_HOW_SIZE + bytes.length, (byte) 0);
+        return piece;
+    }
+
+    /**
      * The bytes the JDK uses for {@code path} (of the default file system) in system calls. A path keeps the bytes
      * it was made from: one from a directory listing may hold bytes that are not valid text in the file-name
      * encoding, and its {@code toString()} then shows replacement characters. Re-encoding that string would name

@@ -177,7 +177,7 @@ public abstract class NoWaitCalls {
 
     /**
      * An open that does not wait for the device: {@code openat2(AT_FDCWD, path, {flags | O_NONBLOCK, 0,
-     * RESOLVE_CACHED})} (every step of the lookup answered from the kernel's caches, else EAGAIN; O_NONBLOCK so that
+     * RESOLVE_CACHED | resolve})} (every step of the lookup answered from the kernel's caches, else EAGAIN; O_NONBLOCK so that
      * a FIFO does not wait for a writer; not with O_PATH, which opens nothing for I/O and takes no such flag), then
      * {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask)} into
      * {@code statxOut} (from its position, {@link Linux#STATX_BUFFER_SIZE} bytes). Returns the new descriptor, still
@@ -185,8 +185,8 @@ public abstract class NoWaitCalls {
      * wait; ENOSYS and EINVAL where the kernel has no openat2 or no RESOLVE_CACHED). {@code statxResult} gets the
      * statx outcome (0 or the negated errno). {@code path} holds the name's bytes, without a NUL.
      */
-    static int openCached(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult) {
-        return INSTANCE.openCachedNoWait(path, flags, mask, statxOut, statxResult);
+    static int openCached(byte[] path, int flags, long resolve, int mask, ByteBuffer statxOut, int[] statxResult) {
+        return INSTANCE.openCachedNoWait(path, flags, resolve, mask, statxOut, statxResult);
     }
 
     /**
@@ -234,7 +234,8 @@ public abstract class NoWaitCalls {
     protected abstract int writeHere(int fd, ByteBuffer src, long position, int heapLimit);
 
     /** See {@link #openCached}. */
-    protected abstract int openCachedNoWait(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult);
+    protected abstract int openCachedNoWait(byte[] path, int flags, long resolve, int mask, ByteBuffer statxOut,
+                                            int[] statxResult);
 
     /** See {@link #setPipeCapacity}. */
     protected abstract int pipeCapacity(int fd, int bytes);

@@ -356,7 +356,9 @@ public final class UringBackend implements FileBackend {
         private final Ring ring;
         private final OpenSpec spec;
         private final CompletableFuture<BackendFile> result;
+        /** The path as a C string, after the open_how where the open is an OPENAT2. */
         private final Piece path;
+        private final long pathAddress;
         private Piece statx;
         private int fd = -1;
         /** A FIFO's descriptor from the attempt that did not wait, kept until the open that waits is done. */
@@ -370,11 +372,28 @@ public final class UringBackend implements FileBackend {
             this.ring = ring;
             this.spec = spec;
             this.result = result;
-            this.path = NativeMemory.cString(spec.path());
-            sqe(Linux.IORING_OP_OPENAT, Linux.AT_FDCWD, 0, path.address, spec.createMode(), Linux.openFlags(spec));
+            long resolve = Linux.resolveFlags(spec);
+            if (resolve == 0) {
+                this.path = NativeMemory.cString(spec.path());
+                this.pathAddress = path.address;
+            } else { // openat2, which takes a mode only with O_CREAT
+                this.path = NativeMemory.openHow(spec.path(), Linux.openFlags(spec) & 0xFFFFFFFFL,
+                        spec.create() || spec.createNew() ? spec.createMode() : 0, resolve);
+                this.pathAddress = path.address + Linux.OPEN_HOW_SIZE;
+            }
+            openSqe();
             if (MountTable.openMayWait(spec.path())) { // the inline attempt would wait for a daemon or a server
                 flags = Linux.IOSQE_ASYNC;
                 waits = true;
+            }
+        }
+
+        /** OPENAT, or OPENAT2 where the open has resolve flags ({@code path} then starts with its open_how). */
+        private void openSqe() {
+            if (pathAddress == path.address) {
+                sqe(Linux.IORING_OP_OPENAT, Linux.AT_FDCWD, 0, pathAddress, spec.createMode(), Linux.openFlags(spec));
+            } else {
+                sqe(Linux.IORING_OP_OPENAT2, Linux.AT_FDCWD, path.address, pathAddress, Linux.OPEN_HOW_SIZE, 0);
             }
         }
 
@@ -384,7 +403,7 @@ public final class UringBackend implements FileBackend {
          * until one comes), a writer fails with ENXIO where no reader is there yet.
          */
         private void openWaiting() {
-            sqe(Linux.IORING_OP_OPENAT, Linux.AT_FDCWD, 0, path.address, spec.createMode(), Linux.openFlags(spec));
+            openSqe();
             flags = Linux.IOSQE_ASYNC;
             waits = true;
             ring.submitOnLoop(this);
@@ -434,7 +453,7 @@ public final class UringBackend implements FileBackend {
             }
             if (res < 0) {
                 path.release();
-                result.completeExceptionally(Errno.openFailure(-res, spec.path().toString(), spec.noFollow()));
+                result.completeExceptionally(Errno.openFailure(-res, spec));
                 return;
             }
             fd = res;
@@ -476,7 +495,7 @@ public final class UringBackend implements FileBackend {
                 return;
             }
             if (spec.deleteOnClose()) {
-                sqe(Linux.IORING_OP_UNLINKAT, Linux.AT_FDCWD, 0, path.address, 0, 0);
+                sqe(Linux.IORING_OP_UNLINKAT, Linux.AT_FDCWD, 0, pathAddress, 0, 0);
                 ring.submitOnLoop(this);
                 return;
             }
@@ -569,11 +588,13 @@ public final class UringBackend implements FileBackend {
     /**
      * openat and statx on the calling thread, a platform thread that waits for the open anyway (see
      * {@link NoWaitCalls}): the open of a blocking channel then costs two system calls and no hand-off. Not on a
-     * ring's thread, not with DELETE_ON_CLOSE (its unlink stays with the ring's open), nor without NoWaitCalls.
+     * ring's thread, not with DELETE_ON_CLOSE (its unlink stays with the ring's open) or NO_SYMLINKS (an openat2 the
+     * ring makes), nor without NoWaitCalls.
      */
     @Override
     public BackendFile openOnCallerThread(OpenSpec spec) throws java.io.IOException {
-        if (shutdown || spec.deleteOnClose() || !NoWaitCalls.available() || RingThreads.isCurrent()) {
+        if (shutdown || spec.deleteOnClose() || spec.noSymlinks() || !NoWaitCalls.available()
+                || RingThreads.isCurrent()) {
             return null;
         }
         int fd = NoWaitCalls.open(NativeMemory.bytesOf(PlatformPaths.unwrap(spec.path())), Linux.openFlags(spec),
@@ -582,7 +603,7 @@ public final class UringBackend implements FileBackend {
             if (fd == -Errno.ENXIO && spec.regularFileOnly()) { // a socket, say: never a regular file's error
                 throw spec.notARegularFile();
             }
-            throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
+            throw Errno.openFailure(-fd, spec);
         }
         UringFile file;
         try {
@@ -685,7 +706,7 @@ public final class UringBackend implements FileBackend {
             ByteBuffer statx = scratch.statx;
             int[] statxResult = scratch.result;
             int flags = Linux.O_PATH | Linux.O_CLOEXEC | (followLinks ? 0 : Linux.O_NOFOLLOW);
-            int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(path)), flags,
+            int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(path)), flags, 0,
                     Linux.STATX_BASIC_AND_BIRTH, statx, statxResult);
             if (fd < 0) {
                 return null; // not cached, or an error: the ring's STATX answers (a missing openat2 shows there too)
@@ -706,7 +727,7 @@ public final class UringBackend implements FileBackend {
         ByteBuffer statx = scratch.statx;
         int[] statxResult = scratch.result;
         int fd = NoWaitCalls.openCached(NativeMemory.bytesOf(PlatformPaths.unwrap(spec.path())),
-                Linux.openFlags(spec), statxMask(spec), statx, statxResult);
+                Linux.openFlags(spec), Linux.resolveFlags(spec), statxMask(spec), statx, statxResult);
         if (fd < 0) {
             if (fd == -Errno.EAGAIN) { // the lookup would wait
                 return null;
@@ -718,7 +739,7 @@ public final class UringBackend implements FileBackend {
             if (fd == -Errno.ENXIO && spec.regularFileOnly()) { // a socket, say: as the ring's open reports it
                 throw spec.notARegularFile();
             }
-            throw Errno.openFailure(-fd, spec.path().toString(), spec.noFollow());
+            throw Errno.openFailure(-fd, spec);
         }
         boolean owned = true;
         try {

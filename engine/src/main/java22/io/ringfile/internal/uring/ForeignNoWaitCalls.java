@@ -147,7 +147,8 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     }
 
     @Override
-    protected int openCachedNoWait(byte[] path, int flags, int mask, ByteBuffer statxOut, int[] statxResult) {
+    protected int openCachedNoWait(byte[] path, int flags, long resolve, int mask, ByteBuffer statxOut,
+                                   int[] statxResult) {
         if (path.length >= SCRATCH - OPEN_HOW_SIZE - 8) {
             return -ENAMETOOLONG;
         }
@@ -162,7 +163,7 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
             int open = (flags & O_PATH) != 0 ? flags : flags | O_NONBLOCK;
             how.set(ValueLayout.JAVA_LONG, 0, open & 0xFFFFFFFFL);
             how.set(ValueLayout.JAVA_LONG, 8, 0L);
-            how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_CACHED);
+            how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_CACHED | resolve);
             MemorySegment name = scratch.afterHow;
             MemorySegment.copy(path, 0, name, ValueLayout.JAVA_BYTE, 0, path.length);
             name.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);

@@ -34,13 +34,17 @@ public final class OpenSpec {
     private final int createMode;
     /** Ringfile's REGULAR_FILE_ONLY: anything but a regular file fails the open, which never waits for it. */
     private final boolean regularFileOnly;
+    /** Ringfile's NO_SYMLINKS: a symbolic link as any component of the path fails the open. */
+    private final boolean noSymlinks;
 
     private OpenSpec(Path path, OpenOption[] given, FileAttribute<?>[] attributes) {
-        this(path, given, attributes, false);
+        this(path, given, attributes, false, false);
     }
 
-    private OpenSpec(Path path, OpenOption[] given, FileAttribute<?>[] attributes, boolean regularFileOnly) {
+    private OpenSpec(Path path, OpenOption[] given, FileAttribute<?>[] attributes, boolean regularFileOnly,
+                     boolean noSymlinks) {
         this.regularFileOnly = regularFileOnly;
+        this.noSymlinks = noSymlinks;
         this.path = path;
         this.given = given;
         this.attributes = attributes;
@@ -211,12 +215,26 @@ public final class OpenSpec {
      * {@link #notARegularFile()}, and the open never waits for the other side of a FIFO.
      */
     public OpenSpec withRegularFileOnly() {
-        return regularFileOnly ? this : new OpenSpec(path, given, attributes, true);
+        return regularFileOnly ? this : new OpenSpec(path, given, attributes, true, noSymlinks);
     }
 
     /** See {@link #withRegularFileOnly()}. */
     public boolean regularFileOnly() {
         return regularFileOnly;
+    }
+
+    /**
+     * This open, following no symbolic link on any component of the path (the engine's
+     * {@code RingfileOpenOption.NO_SYMLINKS}, which is not among {@link #options()}): a link anywhere fails it as
+     * {@code O_NOFOLLOW} fails on a last component that is a link, in one step with the open.
+     */
+    public OpenSpec withNoSymlinks() {
+        return noSymlinks ? this : new OpenSpec(path, given, attributes, regularFileOnly, true);
+    }
+
+    /** See {@link #withNoSymlinks()}. */
+    public boolean noSymlinks() {
+        return noSymlinks;
     }
 
     /** The failure of a {@linkplain #withRegularFileOnly() regular-file-only} open of something else. */

@@ -10,9 +10,19 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * An open channel whose operations run on the {@link NioBackend}'s pool: a {@link FileChannel}, or, for a file-system
@@ -41,11 +51,14 @@ final class NioFile implements BackendFile {
     private final long sizeAtOpen;
     /** Opened with NOFOLLOW_LINKS (or as if): its attributes are those of a final link, not of its target. */
     private final boolean noFollow;
+    /** Opened with NO_SYMLINKS: its attributes are read by name the same way, through no link. */
+    private final boolean noSymlinks;
 
     private NioFile(NioBackend backend, SeekableByteChannel channel, Path path, boolean seekable, boolean writable,
-                    int directIoAlignment, long sizeAtOpen, boolean noFollow) {
+                    int directIoAlignment, long sizeAtOpen, boolean noFollow, boolean noSymlinks) {
         this.backend = backend;
         this.noFollow = noFollow;
+        this.noSymlinks = noSymlinks;
         this.channel = channel;
         this.fileChannel = channel instanceof FileChannel ? (FileChannel) channel : null;
         this.path = path;
@@ -75,7 +88,9 @@ final class NioFile implements BackendFile {
     static NioFile open(NioBackend backend, OpenSpec spec) throws IOException {
         Path target = PlatformPaths.unwrap(spec.path());
         if (spec.regularFileOnly()) { // by name, just before the open: the JDK has no open that cannot wait
-            boolean regular = spec.noFollow()
+            boolean regular = spec.noSymlinks()
+                    ? attributesWithoutLinks(target, spec.path().toString()).isRegularFile()
+                    : spec.noFollow()
                     ? Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
                             java.nio.file.LinkOption.NOFOLLOW_LINKS).isRegularFile()
                     : Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile();
@@ -84,10 +99,14 @@ final class NioFile implements BackendFile {
             }
         }
         SeekableByteChannel channel;
-        try {
-            channel = FileChannel.open(target, spec.options(), spec.attributes());
-        } catch (UnsupportedOperationException e) {
-            channel = Files.newByteChannel(target, spec.options(), spec.attributes());
+        if (spec.noSymlinks()) {
+            channel = openWithoutLinks(target, spec);
+        } else {
+            try {
+                channel = FileChannel.open(target, spec.options(), spec.attributes());
+            } catch (UnsupportedOperationException e) {
+                channel = Files.newByteChannel(target, spec.options(), spec.attributes());
+            }
         }
         boolean seekable;
         try {
@@ -112,7 +131,92 @@ final class NioFile implements BackendFile {
             }
         }
         return new NioFile(backend, channel, spec.path(), seekable, spec.write(),
-                spec.direct() ? blockSize(target) : 0, size, spec.noFollow());
+                spec.direct() ? blockSize(target) : 0, size, spec.noFollow(), spec.noSymlinks());
+    }
+
+    /**
+     * Opens {@code target} following no symbolic link on any component ({@link OpenSpec#noSymlinks()}): the file is
+     * opened relative to its directory as {@link #parentWithoutLinks} reaches it, with NOFOLLOW_LINKS. A directory
+     * swapped for a link meanwhile fails the step that meets it, as the kernel's RESOLVE_NO_SYMLINKS would fail the
+     * whole. Failures name the whole path; a link met is reported as the io_uring backend reports it.
+     */
+    private static SeekableByteChannel openWithoutLinks(Path target, OpenSpec spec) throws IOException {
+        try (SecureDirectoryStream<Path> parent = parentWithoutLinks(target)) {
+            java.util.Set<OpenOption> options = spec.options();
+            options.add(LinkOption.NOFOLLOW_LINKS);
+            return parent.newByteChannel(target.getFileName(), options, spec.attributes());
+        } catch (FileSystemException e) {
+            throw wholePath(e, spec.path().toString());
+        }
+    }
+
+    /**
+     * The attributes of what {@code target} names, reached as {@link #openWithoutLinks} reaches it, without
+     * following a link: never those of something a link elsewhere leads to.
+     */
+    private static BasicFileAttributes attributesWithoutLinks(Path target, String file) throws IOException {
+        try (SecureDirectoryStream<Path> parent = parentWithoutLinks(target)) {
+            return parent.getFileAttributeView(target.getFileName(), BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes();
+        } catch (FileSystemException e) {
+            throw wholePath(e, file);
+        }
+    }
+
+    /**
+     * The directory holding {@code target}, reached from the root (or the working directory, for a relative path)
+     * one directory at a time, each opened relative to the one before it with NOFOLLOW_LINKS (an {@code openat(2)}
+     * with {@code O_NOFOLLOW} each). The caller closes it.
+     *
+     * @throws UnsupportedOperationException where the file system has no {@code SecureDirectoryStream}
+     */
+    private static SecureDirectoryStream<Path> parentWithoutLinks(Path target) throws IOException {
+        if (target.getFileName() == null) { // the root itself
+            throw new FileSystemException(target.toString(), null, "Is a directory");
+        }
+        Path start = target.getRoot() != null ? target.getRoot() : target.getFileSystem().getPath(".");
+        DirectoryStream<Path> first = Files.newDirectoryStream(start);
+        if (!(first instanceof SecureDirectoryStream)) {
+            first.close();
+            throw new UnsupportedOperationException("NO_SYMLINKS needs a SecureDirectoryStream, which "
+                    + target.getFileSystem().provider().getScheme() + " file systems do not have");
+        }
+        SecureDirectoryStream<Path> at = (SecureDirectoryStream<Path>) first;
+        Path parent = target.getParent();
+        try {
+            for (int i = 0; parent != null && i < parent.getNameCount(); i++) {
+                SecureDirectoryStream<Path> next = at.newDirectoryStream(parent.getName(i), LinkOption.NOFOLLOW_LINKS);
+                at.close();
+                at = next;
+            }
+        } catch (IOException | RuntimeException e) {
+            at.close();
+            throw e;
+        }
+        return at;
+    }
+
+    /** {@code e}, met at one step of a walk without links, as a failure of the whole path {@code file}. */
+    private static FileSystemException wholePath(FileSystemException e, String file) {
+        String reason = e.getReason();
+        FileSystemException whole;
+        if (reason != null && reason.startsWith("Too many levels of symbolic links")) {
+            whole = new FileSystemException(file, null, "Too many levels of symbolic links (NO_SYMLINKS specified)");
+        } else if (e instanceof NoSuchFileException) {
+            whole = new NoSuchFileException(file);
+        } else if (e instanceof AccessDeniedException) {
+            whole = new AccessDeniedException(file, null, reason);
+        } else if (e instanceof NotDirectoryException) {
+            whole = new NotDirectoryException(file);
+        } else if (e instanceof FileAlreadyExistsException) {
+            whole = new FileAlreadyExistsException(file);
+        } else if (e.getClass() == FileSystemException.class) {
+            whole = new FileSystemException(file, null, reason);
+        } else {
+            return e;
+        }
+        whole.initCause(e);
+        return whole;
     }
 
     /** The block size the JDK aligns direct I/O to: the file system's, or 0 where it cannot tell. */
@@ -198,7 +302,9 @@ final class NioFile implements BackendFile {
     @Override
     public java.util.concurrent.CompletableFuture<java.nio.file.attribute.BasicFileAttributes> readAttributes() {
         Path target = PlatformPaths.unwrap(path);
-        return backend.call(path, () -> noFollow
+        return backend.call(path, () -> noSymlinks
+                ? attributesWithoutLinks(target, path.toString())
+                : noFollow
                 ? Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
                         java.nio.file.LinkOption.NOFOLLOW_LINKS)
                 : Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class));

@@ -67,8 +67,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the files of a {@link StaticFiles} root over HTTP/1.1 on one connection, doing every file-system step
- * (directory look-ups, open, the open file's stat, reads, close) through its {@link FileEngine}: nothing blocks the
- * channel's event loop.
+ * (open, the open file's stat, reads, close) through its {@link FileEngine}: nothing blocks the channel's event
+ * loop.
  *
  * <h2>Threads</h2>
  * Every event of this handler runs on the channel's event loop. Each engine future is continued on that loop: at
@@ -90,9 +90,9 @@ import java.util.concurrent.TimeUnit;
  * (414 and 431 for a request line or headers over the codec's limits) and the connection is closed after it.
  *
  * <h2>What is refused</h2>
- * No request reads outside the root. The request path is decoded once and strictly (see below), each directory on
- * it is looked up with {@code NOFOLLOW_LINKS} from the root down, and the file is opened with {@code NOFOLLOW_LINKS}
- * and {@link RingfileOpenOption#REGULAR_FILE_ONLY}; the response (type check, size, ETag, Last-Modified) is made
+ * No request reads outside the root. The request path is decoded once and strictly (see below) and the file is
+ * opened under the root's real path with {@link RingfileOpenOption#NO_SYMLINKS} (no link on any component, checked
+ * in one step with the open) and {@link RingfileOpenOption#REGULAR_FILE_ONLY}; the response (type check, size, ETag, Last-Modified) is made
  * from the open file's own attributes (those its open read, {@link AsyncFile#attributesAtOpen()}, else
  * {@link AsyncFile#readAttributes()}), not from a separate look-up of its name:
  * <ul>
@@ -111,16 +111,14 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * The root itself is resolved to its real path once, when the {@link StaticFiles} is built.
  *
- * <p>Residual risk: the directories above the file are looked up by name and then the file is opened by name, so
- * someone who can rename directories inside the root while it is served can race them: replace a checked directory
- * by a symbolic link between the look-up and the open (the open then follows it; {@code NOFOLLOW_LINKS} guards only
- * the last name). The file itself is not raced: whatever the open finds is what is checked and served. On the NIO
- * backend the open's type check and the attributes are read by name (the JDK has no fstat), so a FIFO put in a
- * checked file's place can still make that request wait on one pool thread (the loop does not). A hard link to an
- * outside file, made inside the root by someone who can, is served like any file. Closing the directory race needs
- * an open that refuses links on every component ({@code openat2} with {@code RESOLVE_BENEATH |
- * RESOLVE_NO_SYMLINKS}), which {@link FileEngine} does not offer yet. Serve trees that untrusted parties cannot write
- * to.
+ * <p>Someone who can rename directories inside the root while it is served cannot lead a request out of it by
+ * swapping a directory for a link: the open refuses a link on any component in the same step as it opens
+ * ({@code openat2} with {@code RESOLVE_NO_SYMLINKS} on io_uring; on NIO a walk that opens each directory relative to
+ * the one before it without following links), and whatever it opens is what is checked and served. Residual risk:
+ * on the NIO backend the open's type check and the attributes are read by name (the JDK has no fstat), so a FIFO put
+ * in a checked file's place can still make that request wait on one pool thread (the loop does not). A hard link to
+ * an outside file, made inside the root by someone who can, is served like any file; so is a file under a mount
+ * point inside the root. Serve trees that untrusted parties cannot write to.
  *
  * <h2>Bodies and failures</h2>
  * A body is read into pooled direct buffers ({@code ctx.alloc()}) with {@link AsyncFile#read(ByteBuf, long)} and
@@ -146,7 +144,7 @@ import java.util.concurrent.TimeUnit;
 public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger("io.ringfile.netty.http");
     private static final OpenOption[] OPEN_OPTIONS = {StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS,
-            RingfileOpenOption.REGULAR_FILE_ONLY};
+            RingfileOpenOption.NO_SYMLINKS, RingfileOpenOption.REGULAR_FILE_ONLY};
     /**
      * A file response's headers, unchecked: every value is made here (numbers, dates, the hex ETag) or is a content
      * type {@link StaticFiles.Builder#contentType} checked when it was set.
@@ -414,7 +412,6 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String[] names = target.names;
-            Path[] paths = new Path[names.length];
             Path p = files.root();
             try {
                 for (int i = 0; i < names.length; i++) {
@@ -424,7 +421,6 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                         respondError(HttpResponseStatus.FORBIDDEN);
                         return;
                     }
-                    paths[i] = child;
                     p = child;
                 }
             } catch (InvalidPathException e) {
@@ -433,52 +429,12 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
             }
             path = p;
             fileName = names[names.length - 1];
-            if (paths.length == 1) {
-                openFile();
-            } else {
-                lookUpDirectories(java.util.Arrays.copyOf(paths, paths.length - 1));
-            }
-        }
-
-        /** Reads the attributes of every directory on the path, without following links, all at once. */
-        private void lookUpDirectories(Path[] paths) {
-            FileEngine engine = files.engine();
-            CompletableFuture<?>[] stats = new CompletableFuture<?>[paths.length];
-            try {
-                for (int i = 0; i < paths.length; i++) {
-                    stats[i] = engine.readAttributes(paths[i], BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                }
-            } catch (RuntimeException e) {
-                fail(e);
-                return;
-            }
-            CompletableFuture<?> all = stats.length == 1 ? stats[0] : CompletableFuture.allOf(stats);
-            all.whenComplete((ignored, error) -> onLoop(() -> directoriesLookedUp(stats), NOTHING));
-        }
-
-        private void directoriesLookedUp(CompletableFuture<?>[] stats) {
-            if (aborted) {
-                return;
-            }
-            for (CompletableFuture<?> stat : stats) {
-                BasicFileAttributes attributes;
-                try {
-                    attributes = (BasicFileAttributes) stat.join();
-                } catch (CompletionException | java.util.concurrent.CancellationException e) {
-                    fail(e);
-                    return;
-                }
-                if (!attributes.isDirectory()) { // a link (to anywhere), or a file where a directory should be
-                    respondError(HttpResponseStatus.NOT_FOUND);
-                    return;
-                }
-            }
             openFile();
         }
 
         /**
-         * Opens the file (a regular file only, not through a final link, never waiting for a FIFO), then takes the
-         * open file's own attributes (as its open read them, else read from it): what the response says is what the
+         * Opens the file (a regular file only, through no link on any component, never waiting for a FIFO), then takes
+         * the open file's own attributes (as its open read them, else read from it): what the response says is what the
          * open file is, whatever the name names by then.
          */
         private void openFile() {

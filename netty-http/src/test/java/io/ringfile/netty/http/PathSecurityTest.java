@@ -177,6 +177,8 @@ class PathSecurityTest {
         Files.createDirectories(www.resolve("sub"));
         Files.writeString(www.resolve("sub/file.txt"), "in sub\n");
         Files.writeString(www.resolve("café.txt"), "cafe\n");
+        Files.createDirectories(www.resolve("swapped"));
+        Files.writeString(www.resolve("swapped/secret.txt"), "inside\n");
         Files.createSymbolicLink(www.resolve("link-out"), Path.of("../outside/secret.txt"));
         Files.createSymbolicLink(www.resolve("link-abs"), outside.resolve("secret.txt").toAbsolutePath());
         Files.createSymbolicLink(www.resolve("dir-out"), Path.of("../outside"));
@@ -257,5 +259,65 @@ class PathSecurityTest {
             assertFalse(everything.contains("root:x:0:0"), "/etc/passwd was sent");
         }
         assertEquals(List.of(), server.encoderFailures(), "writes the HTTP codec refused");
+    }
+
+    /**
+     * Someone who can write inside the root swaps a directory for a link to the secret's directory, over and over,
+     * while a client asks for the file under it: each answer is the file inside or a 404, never the secret.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aDirectorySwappedForALinkNeverLeadsOutside(FileEngine.Backend backend) throws Exception {
+        TestServer server = server(backend);
+        Path swapped = www.resolve("swapped");
+        Path aside = base.resolve("aside");
+        Path spare = www.resolve("spare-link");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread swapper = new Thread(() -> {
+            try {
+                while (!stop.get()) { // the name is by turns the directory and a link to the secret's directory
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    Files.move(swapped, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.createSymbolicLink(spare, Path.of("../outside"));
+                    Files.move(spare, swapped, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    Files.delete(swapped);
+                    Files.move(aside, swapped, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "swapper");
+        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        swapper.start();
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < end && swapper.isAlive()) {
+                try (RawHttp client = RawHttp.connect(server.address())) {
+                    for (int i = 0; i < 50; i++) {
+                        client.send(RawHttp.get("/swapped/secret.txt"));
+                        RawHttp.Response response = client.read();
+                        statuses.merge(response.status, 1, Integer::sum);
+                        assertTrue(response.status == 200 || response.status == 404, response::toString);
+                        if (response.status == 200) {
+                            assertEquals("inside\n", response.bodyText());
+                        }
+                    }
+                    String everything = new String(client.received(), StandardCharsets.ISO_8859_1);
+                    assertFalse(everything.contains(SECRET), () -> "the secret outside the root was sent; " + statuses);
+                }
+            }
+        } finally {
+            stop.set(true);
+            swapper.join(10_000);
+        }
+        assertFalse(swapper.isAlive(), "the swapper stopped");
+        assertTrue(statuses.getOrDefault(200, 0) > 0 && statuses.getOrDefault(404, 0) > 0,
+                () -> "both the file and the refusal were seen: " + statuses);
+        assertEquals(List.of(), server.encoderFailures(), "writes the HTTP codec refused");
+    }
+
+    static Stream<FileEngine.Backend> backends() {
+        return Stream.of(FileEngine.Backend.IO_URING, FileEngine.Backend.NIO);
     }
 }
