@@ -1123,6 +1123,10 @@ public abstract class FileEngineContract extends FileSystemContract {
             assertEquals(2, await(f.write(ByteBuffer.wrap(new byte[] {4, 2}), 0)), "creating works too");
         }
         assertArrayEquals(new byte[] {4, 2}, Files.readAllBytes(inside.resolve("new")));
+        Path root = base.getRoot(); // no name that could be a link: opened as without the option
+        try (AsyncFile f = await(engine.open(root, READ, RingfileOpenOption.NO_SYMLINKS))) {
+            assertTrue(await(f.readAttributes()).isDirectory(), "the root directory");
+        }
     }
 
     /**

@@ -141,6 +141,9 @@ final class NioFile implements BackendFile {
      * whole. Failures name the whole path; a link met is reported as the io_uring backend reports it.
      */
     private static SeekableByteChannel openWithoutLinks(Path target, OpenSpec spec) throws IOException {
+        if (target.getFileName() == null) { // the root: no name to be a link
+            return FileChannel.open(target, spec.options(), spec.attributes());
+        }
         try (SecureDirectoryStream<Path> parent = parentWithoutLinks(target)) {
             java.util.Set<OpenOption> options = spec.options();
             options.add(LinkOption.NOFOLLOW_LINKS);
@@ -155,6 +158,9 @@ final class NioFile implements BackendFile {
      * following a link: never those of something a link elsewhere leads to.
      */
     private static BasicFileAttributes attributesWithoutLinks(Path target, String file) throws IOException {
+        if (target.getFileName() == null) { // the root: no name to be a link
+            return Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        }
         try (SecureDirectoryStream<Path> parent = parentWithoutLinks(target)) {
             return parent.getFileAttributeView(target.getFileName(), BasicFileAttributeView.class,
                     LinkOption.NOFOLLOW_LINKS).readAttributes();
@@ -164,16 +170,13 @@ final class NioFile implements BackendFile {
     }
 
     /**
-     * The directory holding {@code target}, reached from the root (or the working directory, for a relative path)
-     * one directory at a time, each opened relative to the one before it with NOFOLLOW_LINKS (an {@code openat(2)}
-     * with {@code O_NOFOLLOW} each). The caller closes it.
+     * The directory holding {@code target} (which has a file name), reached from the root (or the working
+     * directory, for a relative path) one directory at a time, each opened relative to the one before it with
+     * NOFOLLOW_LINKS (an {@code openat(2)} with {@code O_NOFOLLOW} each). The caller closes it.
      *
      * @throws UnsupportedOperationException where the file system has no {@code SecureDirectoryStream}
      */
     private static SecureDirectoryStream<Path> parentWithoutLinks(Path target) throws IOException {
-        if (target.getFileName() == null) { // the root itself
-            throw new FileSystemException(target.toString(), null, "Is a directory");
-        }
         Path start = target.getRoot() != null ? target.getRoot() : target.getFileSystem().getPath(".");
         DirectoryStream<Path> first = Files.newDirectoryStream(start);
         if (!(first instanceof SecureDirectoryStream)) {
