@@ -177,8 +177,9 @@ public abstract class NoWaitCalls {
 
     /**
      * An open that does not wait for the device: {@code openat2(AT_FDCWD, path, {flags | O_NONBLOCK, 0,
-     * RESOLVE_CACHED | resolve})} (every step of the lookup answered from the kernel's caches, else EAGAIN; O_NONBLOCK so that
-     * a FIFO does not wait for a writer; not with O_PATH, which opens nothing for I/O and takes no such flag), then
+     * RESOLVE_CACHED | resolve})} (every step of the lookup answered from the kernel's caches, else EAGAIN;
+     * {@code resolve} adds openat2's other resolve flags, as RESOLVE_NO_SYMLINKS; O_NONBLOCK so that a FIFO does not
+     * wait for a writer; not with O_PATH, which opens nothing for I/O and takes no such flag), then
      * {@code statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, mask)} into
      * {@code statxOut} (from its position, {@link Linux#STATX_BUFFER_SIZE} bytes). Returns the new descriptor, still
      * O_NONBLOCK (see {@link #clearNonBlocking}), or the negated errno of the open (EAGAIN where the lookup would

@@ -92,9 +92,10 @@ import java.util.concurrent.TimeUnit;
  * <h2>What is refused</h2>
  * No request reads outside the root. The request path is decoded once and strictly (see below) and the file is
  * opened under the root's real path with {@link RingfileOpenOption#NO_SYMLINKS} (no link on any component, checked
- * in one step with the open) and {@link RingfileOpenOption#REGULAR_FILE_ONLY}; the response (type check, size, ETag, Last-Modified) is made
- * from the open file's own attributes (those its open read, {@link AsyncFile#attributesAtOpen()}, else
- * {@link AsyncFile#readAttributes()}), not from a separate look-up of its name:
+ * in one step with the open) and {@link RingfileOpenOption#REGULAR_FILE_ONLY}; the response (type check, size,
+ * ETag, Last-Modified) is made from the open file's own attributes (those its open read,
+ * {@link AsyncFile#attributesAtOpen()}, else {@link AsyncFile#readAttributes()}), not from a separate look-up of its
+ * name:
  * <ul>
  *   <li>403: a target that is not a plain path: {@code .} or {@code ..} segments (also percent-encoded), an empty
  *       segment ({@code //}), an encoded {@code /} or {@code \} or a raw {@code \}, an encoded NUL or control
