@@ -87,10 +87,10 @@ final class NioFile implements BackendFile {
      */
     static NioFile open(NioBackend backend, OpenSpec spec) throws IOException {
         Path target = PlatformPaths.unwrap(spec.path());
-        if (spec.regularFileOnly()) { // by name, just before the open: the JDK has no open that cannot wait
-            boolean regular = spec.noSymlinks()
-                    ? attributesWithoutLinks(target, spec.path().toString()).isRegularFile()
-                    : spec.noFollow()
+        // By name, just before the open: the JDK has no open that cannot wait. With NO_SYMLINKS openWithoutLinks
+        // checks relative to the directory it opens the file in.
+        if (spec.regularFileOnly() && !spec.noSymlinks()) {
+            boolean regular = spec.noFollow()
                     ? Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
                             java.nio.file.LinkOption.NOFOLLOW_LINKS).isRegularFile()
                     : Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile();
@@ -138,19 +138,31 @@ final class NioFile implements BackendFile {
      * Opens {@code target} following no symbolic link on any component ({@link OpenSpec#noSymlinks()}): the file is
      * opened relative to its directory as {@link #parentWithoutLinks} reaches it, with NOFOLLOW_LINKS. A directory
      * swapped for a link meanwhile fails the step that meets it, as the kernel's RESOLVE_NO_SYMLINKS would fail the
-     * whole. Failures name the whole path; a link met is reported as the io_uring backend reports it.
+     * whole. Failures name the whole path; a link met is reported as the io_uring backend reports it. With
+     * REGULAR_FILE_ONLY the type is read relative to the same directory just before the open.
      */
     private static SeekableByteChannel openWithoutLinks(Path target, OpenSpec spec) throws IOException {
         if (target.getFileName() == null) { // the root: no name to be a link
+            if (spec.regularFileOnly()) { // a directory
+                throw spec.notARegularFile();
+            }
             return FileChannel.open(target, spec.options(), spec.attributes());
         }
+        boolean regular = true;
         try (SecureDirectoryStream<Path> parent = parentWithoutLinks(target)) {
-            java.util.Set<OpenOption> options = spec.options();
-            options.add(LinkOption.NOFOLLOW_LINKS);
-            return parent.newByteChannel(target.getFileName(), options, spec.attributes());
+            if (spec.regularFileOnly()) {
+                regular = parent.getFileAttributeView(target.getFileName(), BasicFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).readAttributes().isRegularFile();
+            }
+            if (regular) {
+                java.util.Set<OpenOption> options = spec.options();
+                options.add(LinkOption.NOFOLLOW_LINKS);
+                return parent.newByteChannel(target.getFileName(), options, spec.attributes());
+            }
         } catch (FileSystemException e) {
             throw wholePath(e, spec.path().toString());
         }
+        throw spec.notARegularFile();
     }
 
     /**
