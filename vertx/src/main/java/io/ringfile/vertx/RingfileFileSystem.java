@@ -1,5 +1,6 @@
 package io.ringfile.vertx;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.ringfile.FileEngine;
 import io.vertx.core.Context;
@@ -16,6 +17,7 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.io.File;
 import java.io.IOException;
@@ -480,7 +482,9 @@ public final class RingfileFileSystem implements FileSystem {
         ContextInternal context = vertx.getOrCreateContext();
         return resolve(context, path).compose(file ->
                 call(context, accessMessage("read", path), true, () -> engine.readAllBytes(file.toPath())))
-                .map(Buffer::buffer);
+                // The engine's array itself: Buffer.buffer(byte[]) would copy it. Vert.x grows a wrapped buffer by
+                // reallocation where an append needs it, and hands out its ByteBuf only as unreleasable.
+                .map(bytes -> BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
     }
 
     @Override

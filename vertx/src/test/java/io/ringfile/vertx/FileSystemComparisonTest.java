@@ -452,6 +452,38 @@ class FileSystemComparisonTest {
         }
     }
 
+    /**
+     * The buffer {@code readFile} gives is used as Vert.x's is: read, appended to past the file's size (it grows),
+     * released through its {@code ByteBuf} (which does nothing to Vert.x's), sliced, copied, written into. Sizes
+     * on both sides of what a caller's thread reads whole (1 MiB) and of one read's piece (64 KiB).
+     */
+    @Test
+    void readFileGivesABufferThatBehavesAsVertxs() throws Exception {
+        for (int size : new int[] {0, 1, 65_535, 65_536, 65_537, (1 << 20) + 3}) {
+            byte[] content = new byte[size];
+            new java.util.Random(size).nextBytes(content);
+            Path file = Files.write(dir.resolve("content-" + size), content);
+            for (FileEngine.Backend backend : List.of(FileEngine.Backend.IO_URING, FileEngine.Backend.NIO)) {
+                String where = backend + ", " + size + " bytes: ";
+                Buffer expected = await(vertx.fileSystem().readFile(file.toString()));
+                Buffer actual = await(ringfile(backend).readFile(file.toString()));
+                assertEquals(expected, actual, where + "content");
+                assertEquals(size, actual.length(), where + "length");
+                for (Buffer each : List.of(expected, actual)) {
+                    ((io.vertx.core.internal.buffer.BufferInternal) each).getByteBuf().release();
+                    each.appendString("tail").appendBuffer(Buffer.buffer(new byte[70_000]));
+                    each.setByte(0, (byte) 7);
+                }
+                assertEquals(expected, actual, where + "after release, appends and a set");
+                assertEquals(size + 4 + 70_000, actual.length(), where + "length after appends");
+                assertEquals(expected.slice(1, 5), actual.slice(1, 5), where + "slice");
+                assertEquals(expected.copy(), actual.copy(), where + "copy");
+                assertEquals(expected.hashCode(), actual.hashCode(), where + "hashCode");
+                assertTrue(java.util.Arrays.equals(expected.getBytes(), actual.getBytes()), where + "getBytes");
+            }
+        }
+    }
+
     /** A relative path resolves against the working directory, as in Vert.x; one naming no file there too. */
     @Test
     void relativePathsResolveAsVertxResolvesThem() throws Exception {
