@@ -527,8 +527,32 @@ final class RingfileAsyncFile implements AsyncFile {
                     h.handle(null);
                 }
             }
+        } catch (Exception e) {
+            handlerFailed(e);
         } catch (Throwable t) {
             context.reportException(t);
+        }
+    }
+
+    /**
+     * An exception thrown by the data or end handler: to the file's exception handler, and nowhere when none is set.
+     * Vert.x's AsyncFile drops it in both cases (its inbound buffer catches it and has no handler), and so must this
+     * file where none is set: a pipe to an HTTP response that the client reset writes once more, the write fails at
+     * once, the pipe ends the response, clears this file's handlers and then asks the ended response whether its
+     * queue is full, which throws; reported to the context, that stack trace would be logged for every client that
+     * goes away mid-file.
+     */
+    private void handlerFailed(Exception e) {
+        Handler<Throwable> h;
+        synchronized (this) {
+            h = exceptionHandler;
+        }
+        if (h != null) {
+            try {
+                h.handle(e);
+            } catch (Throwable t) {
+                context.reportException(t);
+            }
         }
     }
 
