@@ -43,7 +43,9 @@ import java.util.function.BiConsumer;
  * buffer until demand returns, then reads on. Each buffer is a new heap buffer (Vert.x's buffers are garbage
  * collected and never released, so a pooled one would leak), filled by the engine through its pooled direct memory:
  * one copy, where Vert.x's {@code AsynchronousFileChannel} copies twice. End of file (or of the read length) ends
- * the stream. A read error goes to the exception handler and stops the stream.
+ * the stream. A read error goes to the exception handler and stops the stream. An exception thrown by the data or
+ * end handler goes to the exception handler too, and the stream goes on; with no exception handler set it is dropped
+ * (Vert.x's drops it in any case).
  *
  * <p>Write stream: writes go to the engine at once, at the write position (advanced by each {@link #write(Buffer)});
  * the bytes of unfinished writes count against the write queue's maximum (128 KiB by default), the queue is full
