@@ -81,12 +81,12 @@ final class AccountedBackend implements FileBackend {
     /** Counts an open made on the caller's thread (not one the backend declined). */
     private void openedHere(OpenSpec spec, long started, Object event) {
         metrics.completedHere(Metrics.OPEN, started, 0);
-        metrics.event(event, spec.path().toString(), -1, 0, "open", null);
+        metrics.event(event, spec.path(), -1, 0, "open", null);
     }
 
     private void openFailedHere(OpenSpec spec, long started, Object event, Exception e) {
         metrics.failedHere(Metrics.OPEN, started);
-        metrics.event(event, spec.path().toString(), -1, 0, "open", e);
+        metrics.event(event, spec.path(), -1, 0, "open", e);
     }
 
     /**
@@ -102,7 +102,7 @@ final class AccountedBackend implements FileBackend {
             read = backend.readAllOnCallerThread(spec, sizeLimit);
         } catch (IOException | RuntimeException e) {
             metrics.failedHere(Metrics.OPEN, started);
-            metrics.event(event, spec.path().toString(), 0, 0, null, e);
+            metrics.event(event, spec.path(), 0, 0, null, e);
             throw e;
         }
         if (read != null && read.held() == null) {
@@ -110,7 +110,7 @@ final class AccountedBackend implements FileBackend {
             if (read.bytes() != null) {
                 metrics.completedHere(Metrics.READ, started, read.bytes().length);
                 metrics.completedHere(Metrics.CLOSE, started, 0);
-                metrics.event(event, spec.path().toString(), 0, read.bytes().length, null, null);
+                metrics.event(event, spec.path(), 0, read.bytes().length, null, null);
             }
         }
         return read;
@@ -129,7 +129,7 @@ final class AccountedBackend implements FileBackend {
         BasicFileAttributes attributes = backend.readAttributesOnCallerThread(path, followLinks);
         if (attributes != null) {
             metrics.completedHere(Metrics.STAT, started, 0);
-            metrics.event(event, path.toString(), -1, 0, "readAttributes", null);
+            metrics.event(event, path, -1, 0, "readAttributes", null);
         }
         return attributes;
     }
@@ -250,6 +250,6 @@ final class AccountedBackend implements FileBackend {
                 metrics.completed(kind, started, 0);
             }
         }
-        metrics.event(event, path == null ? null : path.toString(), -1, 0, operation, error);
+        metrics.event(event, path, -1, 0, operation, error);
     }
 }

@@ -31,7 +31,6 @@ public final class AsyncFileImpl implements AsyncFile {
     private final EngineImpl engine;
     private final BackendFile file;
     private final Path path;
-    private final String name;
     private final boolean readable;
     private final boolean writable;
     /** Positional writes may be made on a caller's thread that may wait (see {@link #writeHere}). */
@@ -60,7 +59,7 @@ public final class AsyncFileImpl implements AsyncFile {
     private void watch(Op<?> op, String what) {
         long nanos = timeoutNanos;
         if (nanos > 0) {
-            op.deadline(engine.deadlines().watch(op, nanos, what + " of " + name,
+            op.deadline(engine.deadlines().watch(op, nanos, what + " of " + name(),
                     () -> file.cancel(op, new java.util.concurrent.TimeoutException("timed out"))));
         }
     }
@@ -69,7 +68,6 @@ public final class AsyncFileImpl implements AsyncFile {
         this.engine = engine;
         this.file = file;
         this.path = spec.path();
-        this.name = path.toString();
         this.readable = spec.read();
         this.writable = spec.write();
         this.writesHere = engine.writesOnCallerThread() && writable && !spec.sync() && !spec.dsync()
@@ -113,8 +111,9 @@ public final class AsyncFileImpl implements AsyncFile {
         return file;
     }
 
+    /** The path as text, for messages: made when first needed (a Path keeps it), not for every open. */
     String name() {
-        return name;
+        return path.toString();
     }
 
     /** Makes {@link #closeAsync()} delete the file once it is closed (a named temporary file). */
@@ -298,7 +297,7 @@ public final class AsyncFileImpl implements AsyncFile {
             return null;
         }
         m.completedHere(Metrics.WRITE, started, total);
-        m.event(event, name, position, total, null, null);
+        m.event(event, path, position, total, null, null);
         return full && src.hasRemaining() ? null : EngineFuture.completedHere(TransferOp.boxed(total));
     }
 
@@ -385,7 +384,7 @@ public final class AsyncFileImpl implements AsyncFile {
         int n = file.readIfCached(dst, position);
         if (n != BackendFile.NOT_CACHED) {
             m.completedHere(Metrics.READ, started, Math.max(n, 0));
-            m.event(event, name, position, Math.max(n, 0), null, null);
+            m.event(event, path, position, Math.max(n, 0), null, null);
         }
         return n;
     }
@@ -398,7 +397,7 @@ public final class AsyncFileImpl implements AsyncFile {
         long size = file.sizeOnCallerThread();
         if (size >= 0) {
             m.completedHere(Metrics.STAT, started, 0);
-            m.event(event, name, -1, 0, "size", null);
+            m.event(event, path, -1, 0, "size", null);
         }
         return size;
     }
@@ -425,7 +424,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else {
             m.completedHere(kind, started, Math.max(n, 0));
         }
-        m.event(event, name, position, Math.max(n, 0), null, error);
+        m.event(event, path, position, Math.max(n, 0), null, error);
     }
 
     /** The size its open found, or -1: see {@link BackendFile#sizeAtOpen()}. */
@@ -578,7 +577,7 @@ public final class AsyncFileImpl implements AsyncFile {
         }
         checkReadable();
         ValueOp<Long> op = new ValueOp<>(engine.completer(), engine.recorder(), Metrics.READ, ValueOp.SIZE);
-        op.about(name, "sendTo");
+        op.about(path, "sendTo");
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!channel.isActive()) {
@@ -635,7 +634,7 @@ public final class AsyncFileImpl implements AsyncFile {
             java.nio.file.attribute.BasicFileAttributes here = file.readAttributesWithoutWaiting();
             if (here != null) {
                 m.completedHere(Metrics.STAT, started, 0);
-                m.event(event, name, -1, 0, "readAttributes", null);
+                m.event(event, path, -1, 0, "readAttributes", null);
                 return EngineFuture.completedHere(here);
             }
         }
@@ -649,7 +648,7 @@ public final class AsyncFileImpl implements AsyncFile {
 
     CompletableFuture<Long> size(Executor completer) {
         ValueOp<Long> op = new ValueOp<>(completer, engine.recorder(), Metrics.STAT, ValueOp.SIZE);
-        op.about(name, "size");
+        op.about(path, "size");
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!op.admit(engine.admission())) {
@@ -673,7 +672,7 @@ public final class AsyncFileImpl implements AsyncFile {
             }
             return this;
         });
-        op.about(name, "truncate");
+        op.about(path, "truncate");
         if (!isOpen()) {
             op.failed(new ClosedChannelException());
         } else if (!op.admit(engine.admission())) {
@@ -698,7 +697,7 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (earlier != null) {
             // After a failed fsync the kernel may report the next one as clean although the data never reached the
             // device (it drops the failed pages' error once reported). Data written before is not known to be safe.
-            op.failed(new FileSystemException(name, null,
+            op.failed(new FileSystemException(name(), null,
                     "an earlier force failed; data written through this handle may be lost: " + earlier.getMessage()));
         } else if (!op.admit(engine.admission())) {
             op.refuse(engine.admission().refusal());
@@ -728,7 +727,7 @@ public final class AsyncFileImpl implements AsyncFile {
 
         @Override
         String eventPath() {
-            return name;
+            return name();
         }
 
         @Override
@@ -769,7 +768,7 @@ public final class AsyncFileImpl implements AsyncFile {
             return current;
         }
         ValueOp<Void> op = new ValueOp<>(completer, engine.recorder(), Metrics.CLOSE, ValueOp.NOTHING);
-        op.about(name, "close");
+        op.about(path, "close");
         if (!closing.compareAndSet(null, op)) {
             return closing.get();
         }

@@ -115,12 +115,13 @@ public final class Metrics {
 
     /**
      * Ends {@code event} (from {@link Jfr#begin}; null: none) of a request not made through an {@link Op}, on
-     * {@code path}: as {@link Jfr#end}, with this engine's name and backend.
+     * {@code path} (or null): as {@link Jfr#end}, with this engine's name and backend. The path's string is made
+     * only for an event: without a JFR recording there is none, and no string per request.
      */
-    void event(Object event, String path, long position, long bytes, String operation, Throwable error) {
+    void event(Object event, java.nio.file.Path path, long position, long bytes, String operation, Throwable error) {
         if (event != null) {
-            Jfr.end(event, engine, backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "", path,
-                    position, bytes, operation, error, false);
+            Jfr.end(event, engine, backend, RingThreads.isCurrent() ? Thread.currentThread().getName() : "",
+                    path == null ? null : path.toString(), position, bytes, operation, error, false);
         }
     }
 

@@ -11,8 +11,8 @@ final class ValueOp<T> extends Op<T> {
     private final LongFunction<T> mapper;
     private final Metrics metrics;
     private final int kind;
-    /** For the JFR event: the file's name and what the op does. */
-    private String path;
+    /** For the JFR event: the file and what the op does (the path's text is made only for an event). */
+    private java.nio.file.Path path;
     private String operation;
 
     /** An op of {@code kind} counted in {@code metrics} (null: not counted), completing on {@code completer}. */
@@ -25,7 +25,7 @@ final class ValueOp<T> extends Op<T> {
     }
 
     /** Names the file and what the op does, for its JFR event. Before the op starts. */
-    ValueOp<T> about(String path, String operation) {
+    ValueOp<T> about(java.nio.file.Path path, String operation) {
         this.path = path;
         this.operation = operation;
         return this;
@@ -43,7 +43,7 @@ final class ValueOp<T> extends Op<T> {
 
     @Override
     String eventPath() {
-        return path;
+        return path == null ? null : path.toString();
     }
 
     @Override

@@ -302,7 +302,7 @@ final class Ring implements IoUringIoHandle {
             if (ready != 0) { // the descriptor would still read as "never wait": fail this op, not its data
                 slots[slot] = null;
                 freeSlots[freeCount++] = slot;
-                reject(op, Errno.exception(-ready, op.file.name));
+                reject(op, Errno.exception(-ready, op.file.name()));
                 return;
             }
             long id = registration.submit(new IoUringIoOps(op.opcode, flags(op), (short) 0, op.fd, op.union1,

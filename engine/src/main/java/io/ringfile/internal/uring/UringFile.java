@@ -38,7 +38,6 @@ final class UringFile implements BackendFile {
     final UringBackend backend;
     final Ring ring; // home
     final int fd;
-    final String name;
     private final Path path;
     private final boolean direct;
     /** With O_DIRECT: what buffer addresses, and file positions and lengths, must be multiples of; else 0. */
@@ -107,7 +106,6 @@ final class UringFile implements BackendFile {
         this.ring = ring;
         this.fd = fd;
         this.path = path;
-        this.name = path.toString();
         this.direct = direct;
         this.memoryAlignment = direct ? memoryAlignment : 0;
         this.offsetAlignment = direct ? offsetAlignment : 0;
@@ -235,6 +233,11 @@ final class UringFile implements BackendFile {
             refused(device);
         }
         return past == -1 ? array : null; // it grew, or the probe missed
+    }
+
+    /** The path as text, for messages: made when first needed (a Path keeps it), not for every open. */
+    String name() {
+        return path.toString();
     }
 
     @Override
@@ -376,14 +379,14 @@ final class UringFile implements BackendFile {
         if (seekable || position == CURRENT_POSITION) {
             return true;
         }
-        completion.failed(Errno.exception(Errno.ESPIPE, name));
+        completion.failed(Errno.exception(Errno.ESPIPE, name()));
         return false;
     }
 
     @Override
     public void sendTo(int socket, long position, long count, Completion completion) {
         if (!seekable) {
-            completion.failed(new UnsupportedOperationException("only a regular file can be spliced: " + name));
+            completion.failed(new UnsupportedOperationException("only a regular file can be spliced: " + name()));
             return;
         }
         Ring on = transferRing(); // the caller's own ring when it runs on one: a server's loop shares it
@@ -420,10 +423,10 @@ final class UringFile implements BackendFile {
                         + ") is not a multiple of the block size (" + memoryAlignment + ")";
             }
             if (reason != null) {
-                return new java.nio.file.FileSystemException(name, null, reason);
+                return new java.nio.file.FileSystemException(name(), null, reason);
             }
         }
-        return Errno.exception(-res, name);
+        return Errno.exception(-res, name());
     }
 
     @Override
@@ -588,7 +591,7 @@ final class UringFile implements BackendFile {
         backend.forget(this);
         for (Completion waiter : waiters) {
             if (res < 0) {
-                waiter.failed(Errno.exception(-res, name));
+                waiter.failed(Errno.exception(-res, name()));
             } else {
                 waiter.completed(0);
             }
@@ -669,7 +672,7 @@ final class UringFile implements BackendFile {
 
         final void reportErrno(int res) {
             file.done();
-            completion.failed(Errno.exception(-res, file.name));
+            completion.failed(Errno.exception(-res, file.name()));
         }
     }
 
@@ -938,7 +941,7 @@ final class UringFile implements BackendFile {
                     channel.truncate(size);
                 } catch (IOException e) {
                     f.done();
-                    completion.failed(new java.nio.file.FileSystemException(f.name, null, e.getMessage()));
+                    completion.failed(new java.nio.file.FileSystemException(f.name(), null, e.getMessage()));
                     return;
                 }
                 report(0);
@@ -1044,7 +1047,7 @@ final class UringFile implements BackendFile {
         void complete(int res) {
             if (stage == TO_PIPE) {
                 if (res < 0) {
-                    end(Errno.exception(-res, file.name));
+                    end(Errno.exception(-res, file.name()));
                 } else if (res == 0) { // the file ends before the range does
                     end(null);
                 } else {
