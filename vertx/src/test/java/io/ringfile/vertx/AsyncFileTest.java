@@ -213,9 +213,7 @@ class AsyncFileTest {
     @ParameterizedTest
     @EnumSource(value = Impl.class, names = {"RINGFILE_SHARED_IO_URING", "RINGFILE_NIO"})
     void anExceptionOfTheDataHandlerGoesToTheExceptionHandler(Impl impl) throws Exception {
-        start(impl);
-        List<Throwable> unhandled = java.util.Collections.synchronizedList(new ArrayList<>());
-        vertx.exceptionHandler(unhandled::add);
+        List<Throwable> unhandled = startRecordingUnhandled(impl);
         Path path = Files.write(dir.resolve("throwing"), bytes(3 * 8192));
         Context context = context();
         AsyncFile file = open(context, path, new OpenOptions().setWrite(false));
@@ -237,7 +235,7 @@ class AsyncFileTest {
         CompletableFuture<List<String>> messages = new CompletableFuture<>();
         context.runOnContext(v -> messages.complete(handled.stream().map(Throwable::getMessage).toList()));
         assertEquals(java.util.Collections.nCopies(3, "thrown by the handler, 8192 bytes"), await(messages));
-        assertTrue(unhandled.isEmpty(), () -> "unhandled: " + unhandled);
+        assertNoneUnhandled(unhandled);
     }
 
     private static int count(Context context, List<Buffer> received) {
@@ -609,9 +607,7 @@ class AsyncFileTest {
     @ParameterizedTest
     @EnumSource(value = Impl.class, names = {"RINGFILE_SHARED_IO_URING", "RINGFILE_NIO"})
     void aClientThatResetsMidFileEndsThePipeWithNothingUnhandled(Impl impl) throws Exception {
-        start(impl);
-        List<Throwable> unhandled = java.util.Collections.synchronizedList(new ArrayList<>());
-        vertx.exceptionHandler(unhandled::add);
+        List<Throwable> unhandled = startRecordingUnhandled(impl);
         Path source = sparseGib();
         int clients = 30;
         java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(clients);
@@ -648,14 +644,23 @@ class AsyncFileTest {
         assertTrue(ended.await(60, java.util.concurrent.TimeUnit.SECONDS), () -> ended.getCount() + " pipes never ended");
         await(server.close());
         assertEquals(0, succeeded.get(), "a pipe into a reset connection succeeded");
-        assertTrue(unhandled.isEmpty(), () -> unhandled.size() + " unhandled, the first: "
-                + stackOf(unhandled.get(0)));
+        assertNoneUnhandled(unhandled);
     }
 
-    private static String stackOf(Throwable t) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        t.printStackTrace(new java.io.PrintWriter(out));
-        return out.toString();
+    /** Starts {@code impl} and records what reaches Vert.x's unhandled-exception handler (the server's log). */
+    private List<Throwable> startRecordingUnhandled(Impl impl) {
+        start(impl);
+        List<Throwable> unhandled = java.util.Collections.synchronizedList(new ArrayList<>());
+        vertx.exceptionHandler(unhandled::add);
+        return unhandled;
+    }
+
+    private static void assertNoneUnhandled(List<Throwable> unhandled) {
+        assertTrue(unhandled.isEmpty(), () -> {
+            java.io.StringWriter first = new java.io.StringWriter();
+            unhandled.get(0).printStackTrace(new java.io.PrintWriter(first));
+            return unhandled.size() + " unhandled, the first: " + first;
+        });
     }
 
     private static String readHead(InputStream in) throws java.io.IOException {
