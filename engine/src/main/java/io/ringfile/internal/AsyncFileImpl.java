@@ -809,6 +809,15 @@ public final class AsyncFileImpl implements AsyncFile {
         }
     }
 
+    /**
+     * Equality stays identity; the hash is its backend file's (the descriptor's on io_uring), where the identity hash
+     * of a new object costs a call into the VM at its first use (the engine's set of open files).
+     */
+    @Override
+    public int hashCode() {
+        return file.hashCode();
+    }
+
     @Override
     public String toString() {
         return "AsyncFile[" + path + (isOpen() ? "" : ", closed") + "]";

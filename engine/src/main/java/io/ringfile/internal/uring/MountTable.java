@@ -33,14 +33,20 @@ final class MountTable {
     private static final Set<String> REMOTE = Set.of("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "virtiofs",
             "afs", "glusterfs", "lustre", "orangefs");
 
-    /** Mount points whose open waits, or none; when none, no path is looked at. */
-    private record Snapshot(long readAt, List<Mount> mounts, boolean anyWaits) {
+    /**
+     * Every mount, and the points of those whose open waits (usually none or one): a name under none of those is
+     * answered without looking at the others, as only a mount that waits can make the answer yes.
+     */
+    private record Snapshot(long readAt, List<Mount> mounts, List<String> waitingPoints) {
+        boolean anyWaits() {
+            return !waitingPoints.isEmpty();
+        }
     }
 
     private record Mount(String point, boolean openWaits) {
     }
 
-    private static volatile Snapshot snapshot = new Snapshot(System.nanoTime() - 2 * REFRESH_NANOS, List.of(), false);
+    private static volatile Snapshot snapshot = new Snapshot(System.nanoTime() - 2 * REFRESH_NANOS, List.of(), List.of());
 
     private MountTable() {
     }
@@ -57,6 +63,9 @@ final class MountTable {
     }
 
     private static boolean lookUp(Snapshot now, String name) {
+        if (!underAny(now.waitingPoints(), name)) {
+            return false;
+        }
         int longest = -1;
         boolean waits = false;
         for (Mount mount : now.mounts()) { // the last of equal mount points is the one on top
@@ -67,6 +76,15 @@ final class MountTable {
             }
         }
         return waits;
+    }
+
+    private static boolean underAny(List<String> points, String name) {
+        for (String point : points) {
+            if (covers(point, name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean covers(String point, String name) {
@@ -90,7 +108,7 @@ final class MountTable {
             }
             fresh = parse(time, table);
         } catch (IOException | RuntimeException e) { // no procfs: every open is taken as local, as before
-            fresh = new Snapshot(time, List.of(), false);
+            fresh = new Snapshot(time, List.of(), List.of());
         }
         snapshot = fresh;
         return fresh;
@@ -99,7 +117,7 @@ final class MountTable {
     /** {@code /proc/self/mountinfo}: "ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [TAGS...] - TYPE SOURCE OPTIONS". */
     private static Snapshot parse(long readAt, String mountinfo) {
         List<Mount> mounts = new ArrayList<>();
-        boolean anyWaits = false;
+        List<String> waitingPoints = new ArrayList<>();
         for (String line : mountinfo.split("\n")) {
             String[] fields = line.split(" ");
             int dash = -1;
@@ -114,10 +132,13 @@ final class MountTable {
             }
             String type = fields[dash + 1];
             boolean waits = type.startsWith("fuse") || REMOTE.contains(type);
-            anyWaits |= waits;
-            mounts.add(new Mount(unescape(fields[4]), waits));
+            String point = unescape(fields[4]);
+            mounts.add(new Mount(point, waits));
+            if (waits) {
+                waitingPoints.add(point);
+            }
         }
-        return new Snapshot(readAt, List.copyOf(mounts), anyWaits);
+        return new Snapshot(readAt, List.copyOf(mounts), List.copyOf(waitingPoints));
     }
 
     /** The kernel writes a space, tab, newline and backslash in a mount point as {@code \040} and so on. */

@@ -365,6 +365,8 @@ public final class UringBackend implements FileBackend {
         private int held = -1;
         /** The open was sent with IOSQE_ASYNC: it waits as the JDK's does (a later sqe clears the flags). */
         private boolean waits;
+        /** What {@link MountTable#openMayWait} said of the path when this open was made. */
+        private final boolean onMountThatWaits;
         private UringFile opened;
 
         Open(Ring ring, OpenSpec spec, CompletableFuture<BackendFile> result) {
@@ -382,7 +384,8 @@ public final class UringBackend implements FileBackend {
                 this.pathAddress = path.address + Linux.OPEN_HOW_SIZE;
             }
             openSqe();
-            if (MountTable.openMayWait(spec.path())) { // the inline attempt would wait for a daemon or a server
+            onMountThatWaits = MountTable.openMayWait(spec.path());
+            if (onMountThatWaits) { // the inline attempt would wait for a daemon or a server
                 flags = Linux.IOSQE_ASYNC;
                 waits = true;
             }
@@ -484,7 +487,7 @@ public final class UringBackend implements FileBackend {
                 openWaiting();
                 return;
             }
-            opened = newFile(ring, fd, spec, res, statx.view);
+            opened = newFile(ring, fd, spec, res, statx.view, onMountThatWaits);
             statx.release();
             statx = null;
             openFiles.add(opened);
@@ -565,9 +568,10 @@ public final class UringBackend implements FileBackend {
      * The file for descriptor {@code fd}, newly opened as {@code spec} says, from the statx of it ({@code res} its
      * outcome, {@code statx} its buffer): seekable unless a pipe or socket (or unknown), O_DIRECT alignment as the
      * kernel reports it (6.1+) or else the file system's block size, a regular file's size and device, and the
-     * attributes at open where statx gave all the basic ones.
+     * attributes at open where statx gave all the basic ones; {@code onMountThatWaits}: what
+     * {@link MountTable#openMayWait} says of its path.
      */
-    private UringFile newFile(Ring ring, int fd, OpenSpec spec, int res, ByteBuffer statx) {
+    private UringFile newFile(Ring ring, int fd, OpenSpec spec, int res, ByteBuffer statx, boolean onMountThatWaits) {
         ByteBuffer b = Linux.nativeOrder(statx);
         int type = b.getShort(Linux.STATX_MODE_OFFSET) & Linux.S_IFMT;
         int blockSize = res < 0 ? 0 : b.getInt(Linux.STATX_BLKSIZE_OFFSET);
@@ -582,7 +586,7 @@ public final class UringBackend implements FileBackend {
         boolean regular = res >= 0 && type == Linux.S_IFREG;
         boolean all = res >= 0 && (b.getInt(0) & Linux.STATX_BASIC_STATS) == Linux.STATX_BASIC_STATS;
         return new UringFile(this, ring, fd, spec.path(), spec.direct(), seekable, memoryAlignment, offsetAlignment,
-                regular ? size : -1, regular ? device : -1, all ? StatxAttributes.parse(b) : null);
+                regular ? size : -1, regular ? device : -1, all ? StatxAttributes.parse(b) : null, onMountThatWaits);
     }
 
     /**
@@ -609,7 +613,7 @@ public final class UringBackend implements FileBackend {
         try {
             ByteBuffer statx = StatxScratch.buffer();
             int res = NoWaitCalls.statxOpenFileSynced(fd, statxMask(spec), statx);
-            file = newFile(pickRing(), fd, spec, res, statx);
+            file = newFile(pickRing(), fd, spec, res, statx, MountTable.openMayWait(spec.path()));
         } catch (Throwable e) { // out of memory, say: the descriptor is nobody's yet
             closeQuietly(fd);
             throw e;
@@ -766,7 +770,7 @@ public final class UringBackend implements FileBackend {
                     return WholeRead.of(bytes);
                 }
             }
-            UringFile file = newFile(ring, fd, spec, res, statx);
+            UringFile file = newFile(ring, fd, spec, res, statx, false); // only called where MountTable said no
             file.openedNonBlocking(); // cleared before its first ring operation, if it ever has one
             owned = false;
             openFiles.add(file);

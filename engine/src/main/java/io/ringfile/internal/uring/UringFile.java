@@ -101,7 +101,7 @@ final class UringFile implements BackendFile {
 
     UringFile(UringBackend backend, Ring ring, int fd, Path path, boolean direct, boolean seekable,
               int memoryAlignment, int offsetAlignment, long sizeAtOpen, long device,
-              java.nio.file.attribute.BasicFileAttributes attributesAtOpen) {
+              java.nio.file.attribute.BasicFileAttributes attributesAtOpen, boolean onMountThatWaits) {
         this.backend = backend;
         this.ring = ring;
         this.fd = fd;
@@ -113,10 +113,19 @@ final class UringFile implements BackendFile {
         this.spread = seekable && backend.ringCount() > 1;
         this.sizeAtOpen = sizeAtOpen;
         this.attributesAtOpen = attributesAtOpen;
-        this.punted = MountTable.openMayWait(path);
+        this.punted = onMountThatWaits;
         // a direct read without waiting may still wait for the device; so may any read on FUSE
         this.device = direct || punted ? -1 : device;
         this.noWaitRefused = this.device >= 0 && refuses(this.device);
+    }
+
+    /**
+     * Equality stays identity; the hash is the descriptor's, unique among the files open at once, where the identity
+     * hash of a new object costs a call into the VM at its first use (the backend's set of open files).
+     */
+    @Override
+    public int hashCode() {
+        return fd * 0x9E3779B9;
     }
 
     /** Set by the open that leaves O_NONBLOCK on the descriptor, before the file is handed to anyone. */
