@@ -413,18 +413,13 @@ public final class StaticFileHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String[] names = target.names;
-            Path p = files.root();
+            Path p;
             try {
-                for (int i = 0; i < names.length; i++) {
-                    Path child = p.resolve(names[i]);
-                    // One name, one level down: what RequestPath guarantees, checked again on the real Path.
-                    if (!p.equals(child.getParent()) || !child.getFileName().toString().equals(names[i])) {
-                        respondError(HttpResponseStatus.FORBIDDEN);
-                        return;
-                    }
-                    p = child;
-                }
+                p = files.resolve(names);
             } catch (InvalidPathException e) {
+                p = null;
+            }
+            if (p == null) {
                 respondError(HttpResponseStatus.FORBIDDEN);
                 return;
             }

@@ -41,6 +41,8 @@ public final class StaticFiles {
     public static final int DEFAULT_CHUNK_SIZE = 256 * 1024;
 
     private final Path root;
+    /** The root's name with one trailing separator: see {@link #resolve}. */
+    private final String rootPrefix;
     private final FileEngine engine;
     private final int chunkSize;
     private final int readsInFlight;
@@ -52,6 +54,9 @@ public final class StaticFiles {
 
     private StaticFiles(Builder b, Path root) {
         this.root = root;
+        String name = root.toString();
+        String separator = root.getFileSystem().getSeparator();
+        this.rootPrefix = name.endsWith(separator) ? name : name + separator;
         this.engine = b.engine;
         this.chunkSize = b.chunkSize;
         this.readsInFlight = b.readsInFlight;
@@ -80,6 +85,33 @@ public final class StaticFiles {
      */
     public Path root() {
         return root;
+    }
+
+    /**
+     * The file that {@code names} (a request's path, one name per level) lead to under the root, or null where the
+     * path the file system makes of them is not exactly those names, one per level (a name that is empty, holds a
+     * separator, or is rewritten): what {@link RequestPath} already guarantees, checked again on the real path. One
+     * comparison of text, where a check of each level's parent and name would make two paths and a string per level.
+     *
+     * @throws java.nio.file.InvalidPathException if a name is not a valid name on the root's file system
+     */
+    Path resolve(String[] names) {
+        Path p = root;
+        StringBuilder expected = new StringBuilder(rootPrefix);
+        String separator = root.getFileSystem().getSeparator();
+        for (int i = 0; i < names.length; i++) {
+            String name = names[i];
+            if (name.isEmpty() || name.contains(separator)) {
+                return null;
+            }
+            p = p.resolve(name);
+            if (i > 0) {
+                expected.append(separator);
+            }
+            expected.append(name);
+        }
+        // Names that are not empty and hold no separator, whose path reads as them joined, are one level each.
+        return p.toString().contentEquals(expected) ? p : null;
     }
 
     /**
