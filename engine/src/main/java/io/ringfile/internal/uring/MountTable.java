@@ -46,7 +46,8 @@ final class MountTable {
     private record Mount(String point, boolean openWaits) {
     }
 
-    private static volatile Snapshot snapshot = new Snapshot(System.nanoTime() - 2 * REFRESH_NANOS, List.of(), List.of());
+    private static volatile Snapshot snapshot =
+            new Snapshot(System.nanoTime() - 2 * REFRESH_NANOS, List.of(), List.of());
 
     private MountTable() {
     }
