@@ -27,8 +27,11 @@
 # Sharing the cores lets the scheduler decide the result: a server with more runnable threads (Vert.x's worker
 # pool, say) takes CPU time from wrk, and requests/s then measure how the cores were split rather than what a request
 # costs. Every mode is measured REPEATS times, the modes' order reversed on every other round so that drift on the
-# machine falls on all of them alike; the report takes each row's median round (by requests/s; the head-of-line rows
-# of a mode are kept together, the round with the median p99 ratio) and lists every round's figures below its tables.
+# machine falls on all of them alike. A round starts every mode's server (fresh JVMs, warmed one after another), runs
+# row 1 row by row across the modes (each mode's 4 KiB figure, then each one's 64 KiB: a mode's figure and the next
+# one's are seconds apart), then rows 2 and 3 mode by mode, and stops the servers. The report takes each row's
+# median round (by requests/s; the head-of-line rows of a mode are kept together, the round with the median p99 ratio)
+# and lists every round's figures below its tables.
 #
 # Environment: DURATION (seconds per measured wrk run, 10), WARMUP (seconds of wrk before each, 5), SERVER_WARMUP
 # (seconds of wrk on the small and large files after each server start, before its first row, 20; another quarter
@@ -113,10 +116,14 @@ if [ "$slow_pace_ms" != 0 ]; then
 fi
 www="$tmp/www"
 server_pid=""
+declare -A pid_of=() url_of=() # the round's servers, by mode
 fuse_pid=""
 dropper_pid=""
 cleanup() {
     [ -n "$dropper_pid" ] && kill "$dropper_pid" 2>/dev/null || true
+    local mode
+    for mode in "${!pid_of[@]}"; do kill "${pid_of[$mode]}" 2>/dev/null || true; done
+    for mode in "${!pid_of[@]}"; do wait "${pid_of[$mode]}" 2>/dev/null || true; done
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
     if [ -n "$fuse_pid" ]; then
         fusermount3 -u "$www/slow" 2>/dev/null || umount -l "$www/slow" 2>/dev/null || true
@@ -178,10 +185,27 @@ echo "== wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2); JDK $feature ($jav
     "$repeats rounds; server on CPUs ${server_cpus:-all} ($loops loops), wrk on CPUs ${wrk_cpus:-all} ($wrk_threads threads)"
 port=18080
 reversed_modes="$(echo "$modes" | tr ' ' '\n' | tac | tr '\n' ' ')"
+stop_servers() {
+    local mode
+    for mode in "${!pid_of[@]}"; do kill "${pid_of[$mode]}" 2>/dev/null || true; done
+    for mode in "${!pid_of[@]}"; do wait "${pid_of[$mode]}" 2>/dev/null || true; done
+    pid_of=() url_of=() server_pid=""
+}
+run() { # name connections target: a row of the current mode (url, server_pid and round set by the caller)
+    wrk -t "$wrk_threads" -c "$2" -d "${warmup}s" "$url/$3" >/dev/null
+    local cpu_before; cpu_before=$(server_cpu_us)
+    wrk --latency -t "$wrk_threads" -c "$2" -d "${duration}s" --timeout 10s "$url/$3" >"$(out "$1")"
+    echo "server_cpu_us $(( $(server_cpu_us) - cpu_before ))" >>"$(out "$1")"
+    echo "   $mode $1: $(grep -E 'Requests/sec|Transfer/sec' "$(out "$1")" | tr -s ' ' | tr '\n' ' ')"
+}
+out() { echo "$raw/$mode.$1.r$round.txt"; } # this round's wrk output of a row
 for round in $(seq "$repeats"); do
   order="$modes"
   if [ $((round % 2)) = 0 ]; then order="$reversed_modes"; fi
   echo "== round $round of $repeats"
+  # Every mode's server runs for the whole round (idle ones use no CPU), each started fresh and warmed in turn: row 1
+  # then measures the modes one after another, so that two modes' figures are seconds apart, not minutes (the
+  # machine's speed drifts by 15-20% over tens of seconds), and rows 2 and 3 follow mode by mode.
   for mode in $order; do
     port=$((port + 1))
     log="$raw/$mode.server.log"
@@ -198,7 +222,9 @@ for round in $(seq "$repeats"); do
         continue
     fi
     echo "== $(grep '^ready' "$log")"
+    pid_of[$mode]=$server_pid
     url="http://127.0.0.1:$port"
+    url_of[$mode]=$url
     # A fresh JVM on one core compiles for tens of seconds: warm every path before the first measured row, so that
     # the rows measure the server and not its JIT.
     wrk -t "$wrk_threads" -c 64 -d "$((server_warmup / 2))s" "$url/${small_prefix}small-4k.bin" >/dev/null
@@ -215,16 +241,18 @@ for round in $(seq "$repeats"); do
         wait "$slow_wrk" || true
         stop_dropper
     fi
-    out() { echo "$raw/$mode.$1.r$round.txt"; } # this round's wrk output of a row
-    run() { # name connections target
-        wrk -t "$wrk_threads" -c "$2" -d "${warmup}s" "$url/$3" >/dev/null
-        local cpu_before; cpu_before=$(server_cpu_us)
-        wrk --latency -t "$wrk_threads" -c "$2" -d "${duration}s" --timeout 10s "$url/$3" >"$(out "$1")"
-        echo "server_cpu_us $(( $(server_cpu_us) - cpu_before ))" >>"$(out "$1")"
-        echo "   $1: $(grep -E 'Requests/sec|Transfer/sec' "$(out "$1")" | tr -s ' ' | tr '\n' ' ')"
-    }
-    run small-4k 64 "${small_prefix}small-4k.bin"
-    run small-64k 64 "${small_prefix}small-64k.bin"
+  done
+  sleep 2 # the last server's compiler finishes its queue: every server shares the server CPUs
+  for row in small-4k small-64k; do
+    for mode in $order; do
+      [ -n "${pid_of[$mode]:-}" ] || continue
+      server_pid=${pid_of[$mode]} url=${url_of[$mode]}
+      run "$row" 64 "${small_prefix}$row.bin"
+    done
+  done
+  for mode in $order; do
+    [ -n "${pid_of[$mode]:-}" ] || continue
+    server_pid=${pid_of[$mode]} url=${url_of[$mode]}
     run large-64m 8 "${large_prefix}large-64m.bin"
     if [ -z "$slow_reason" ]; then
         start_dropper
@@ -241,14 +269,14 @@ for round in $(seq "$repeats"); do
                 >"$(out "small-4k-with-slow$suffix")"
             wait "$slow_wrk" || true
             echo "fuse_reads $(( $(fuse_reads) - before ))" >>"$(out "slow$suffix")"
-            echo "   small-4k with $n slow connections: $(grep -E 'Requests/sec' \
+            echo "   $mode small-4k with $n slow connections: $(grep -E 'Requests/sec' \
                 "$(out "small-4k-with-slow$suffix")" | tr -s ' ') p99 $(awk '$1 == "99%" {print $2}' \
                 "$(out "small-4k-with-slow$suffix")")"
         done
         stop_dropper
     fi
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   done
+  stop_servers
 done
 
 # Each row's median round becomes the row's file ($mode.$row.txt), which the report reads; every round's figures are
