@@ -27,11 +27,11 @@
 # Sharing the cores lets the scheduler decide the result: a server with more runnable threads (Vert.x's worker
 # pool, say) takes CPU time from wrk, and requests/s then measure how the cores were split rather than what a request
 # costs. Every mode is measured REPEATS times, the modes' order reversed on every other round so that drift on the
-# machine falls on all of them alike. A round starts every mode's server (fresh JVMs, warmed one after another), runs
-# row 1 row by row across the modes (each mode's 4 KiB figure, then each one's 64 KiB: a mode's figure and the next
-# one's are seconds apart), then rows 2 and 3 mode by mode, and stops the servers. The report takes each row's
-# median round (by requests/s; the head-of-line rows of a mode are kept together, the round with the median p99 ratio)
-# and lists every round's figures below its tables.
+# machine falls on all of them alike. A round starts every mode's server (fresh JVMs, warmed one after another; all
+# but the one measured are held stopped with SIGSTOP), runs row 1 row by row across the modes (each mode's 4 KiB
+# figure, then each one's 64 KiB: a mode's figure and the next one's are seconds apart), then rows 2 and 3 mode by
+# mode, and stops the servers. The report takes each row's median round (by requests/s; the head-of-line rows of a
+# mode are kept together, the round with the median p99 ratio) and lists every round's figures below its tables.
 #
 # Environment: DURATION (seconds per measured wrk run, 10), WARMUP (seconds of wrk before each, 5), SERVER_WARMUP
 # (seconds of wrk on the small and large files after each server start, before its first row, 20; another quarter
@@ -122,6 +122,7 @@ dropper_pid=""
 cleanup() {
     [ -n "$dropper_pid" ] && kill "$dropper_pid" 2>/dev/null || true
     local mode
+    for mode in "${!pid_of[@]}"; do kill -CONT "${pid_of[$mode]}" 2>/dev/null || true; done
     for mode in "${!pid_of[@]}"; do kill "${pid_of[$mode]}" 2>/dev/null || true; done
     for mode in "${!pid_of[@]}"; do wait "${pid_of[$mode]}" 2>/dev/null || true; done
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
@@ -187,10 +188,15 @@ port=18080
 reversed_modes="$(echo "$modes" | tr ' ' '\n' | tac | tr '\n' ' ')"
 stop_servers() {
     local mode
+    for mode in "${!pid_of[@]}"; do kill -CONT "${pid_of[$mode]}" 2>/dev/null || true; done
     for mode in "${!pid_of[@]}"; do kill "${pid_of[$mode]}" 2>/dev/null || true; done
     for mode in "${!pid_of[@]}"; do wait "${pid_of[$mode]}" 2>/dev/null || true; done
     pid_of=() url_of=() server_pid=""
 }
+# Only the measured server runs: the others are stopped (SIGSTOP) in between, since an idle JVM still wakes its own
+# threads on the server CPUs, which showed in the p99 of a server under measurement (2026-12-06 10:08).
+pause_server() { sleep 2; kill -STOP "$1"; } # the JIT's queue drains first: it would resume under another's row
+resume_server() { kill -CONT "$1"; }
 run() { # name connections target: a row of the current mode (url, server_pid and round set by the caller)
     wrk -t "$wrk_threads" -c "$2" -d "${warmup}s" "$url/$3" >/dev/null
     local cpu_before; cpu_before=$(server_cpu_us)
@@ -241,18 +247,21 @@ for round in $(seq "$repeats"); do
         wait "$slow_wrk" || true
         stop_dropper
     fi
+    pause_server "$server_pid"
   done
-  sleep 2 # the last server's compiler finishes its queue: every server shares the server CPUs
   for row in small-4k small-64k; do
     for mode in $order; do
       [ -n "${pid_of[$mode]:-}" ] || continue
       server_pid=${pid_of[$mode]} url=${url_of[$mode]}
+      resume_server "$server_pid"
       run "$row" 64 "${small_prefix}$row.bin"
+      pause_server "$server_pid"
     done
   done
   for mode in $order; do
     [ -n "${pid_of[$mode]:-}" ] || continue
     server_pid=${pid_of[$mode]} url=${url_of[$mode]}
+    resume_server "$server_pid"
     run large-64m 8 "${large_prefix}large-64m.bin"
     if [ -z "$slow_reason" ]; then
         start_dropper
@@ -275,6 +284,7 @@ for round in $(seq "$repeats"); do
         done
         stop_dropper
     fi
+    pause_server "$server_pid"
   done
   stop_servers
 done
