@@ -240,8 +240,13 @@ public interface AsyncFile extends AutoCloseable {
      * channel until the returned future completes, or the bytes would interleave. Cancelling the future does not
      * stop the send.
      *
+     * <p>The send holds a descriptor of its own for the socket (a duplicate), so that it never writes to whatever the
+     * kernel gives the channel's descriptor number once the channel is closed. Closing the channel ends the send:
+     * the socket is shut down and the future fails with an {@link IOException}.
+     *
      * <p>Where the engine cannot splice to the channel (the NIO backend, a channel with no socket descriptor such as
-     * a local or embedded channel, a file that is not a regular file) the future fails with
+     * a local or embedded channel, a file that is not a regular file, a JVM where the engine makes no foreign calls
+     * and so cannot duplicate the descriptor: before JDK 22, or without native access) the future fails with
      * {@link UnsupportedOperationException} before anything is sent: send the bytes through the channel instead
      * (for example read into pooled {@code ByteBuf}s with {@link #read(ByteBuf, long)}).
      *

@@ -6,7 +6,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.ringfile.internal.uring.NoWaitCalls;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +22,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
@@ -30,6 +37,7 @@ import static java.nio.file.StandardOpenOption.READ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link AsyncFile#sendTo}: a file range spliced to a real socket by an engine on a Netty io_uring server's loop,
@@ -83,6 +91,12 @@ class SendToSocketTest {
         SharedGroups.shutdown(group);
     }
 
+    /** Splicing to a socket takes a duplicate of its descriptor, made with the foreign calls (JDK 22+). */
+    private static void assumeSplicing() {
+        Assumptions.assumeTrue(NoWaitCalls.available(),
+                () -> "nothing is spliced without the foreign calls: " + NoWaitCalls.unavailabilityCause());
+    }
+
     /** A sparse file of {@code size} bytes, random around 2 GiB and 4 GiB and at both ends, holes elsewhere. */
     private Path sparseFile(long size) throws IOException {
         Path path = dir.resolve("big.bin");
@@ -127,6 +141,7 @@ class SendToSocketTest {
 
     @Test
     void aRangeAcrossTwoAndFourGibibytesArrivesWholeAndCompletesOnTheChannelsLoop() throws Exception {
+        assumeSplicing();
         Path path = sparseFile(4 * GIB + 2 * MIB);
         file = await(engine.open(path, READ));
         long start = 2 * GIB - MIB;
@@ -139,6 +154,7 @@ class SendToSocketTest {
 
     @Test
     void aSlowClientOnlyMakesTheSendWait() throws Exception {
+        assumeSplicing();
         Path path = sparseFile(64 * MIB);
         file = await(engine.open(path, READ));
         send = (ctx, f) -> f.sendTo(ctx.channel(), 0, 64 * MIB);
@@ -148,6 +164,7 @@ class SendToSocketTest {
 
     @Test
     void aRangePastTheEndSendsWhatThereIs() throws Exception {
+        assumeSplicing();
         Path path = sparseFile(3 * MIB);
         file = await(engine.open(path, READ));
         send = (ctx, f) -> f.sendTo(ctx.channel(), 2 * MIB, 5 * MIB);
@@ -157,6 +174,7 @@ class SendToSocketTest {
 
     @Test
     void aClientThatGoesAwayFailsTheSendWithAnIOException() throws Exception {
+        assumeSplicing();
         Path path = sparseFile(256 * MIB);
         file = await(engine.open(path, READ));
         send = (ctx, f) -> f.sendTo(ctx.channel(), 0, 256 * MIB);
@@ -165,6 +183,69 @@ class SendToSocketTest {
         } // closed with most of the file unread
         Object outcome = await(served);
         assertInstanceOf(IOException.class, outcome, () -> "the send failed: " + outcome);
+    }
+
+    /**
+     * The server closes the channel while a send waits for the client to drain its socket, then opens files, which
+     * take the lowest free descriptor numbers, the channel's among them; the client drains. Not one byte of the file
+     * may reach those files (a step of the send made on the channel's old number would write there), and the close
+     * ends the send: the client reads what was already on its way, then the end of the stream, and the send fails
+     * with an IOException. Without the foreign calls the send is refused before it sends anything.
+     */
+    @Test
+    void aChannelClosedMidSendNeverSendsToTheDescriptorThatTakesItsNumber() throws Exception {
+        Path path = sparseFile(64 * MIB);
+        file = await(engine.open(path, READ));
+        List<FileChannel> victims = new ArrayList<>();
+        List<Path> victimPaths = new ArrayList<>();
+        CompletableFuture<Integer> reopened = new CompletableFuture<>();
+        send = (ctx, f) -> {
+            CompletableFuture<Long> sending = f.sendTo(ctx.channel(), 0, 64 * MIB);
+            int number = ((UnixChannel) ctx.channel()).fd().intValue();
+            // Once the client's socket is full: close the channel, then take the lowest free numbers with files.
+            ctx.executor().schedule(() -> ctx.close().addListener(closed -> ctx.executor().schedule(() -> {
+                try {
+                    for (int i = 0; i < 8; i++) {
+                        Path victim = dir.resolve("victim-" + i);
+                        victimPaths.add(victim);
+                        victims.add(FileChannel.open(victim, StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.WRITE));
+                    }
+                    reopened.complete(number);
+                } catch (IOException e) {
+                    reopened.completeExceptionally(e);
+                }
+            }, 100, java.util.concurrent.TimeUnit.MILLISECONDS)), 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return sending;
+        };
+        try (SocketChannel client = SocketChannel.open(server.localAddress())) {
+            int number = await(reopened);
+            ByteBuffer sink = ByteBuffer.allocateDirect(MIB);
+            long received = 0;
+            for (int n; (n = client.read(sink.clear())) >= 0; ) { // drains: the send's next steps would run now
+                received += n;
+            }
+            Object outcome = await(served);
+            if (NoWaitCalls.available()) {
+                assertInstanceOf(IOException.class, outcome, () -> "the send failed: " + outcome);
+                long got = received;
+                assertTrue(got < 64L * MIB, () -> "the client read " + got + " bytes, the whole file, after the close");
+            } else {
+                assertInstanceOf(UnsupportedOperationException.class, outcome);
+            }
+            long written = 0;
+            for (Path victim : victimPaths) {
+                written += Files.size(victim);
+            }
+            long leaked = written;
+            assertEquals(0, leaked, () -> leaked + " bytes of the file went to files opened after the channel "
+                    + "(descriptor " + number + ") was closed");
+            assertTrue(victims.size() == 8, "the files were opened");
+        } finally {
+            for (FileChannel victim : victims) {
+                victim.close();
+            }
+        }
     }
 
     @Test

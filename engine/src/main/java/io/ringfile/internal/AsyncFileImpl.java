@@ -587,7 +587,14 @@ public final class AsyncFileImpl implements AsyncFile {
         } else if (!op.admit(engine.admission())) {
             op.refuse(engine.admission().refusal());
         } else {
-            file.sendTo(((io.netty.channel.unix.UnixChannel) channel).fd().intValue(), position, count, op);
+            Runnable closed = file.sendTo(((io.netty.channel.unix.UnixChannel) channel).fd().intValue(), position,
+                    count, op);
+            // A channel closed mid-send (its peer went away, or its owner closed it) ends the send: the send holds
+            // a descriptor of its own for the socket, which would otherwise keep it open until the send is over.
+            io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClose =
+                    f -> closed.run();
+            channel.closeFuture().addListener(onClose);
+            op.whenComplete((n, e) -> channel.closeFuture().removeListener(onClose));
         }
         return op;
     }

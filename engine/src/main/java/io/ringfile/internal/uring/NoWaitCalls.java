@@ -207,6 +207,22 @@ public abstract class NoWaitCalls {
         return INSTANCE.pipeCapacity(fd, bytes);
     }
 
+    /**
+     * {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor (close-on-exec) for the same open file, which stays
+     * open until that descriptor is closed too whatever becomes of {@code fd} and its number, or the negated errno.
+     */
+    static int duplicate(int fd) {
+        return INSTANCE.duplicateCloseOnExec(fd);
+    }
+
+    /**
+     * {@code shutdown(fd, SHUT_RDWR)} of a socket: its peer is sent the end of the stream and what waits on the
+     * socket wakes, however many descriptors it has. 0, or the negated errno.
+     */
+    static int shutdown(int fd) {
+        return INSTANCE.shutdownBoth(fd);
+    }
+
     /** Null when this implementation can run here, else why not; asked once, before any read. */
     protected abstract String refusal();
 
@@ -243,4 +259,10 @@ public abstract class NoWaitCalls {
 
     /** See {@link #clearNonBlocking}. */
     protected abstract int clearStatusFlags(int fd);
+
+    /** See {@link #duplicate}. */
+    protected abstract int duplicateCloseOnExec(int fd);
+
+    /** See {@link #shutdown}. */
+    protected abstract int shutdownBoth(int fd);
 }

@@ -393,20 +393,21 @@ final class UringFile implements BackendFile {
     }
 
     @Override
-    public void sendTo(int socket, long position, long count, Completion completion) {
+    public Runnable sendTo(int socket, long position, long count, Completion completion) {
         if (!seekable) {
             completion.failed(new UnsupportedOperationException("only a regular file can be spliced: " + name()));
-            return;
+            return NO_SEND;
         }
         Ring on = transferRing(); // the caller's own ring when it runs on one: a server's loop shares it
         SendToSocket op;
         try {
             op = new SendToSocket(this, completion, on, socket, position, count);
-        } catch (Throwable e) { // no pipe to be had (out of descriptors, say)
+        } catch (Throwable e) { // no pipe or descriptor to be had (out of descriptors, say), or no foreign calls
             completion.failed(e);
-            return;
+            return NO_SEND;
         }
         on.submit(op);
+        return op::socketClosed;
     }
 
     @Override
@@ -964,7 +965,11 @@ final class UringFile implements BackendFile {
     /**
      * Sends a range of the file to a socket without copying it through user memory: SPLICE file -> pipe, then
      * pipe -> socket, a pipe's worth at a time, all on one ring. A full socket answers -EAGAIN: then POLL_ADD for
-     * POLLOUT, and on. The file counts as in flight for the whole send; the pipe is the op's own.
+     * POLLOUT, and on. The file counts as in flight for the whole send; the pipe is the op's own, and so is the
+     * descriptor it sends to: a duplicate of the channel's, taken before the first step. The channel may be closed
+     * between two steps (its peer went away, say), and the kernel gives its number to the next socket or file opened;
+     * a step made on that number would send this file's bytes there. Without the foreign calls that make the duplicate
+     * (before JDK 22) nothing is spliced: the send is refused with {@link UnsupportedOperationException}.
      */
     private static final class SendToSocket extends FileOp {
         private static final int PIPE_CAPACITY = 64 * 1024; // a pipe's default size
@@ -985,7 +990,8 @@ final class UringFile implements BackendFile {
         private static final int WRITABLE = 2;
 
         private final Ring ring;
-        private final int socket;
+        /** The op's own duplicate of the channel's descriptor; -1 once closed. */
+        private int socket;
         private final long start;
         private final long count;
         private final io.netty.channel.unix.FileDescriptor[] pipe; // [read end, write end]
@@ -1001,10 +1007,23 @@ final class UringFile implements BackendFile {
                 throws IOException {
             super(file, completion);
             this.ring = ring;
-            this.socket = socket;
             this.start = start;
             this.count = count;
-            this.pipe = io.netty.channel.unix.FileDescriptor.pipe();
+            if (!NoWaitCalls.available()) {
+                throw new UnsupportedOperationException("splicing to a socket needs a descriptor of its own for it, "
+                        + "which takes the foreign calls: " + NoWaitCalls.unavailabilityCause());
+            }
+            int own = NoWaitCalls.duplicate(socket);
+            if (own < 0) {
+                throw new IOException("cannot duplicate the socket's descriptor: " + Errno.message(-own));
+            }
+            try {
+                this.pipe = io.netty.channel.unix.FileDescriptor.pipe();
+            } catch (IOException | RuntimeException e) {
+                NoWaitCalls.close(own);
+                throw e;
+            }
+            this.socket = own;
             if (count > PIPE_CAPACITY) {
                 growPipe();
             }
@@ -1102,6 +1121,18 @@ final class UringFile implements BackendFile {
             }
         }
 
+        /**
+         * The channel's owner closed its descriptor: the socket lives on only through this op's, so shut it down.
+         * A poll or splice in flight on it then ends (a splice fails with EPIPE) and the send fails. Any thread.
+         */
+        void socketClosed() {
+            synchronized (this) { // not while the descriptor is being closed: its number may be reused at once
+                if (socket >= 0) {
+                    NoWaitCalls.shutdown(socket);
+                }
+            }
+        }
+
         @Override
         void releaseMemory() {
             for (io.netty.channel.unix.FileDescriptor end : pipe) {
@@ -1109,6 +1140,12 @@ final class UringFile implements BackendFile {
                     end.close();
                 } catch (IOException ignored) {
                     // a pipe of our own: nothing else can be done
+                }
+            }
+            synchronized (this) {
+                if (socket >= 0) { // once: a second close could close another file's descriptor
+                    NoWaitCalls.close(socket);
+                    socket = -1;
                 }
             }
             GROWN.addAndGet(-grownBy);

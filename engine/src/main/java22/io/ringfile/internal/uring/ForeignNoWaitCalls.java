@@ -38,6 +38,9 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
     private static final long SYS_FCNTL = "aarch64".equals(System.getProperty("os.arch")) ? 25 : 72;
     private static final int F_SETFL = 4;
     private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final long SYS_SHUTDOWN = "aarch64".equals(System.getProperty("os.arch")) ? 210 : 48;
+    private static final int SHUT_RDWR = 2;
     private static final int O_NONBLOCK = 04000;
     private static final int O_PATH = 0x200000;
     private static final long RESOLVE_CACHED = 0x20;
@@ -192,30 +195,37 @@ final class ForeignNoWaitCalls extends NoWaitCalls {
 
     @Override
     protected int clearStatusFlags(int fd) {
-        Scratch scratch = borrowIfMemory();
-        if (scratch == null) {
-            return -ENOMEM; // the op that needed it fails with "Cannot allocate memory"
-        }
-        try {
-            MemorySegment capture = scratch.capture;
-            long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETFL, 0L, 0L);
-            return res == 0 ? 0 : -(int) errno.get(capture, 0L);
-        } catch (Throwable e) { // cannot happen for this signature
-            return -EIO;
-        } finally {
-            giveBack(scratch);
-        }
+        // F_SETFL answers 0; without scratch memory the op that needed it fails with "Cannot allocate memory".
+        return syscall(SYS_FCNTL, fd, F_SETFL, 0, -ENOMEM);
     }
 
     @Override
     protected int pipeCapacity(int fd, int bytes) {
+        return syscall(SYS_FCNTL, fd, F_SETPIPE_SZ, bytes, -EIO); // without memory the pipe keeps its size
+    }
+
+    @Override
+    protected int shutdownBoth(int fd) {
+        return syscall(SYS_SHUTDOWN, fd, SHUT_RDWR, 0, -ENOMEM);
+    }
+
+    @Override
+    protected int duplicateCloseOnExec(int fd) {
+        return syscall(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, 0, -ENOMEM);
+    }
+
+    /**
+     * {@code syscall(number, fd, a, b, 0)}: its non-negative result, or the negated errno; {@code noMemory} where no
+     * scratch memory for the errno capture can be had.
+     */
+    private int syscall(long number, int fd, long a, long b, int noMemory) {
         Scratch scratch = borrowIfMemory();
         if (scratch == null) {
-            return -EIO; // the pipe keeps its size
+            return noMemory;
         }
         try {
             MemorySegment capture = scratch.capture;
-            long res = (long) syscall4.invokeExact(capture, SYS_FCNTL, (long) fd, (long) F_SETPIPE_SZ, (long) bytes, 0L);
+            long res = (long) syscall4.invokeExact(capture, number, (long) fd, a, b, 0L);
             return res >= 0 ? (int) res : -(int) errno.get(capture, 0L);
         } catch (Throwable e) { // cannot happen for this signature
             return -EIO;

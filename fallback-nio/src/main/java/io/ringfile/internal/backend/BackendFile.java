@@ -82,10 +82,17 @@ public interface BackendFile {
      * through user memory, completing with the bytes sent (fewer only where the file ends first). The caller owns
      * the socket's order of writes: nothing else may write to it until this completes. Backends that cannot splice
      * fail at once with {@link UnsupportedOperationException}, before sending anything.
+     *
+     * @return what the socket's owner runs once it has closed the socket (any thread, any time, more than once):
+     *     the send then ends, failed, instead of keeping the socket open for itself
      */
-    default void sendTo(int socket, long position, long count, Completion completion) {
+    default Runnable sendTo(int socket, long position, long count, Completion completion) {
         completion.failed(new UnsupportedOperationException("this backend cannot send a file to a socket"));
+        return NO_SEND;
     }
+
+    /** What {@link #sendTo} returns for a send that never started. */
+    Runnable NO_SEND = () -> { };
 
     /**
      * The file's size as its open found it (from the stat the open makes anyway), or -1 where the open did not learn

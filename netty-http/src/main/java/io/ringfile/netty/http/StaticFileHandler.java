@@ -136,7 +136,8 @@ import java.util.concurrent.TimeUnit;
  * the bytes never enter Java memory, and a slow client only makes the splice wait for its socket (nothing is
  * buffered toward it). Nothing else is written to the channel while a segment is in flight; between two segments
  * the handler writes an empty piece, which an idle timeout counts as activity. Where {@code sendTo} refuses before
- * sending anything ({@code UnsupportedOperationException}), the rest is read into buffers as above. The file is
+ * sending anything ({@code UnsupportedOperationException}: before JDK 22, or without native access for the engine),
+ * the rest is read into buffers as above. The file is
  * closed once its last read completes, or when the connection closes. An exception in the pipeline closes the
  * connection.
  *
