@@ -209,9 +209,9 @@ for round in $(seq "$repeats"); do
   order="$modes"
   if [ $((round % 2)) = 0 ]; then order="$reversed_modes"; fi
   echo "== round $round of $repeats"
-  # Every mode's server runs for the whole round (idle ones use no CPU), each started fresh and warmed in turn: row 1
-  # then measures the modes one after another, so that two modes' figures are seconds apart, not minutes (the
-  # machine's speed drifts by 15-20% over tens of seconds), and rows 2 and 3 follow mode by mode.
+  # Every mode's server lives for the whole round (held stopped while another is measured), each started fresh and
+  # warmed in turn: row 1 then measures the modes one after another, so that two modes' figures are seconds apart,
+  # not minutes (the machine's speed drifts by 15-20% over tens of seconds), and rows 2 and 3 follow mode by mode.
   for mode in $order; do
     port=$((port + 1))
     log="$raw/$mode.server.log"
